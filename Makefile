@@ -1,0 +1,132 @@
+# radcode: build, test and demo. `make help` lists the targets.
+# The version lives here only; it reaches C as RC_VERSION and Lua as
+# radcode.version.
+VERSION       = 0.1.0
+
+LUA           ?= lua5.4
+LUA_VERSION   = 5.4
+LUA_INCDIR    ?= /usr/include/lua5.4
+SQLITE_INCDIR ?= /usr/include
+SQLITE_LIBDIR ?= /usr/lib
+CC            ?= cc
+CFLAGS        ?= -O2 -g
+LIBFLAG       ?= -shared
+BUSTED        ?= busted
+LUAROCKS      ?= luarocks
+ROCKSPEC      = rockspec/radcode-scm-1.rockspec
+ROCKS_FLAGS   ?= --local
+
+# Debian packages radcode needs to build, test and install.
+DEB_PACKAGES  = gcc make libc6-dev lua5.4 liblua5.4-dev libsqlite3-dev \
+                lua-busted luarocks sqlite3
+
+BUILD         ?= build
+SANFLAGS      ?=
+RC_CFLAGS     = -std=c99 -Wall -Wextra -Werror -fPIC $(SANFLAGS) \
+                -I$(LUA_INCDIR) -I$(SQLITE_INCDIR) -Icsrc -DRC_VERSION='"$(VERSION)"'
+LDLIBS        = -L$(SQLITE_LIBDIR) -lsqlite3
+
+SOURCES       = $(wildcard csrc/*.c)
+HEADERS       = $(wildcard csrc/*.h)
+OBJECTS       = $(SOURCES:csrc/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/default_db.o
+MODULE        = $(BUILD)/radcode/core.so
+TOOLS         = build/tools
+DATA          = data/schema.sql $(sort $(wildcard data/*.tsv))
+DEFAULT_DB    = build/default.db
+
+SAN_RUNTIME   = LD_PRELOAD="$$($(CC) -print-file-name=libasan.so) $$($(CC) -print-file-name=libubsan.so)" \
+                ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+                UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+RADCODE       = LUA_PATH="lua/?.lua;lua/?/init.lua;;" LUA_CPATH="$(BUILD)/?.so;;" $(LUA) bin/radcode
+
+.PHONY: all module deps test demo sanitize install install-check rock-install clean help
+
+all: module
+
+help:
+	@echo "make deps      install the Debian packages radcode needs (as root), or say which"
+	@echo "make           build the module ($(MODULE)) with the embedded default data"
+	@echo "make test      build, then run every spec under Lua $(LUA_VERSION)"
+	@echo "make demo      a short tour of radcode on the embedded default data"
+	@echo "make sanitize  run every spec against an ASan+UBSan build"
+	@echo "make install   install with luarocks make ($(ROCKS_FLAGS))"
+	@echo "make install-check  install, then use the installed copy from outside the tree"
+
+module: $(MODULE)
+
+$(MODULE): $(OBJECTS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LIBFLAG) $(SANFLAGS) -o $@ $(OBJECTS) $(LDLIBS)
+
+$(BUILD)/obj/%.o: csrc/%.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(RC_CFLAGS) -c -o $@ $<
+
+$(BUILD)/obj/default_db.o: build/default_db.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(RC_CFLAGS) -c -o $@ $<
+
+# The default dataset: data/*.tsv -> SQLite image -> C array in the module.
+build/default_db.c: $(DEFAULT_DB) $(TOOLS)/bin2c
+	$(TOOLS)/bin2c $(DEFAULT_DB) $@ rc_default_image
+
+$(DEFAULT_DB): $(TOOLS)/mkdb $(DATA)
+	$(TOOLS)/mkdb $@ $(DATA)
+
+$(TOOLS)/mkdb: tools/mkdb.c csrc/tsv.c csrc/db.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -std=c99 -Wall -Wextra -Werror -I$(SQLITE_INCDIR) -Icsrc -DRC_VERSION='"$(VERSION)"' \
+	  -o $@ tools/mkdb.c csrc/tsv.c csrc/db.c $(LDLIBS)
+
+$(TOOLS)/bin2c: tools/bin2c.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -std=c99 -Wall -Wextra -Werror -o $@ $<
+
+# Installs what is missing; idempotent. Not root: prints the command to run.
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -z "$$missing" ]; then echo "deps: all installed"; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	  echo "deps: installing$$missing"; \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
+	else \
+	  echo "deps: missing$$missing; run: sudo apt-get update && sudo apt-get install -y$$missing" >&2; exit 1; \
+	fi
+
+test: deps module
+	RADCODE_BUILD=$(BUILD) $(BUSTED)
+
+sanitize: deps
+	$(MAKE) BUILD=build/asan SANFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" module
+	RADCODE_BUILD=build/asan $(SAN_RUNTIME) $(BUSTED) --run=sanitize
+
+demo: deps module
+	@for step in \
+	  "lookup 77385 --date 2025-06-02 --setting hospital" \
+	  "lookup 77385 --date 2026-03-02 --setting hospital" \
+	  "lookup 77407 --date 2025-06-02 --setting practitioner" \
+	  "search proton with compensation --limit 3" \
+	  "search 7740 --date 2025-06-02"; do \
+	  echo; echo "\$$ radcode $$step"; $(RADCODE) $$step || exit 1; \
+	done
+
+install: deps
+	$(LUAROCKS) --lua-version=$(LUA_VERSION) make $(ROCKS_FLAGS) $(ROCKSPEC)
+
+# Proves the rockspec: the installed module and command work from /tmp.
+install-check: install
+	cd /tmp && eval "$$($(LUAROCKS) --lua-version=$(LUA_VERSION) path $(ROCKS_FLAGS))" && \
+	  test "$$($(LUA) -e 'print(require("radcode").open():lookup("77407").family)')" = delivery && \
+	  radcode lookup 77407 --date 2025-06-02 | grep -q '^77407  CPT  delivery' && \
+	  echo "install-check: the installed radcode works from /tmp"
+
+# Called by luarocks make (see the rockspec): the Lua files and the command
+# are installed by the rockspec's build.install table.
+rock-install: module
+	mkdir -p $(INST_LIBDIR)/radcode
+	cp $(MODULE) $(INST_LIBDIR)/radcode/core.so
+
+clean:
+	rm -rf build

@@ -1,0 +1,18 @@
+/* code.h: the syntax of CPT and HCPCS codes. */
+#ifndef RC_CODE_H
+#define RC_CODE_H
+
+#include <stddef.h>
+
+#define RC_CODE_LEN 5
+
+typedef enum {
+  RC_CODE_MALFORMED = 0,
+  RC_CODE_CPT,       /* Level I: five digits, or four digits + F/T/U */
+  RC_CODE_HCPCS      /* Level II: a letter A-V + four digits */
+} rc_code_system;
+
+rc_code_system rc_code_normalize(const char *s, size_t len, char out[RC_CODE_LEN + 1]);
+const char *rc_code_system_name(rc_code_system system);
+
+#endif

@@ -1,0 +1,33 @@
+/* db.h: the SQLite side of radcode, free of Lua: opening the embedded image
+ * or a user's file, checking the schema version, a cache of prepared
+ * statements owned by the connection, the search index and snapshots. */
+#ifndef RC_DB_H
+#define RC_DB_H
+
+#include <stddef.h>
+#include <sqlite3.h>
+
+#define RC_SCHEMA_VERSION "1"
+
+/* One slot per cached statement; the SQL text lives beside its user. */
+typedef enum {
+  RC_SQL_CODE, RC_SQL_INDICATORS, RC_SQL_PAYMENT, RC_SQL_MUE,
+  RC_SQL_REPLACEMENTS, RC_SQL_RELATED, RC_SQL_REQUIRED,
+  RC_SQL_SYNONYM, RC_SQL_SEARCH, RC_SQL_SEARCH_DATED, RC_SQL_SEARCH_RESULT,
+  RC_SQL_COUNT
+} rc_sql_slot;
+
+typedef struct rc_db {
+  sqlite3 *conn;                     /* NULL when closed */
+  sqlite3_stmt *stmt[RC_SQL_COUNT];
+} rc_db;
+
+int rc_db_open_file(rc_db *d, const char *path, char *err, size_t errlen);
+int rc_db_open_image(rc_db *d, const unsigned char *image, size_t size,
+                     char *err, size_t errlen);
+void rc_db_close(rc_db *d);
+sqlite3_stmt *rc_db_statement(rc_db *d, rc_sql_slot slot, const char *sql);
+int rc_db_refresh_search(sqlite3 *conn);
+int rc_db_save(rc_db *d, const char *path, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,143 @@
+/* handle.c: life of a radcode handle, after liolib's files. The userdata is
+ * created closed, then the database is opened; a single idempotent close
+ * serves rc:close(), __gc and __close, and every method checks that the
+ * handle is still open. Methods live in the metatable's __index table, which
+ * lradcode.c fills from the other files and exposes as core.Handle. */
+#include "handle.h"
+
+#include <string.h>
+#include "embed.h"
+#include "opts.h"
+
+static rc_handle *to_handle(lua_State *L, int idx)
+{
+  return (rc_handle *)luaL_checkudata(L, idx, RC_HANDLE_NAME);
+}
+
+/* The handle at idx, which must be open. */
+rc_handle *rc_handle_check(lua_State *L, int idx)
+{
+  rc_handle *h = to_handle(L, idx);
+  if (h->db.conn == NULL) luaL_error(L, "attempt to use a closed radcode handle");
+  return h;
+}
+
+/* Pushes the message of the last failed SQLite call on this handle. */
+void rc_handle_push_error(lua_State *L, rc_handle *h)
+{
+  lua_pushfstring(L, "database error (%s): %s", h->origin, sqlite3_errmsg(h->db.conn));
+}
+
+/* Returns nil, message for a failed SQLite call on this handle. */
+int rc_handle_db_error(lua_State *L, rc_handle *h)
+{
+  rc_handle_push_error(L, h);
+  return rc_fail(L);
+}
+
+static void set_origin(rc_handle *h, const char *origin)
+{
+  size_t n = strlen(origin);
+  if (n < RC_ORIGIN_LEN) {
+    memcpy(h->origin, origin, n + 1);
+  } else {  /* keep the end of a long path, which names the file */
+    memcpy(h->origin, "...", 3);
+    memcpy(h->origin + 3, origin + n - (RC_ORIGIN_LEN - 4), RC_ORIGIN_LEN - 3);
+  }
+}
+
+static int open_database(rc_handle *h, const char *path, char *err, size_t errlen)
+{
+  size_t size;
+  const unsigned char *image;
+  if (path != NULL) {
+    set_origin(h, path);
+    return rc_db_open_file(&h->db, path, err, errlen);
+  }
+  set_origin(h, "embedded default data");
+  image = rc_default_image(&size);
+  return rc_db_open_image(&h->db, image, size, err, errlen);
+}
+
+/* core.open([opts]): opts.db is a database path; without it, the embedded
+ * default dataset. Returns the handle, or nil, message. */
+int rc_handle_open(lua_State *L)
+{
+  static const char *const allowed[] = {"db", NULL};
+  char err[512];
+  const char *path;
+  rc_handle *h;
+  rc_opts_check(L, 1, allowed);
+  path = rc_opts_string(L, 1, "db");
+  h = (rc_handle *)lua_newuserdatauv(L, sizeof *h, 0);
+  memset(h, 0, sizeof *h);
+  luaL_setmetatable(L, RC_HANDLE_NAME);
+  if (!open_database(h, path, err, sizeof err)) {
+    lua_pushstring(L, err);
+    return rc_fail(L);
+  }
+  return 1;
+}
+
+static int handle_close(lua_State *L)
+{
+  rc_handle *h = to_handle(L, 1);
+  rc_db_close(&h->db);
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+static int handle_tostring(lua_State *L)
+{
+  rc_handle *h = to_handle(L, 1);
+  if (h->db.conn == NULL)
+    lua_pushliteral(L, "radcode handle (closed)");
+  else
+    lua_pushfstring(L, "radcode handle (%s)", h->origin);
+  return 1;
+}
+
+static int handle_save(lua_State *L)
+{
+  rc_handle *h = rc_handle_check(L, 1);
+  const char *path = luaL_checkstring(L, 2);
+  char err[512];
+  if (!rc_db_save(&h->db, path, err, sizeof err)) {
+    lua_pushstring(L, err);
+    return rc_fail(L);
+  }
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+static int handle_is_open(lua_State *L)
+{
+  lua_pushboolean(L, to_handle(L, 1)->db.conn != NULL);
+  return 1;
+}
+
+static const luaL_Reg metamethods[] = {
+  {"__gc", handle_close},
+  {"__close", handle_close},
+  {"__tostring", handle_tostring},
+  {"__index", NULL},
+  {NULL, NULL}
+};
+
+static const luaL_Reg methods[] = {
+  {"close", handle_close},
+  {"save", handle_save},
+  {"is_open", handle_is_open},
+  {NULL, NULL}
+};
+
+/* Creates the metatable and leaves its method table on the stack. */
+void rc_handle_metatable(lua_State *L)
+{
+  luaL_newmetatable(L, RC_HANDLE_NAME);
+  luaL_setfuncs(L, metamethods, 0);
+  luaL_newlib(L, methods);
+  lua_pushvalue(L, -1);
+  lua_setfield(L, -3, "__index");
+  lua_remove(L, -2);
+}

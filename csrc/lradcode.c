@@ -1,0 +1,35 @@
+/* lradcode.c: luaopen_radcode_core, which only assembles the pieces: the
+ * open function, the handle's methods (exposed as core.Handle so the Lua
+ * layer can add its own), the JSON codec and the version strings. */
+#include <lua.h>
+#include <lauxlib.h>
+
+#include "db.h"
+#include "handle.h"
+#include "json.h"
+#include "lookup.h"
+#include "search.h"
+
+#ifndef RC_VERSION
+#error "RC_VERSION must be defined by the build (see Makefile)"
+#endif
+
+static const luaL_Reg functions[] = {
+  {"open", rc_handle_open},
+  {NULL, NULL}
+};
+
+int luaopen_radcode_core(lua_State *L)
+{
+  luaL_newlib(L, functions);
+  rc_handle_metatable(L);
+  luaL_setfuncs(L, rc_lookup_methods, 0);
+  luaL_setfuncs(L, rc_search_methods, 0);
+  lua_setfield(L, -2, "Handle");
+  rc_json_register(L);
+  lua_pushliteral(L, RC_VERSION);
+  lua_setfield(L, -2, "version");
+  lua_pushliteral(L, RC_SCHEMA_VERSION);
+  lua_setfield(L, -2, "schema_version");
+  return 1;
+}

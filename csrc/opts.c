@@ -1,0 +1,154 @@
+/* opts.c: option tables. An options argument may be absent or nil; when it
+ * is a table every key must be one the function knows. Typed getters raise
+ * on a wrong type (a programming error) and return NULL/default when the key
+ * is absent. Dates and other values that come from data are checked with
+ * rc_check_date, which pushes a message instead of raising. */
+#include "opts.h"
+
+#include <stdarg.h>
+#include <string.h>
+#include <lauxlib.h>
+
+static const char *const settings[] = {"practitioner", "hospital", NULL};
+
+/* Like luaL_checklstring, but a number is a wrong type, not a string. */
+const char *rc_check_string(lua_State *L, int arg, size_t *len)
+{
+  if (lua_type(L, arg) != LUA_TSTRING) luaL_typeerror(L, arg, "string");
+  return lua_tolstring(L, arg, len);
+}
+
+static int has_options(lua_State *L, int idx)
+{
+  if (lua_isnoneornil(L, idx)) return 0;
+  luaL_checktype(L, idx, LUA_TTABLE);
+  return 1;
+}
+
+static int is_allowed(const char *key, const char *const allowed[])
+{
+  int i;
+  for (i = 0; allowed[i] != NULL; i++)
+    if (strcmp(key, allowed[i]) == 0) return 1;
+  return 0;
+}
+
+/* Raises "unknown option 'k'" for a key the function does not know. */
+void rc_opts_check(lua_State *L, int idx, const char *const allowed[])
+{
+  if (!has_options(L, idx)) return;
+  lua_pushnil(L);
+  while (lua_next(L, idx) != 0) {
+    if (lua_type(L, -2) != LUA_TSTRING) luaL_argerror(L, idx, "option keys must be strings");
+    if (!is_allowed(lua_tostring(L, -2), allowed))
+      luaL_argerror(L, idx, lua_pushfstring(L, "unknown option '%s'", lua_tostring(L, -2)));
+    lua_pop(L, 1);
+  }
+}
+
+/* The string at opts[key], or NULL when absent. It stays valid while the
+ * options table is alive (it is anchored there). */
+const char *rc_opts_string(lua_State *L, int idx, const char *key)
+{
+  const char *s = NULL;
+  if (!has_options(L, idx)) return NULL;
+  if (lua_getfield(L, idx, key) != LUA_TNIL) {
+    if (lua_type(L, -1) != LUA_TSTRING)
+      luaL_argerror(L, idx, lua_pushfstring(L, "option '%s' must be a string, got %s",
+                                            key, luaL_typename(L, -1)));
+    s = lua_tostring(L, -1);
+  }
+  lua_pop(L, 1);
+  return s;
+}
+
+lua_Integer rc_opts_integer(lua_State *L, int idx, const char *key,
+                            lua_Integer def, lua_Integer min, lua_Integer max)
+{
+  lua_Integer v = def;
+  int isint = 0;
+  if (!has_options(L, idx)) return def;
+  if (lua_getfield(L, idx, key) != LUA_TNIL) {
+    v = lua_tointegerx(L, -1, &isint);
+    if (!isint || lua_type(L, -1) != LUA_TNUMBER)
+      luaL_argerror(L, idx, lua_pushfstring(L, "option '%s' must be an integer", key));
+    if (v < min || v > max)
+      luaL_argerror(L, idx, lua_pushfstring(L, "option '%s' must be between %I and %I",
+                                            key, min, max));
+  }
+  lua_pop(L, 1);
+  return v;
+}
+
+/* opts.setting: one of practitioner, hospital (an enumeration: raises). */
+const char *rc_opts_setting(lua_State *L, int idx, const char *def)
+{
+  const char *s = rc_opts_string(L, idx, "setting");
+  int i;
+  if (s == NULL) return def;
+  for (i = 0; settings[i] != NULL; i++)
+    if (strcmp(s, settings[i]) == 0) return settings[i];
+  luaL_argerror(L, idx, lua_pushfstring(L, "invalid setting '%s' (expected practitioner or hospital)", s));
+  return NULL;
+}
+
+/* Checks a date of service. On failure pushes the message and returns 0. */
+int rc_check_date(lua_State *L, const char *s, size_t len, char iso[RC_DATE_LEN + 1])
+{
+  long day;
+  switch (rc_date_parse(s, len, &day)) {
+  case RC_DATE_MALFORMED:
+    lua_pushfstring(L, "malformed date '%s' (expected YYYY-MM-DD)", s);
+    return 0;
+  case RC_DATE_IMPOSSIBLE:
+    lua_pushfstring(L, "impossible date '%s'", s);
+    return 0;
+  default:
+    break;
+  }
+  rc_date_format(day, iso);
+  if (strcmp(iso, RC_FIRST_DOS) < 0) {
+    lua_pushfstring(L, "date %s is before %s, the first date of service radcode covers",
+                    iso, RC_FIRST_DOS);
+    return 0;
+  }
+  return 1;
+}
+
+/* opts.date, or today when absent. On a bad date pushes the message, returns 0. */
+int rc_opts_date(lua_State *L, int idx, char iso[RC_DATE_LEN + 1])
+{
+  const char *s = rc_opts_string(L, idx, "date");
+  if (s == NULL) {
+    rc_date_format(rc_date_today(), iso);
+    return 1;
+  }
+  return rc_check_date(L, s, strlen(s), iso);
+}
+
+/* The start of a string, cut to fit a message ("..." marks the cut). */
+const char *rc_shorten(const char *s, char out[RC_SHOWN_LEN])
+{
+  size_t n = strlen(s);
+  if (n < RC_SHOWN_LEN) return s;
+  memcpy(out, s, RC_SHOWN_LEN - 4);
+  memcpy(out + RC_SHOWN_LEN - 4, "...", 4);
+  return out;
+}
+
+/* Turns the message on top of the stack into the results nil, message. */
+int rc_fail(lua_State *L)
+{
+  lua_pushnil(L);
+  lua_insert(L, -2);
+  return 2;
+}
+
+int rc_failf(lua_State *L, const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  lua_pushvfstring(L, fmt, ap);
+  va_end(ap);
+  return rc_fail(L);
+}

@@ -1,0 +1,28 @@
+--- radcode: a radiation oncology coding engine.
+-- The public Lua API over the C core (radcode.core):
+--   radcode.open([{db = path}])  -> handle | nil, message
+--   handle:lookup(code [, {date =, setting =}]) -> record | nil, message
+--   handle:search(text [, {limit =, date =}])   -> results | nil, message
+--   handle:save(path), handle:close()
+-- See README.md for the whole contract.
+local core = require "radcode.core"
+
+local radcode = {
+  version = core.version,
+  schema_version = core.schema_version,
+  null = core.json_null,   -- what JSON null decodes to
+}
+
+--- Opens the embedded default dataset, or a radcode database file with
+-- opts.db. Returns a handle, or nil and a message.
+function radcode.open(opts)
+  return core.open(opts)
+end
+
+--- JSON text <-> Lua values (strict; null is radcode.null).
+radcode.json = {
+  encode = core.json_encode,
+  decode = core.json_decode,
+}
+
+return radcode

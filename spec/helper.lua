@@ -1,0 +1,82 @@
+--- Shared helpers for radcode's specs: where the build is, running the
+-- command line and other processes, temporary files, and the real CMS files
+-- in ../shared/cms (specs that need them go pending when they are absent).
+local H = {}
+
+H.root = assert(os.getenv("PWD"), "PWD is not set")
+H.build = os.getenv("RADCODE_BUILD") or "build"
+H.abs_build = H.build:match("^/") and H.build or (H.root .. "/" .. H.build)
+
+function H.quote(s)
+  return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
+end
+
+local function slurp(path)
+  local f = io.open(path, "rb")
+  if not f then return "" end
+  local text = f:read("a")
+  f:close()
+  return text
+end
+
+--- Runs a shell command; returns stdout, stderr and the exit code.
+function H.run(command)
+  local errfile = os.tmpname()
+  local p = io.popen(command .. " 2>" .. H.quote(errfile))
+  local out = p:read("a")
+  local _, _, code = p:close()
+  local err = slurp(errfile)
+  os.remove(errfile)
+  return out, err, code
+end
+
+--- Runs bin/radcode with the given arguments (a list of strings).
+function H.radcode(args)
+  local parts = {}
+  for i, a in ipairs(args) do parts[i] = H.quote(a) end
+  return H.run(("RADCODE_BUILD=%s lua5.4 %s/bin/radcode %s"):format(
+    H.quote(H.abs_build), H.quote(H.root), table.concat(parts, " ")))
+end
+
+--- Runs a Lua chunk in a fresh lua5.4 whose module paths point at this
+-- checkout, from the directory `dir`.
+function H.lua_in(dir, chunk)
+  return H.run(("cd %s && LUA_PATH=%s LUA_CPATH=%s lua5.4 -e %s"):format(
+    H.quote(dir), H.quote(H.root .. "/lua/?.lua;" .. H.root .. "/lua/?/init.lua"),
+    H.quote(H.abs_build .. "/?.so"), H.quote(chunk)))
+end
+
+function H.tmpdir()
+  local path = os.tmpname()
+  os.remove(path)
+  assert(os.execute("mkdir -p " .. H.quote(path)))
+  return path
+end
+
+function H.remove_tree(path)
+  os.execute("rm -rf " .. H.quote(path))
+end
+
+function H.write(path, text)
+  local f = assert(io.open(path, "wb"))
+  f:write(text)
+  f:close()
+end
+
+--- The path of a real CMS file in ../shared/cms, or nil when absent.
+function H.cms(name)
+  local path = H.root .. "/../shared/cms/" .. name
+  local f = io.open(path, "rb")
+  if not f then return nil end
+  f:close()
+  return path
+end
+
+--- The set of codes in a list of records.
+function H.codes(list)
+  local set = {}
+  for _, item in ipairs(list or {}) do set[item.code] = true end
+  return set
+end
+
+return H

@@ -1,0 +1,115 @@
+/* mkdb: builds a radcode database from the schema and curated TSV files.
+ *   mkdb OUT.db data/schema.sql data/codes.tsv data/mue.tsv ...
+ * Used by the Makefile to make the default dataset that is embedded in the
+ * module. Everything is loaded in one transaction; any bad row stops the
+ * build with its file and line, and no output file is left behind. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sqlite3.h>
+
+#include "db.h"
+#include "tsv.h"
+
+static char *read_file(const char *path)
+{
+  FILE *fp = fopen(path, "rb");
+  char *text = NULL;
+  long size;
+  if (fp == NULL) return NULL;
+  if (fseek(fp, 0, SEEK_END) == 0 && (size = ftell(fp)) >= 0 && fseek(fp, 0, SEEK_SET) == 0 &&
+      (text = malloc((size_t)size + 1)) != NULL) {
+    if (fread(text, 1, (size_t)size, fp) != (size_t)size) {
+      free(text);
+      text = NULL;
+    } else {
+      text[size] = '\0';
+    }
+  }
+  fclose(fp);
+  return text;
+}
+
+static int exec(sqlite3 *conn, const char *sql)
+{
+  char *msg = NULL;
+  if (sqlite3_exec(conn, sql, NULL, NULL, &msg) == SQLITE_OK) return 1;
+  fprintf(stderr, "mkdb: %s\n", msg ? msg : sqlite3_errmsg(conn));
+  sqlite3_free(msg);
+  return 0;
+}
+
+static int create_schema(sqlite3 *conn, const char *schema_path)
+{
+  char *schema = read_file(schema_path);
+  int ok;
+  if (schema == NULL) {
+    fprintf(stderr, "mkdb: cannot read %s\n", schema_path);
+    return 0;
+  }
+  ok = exec(conn, schema);
+  free(schema);
+  return ok;
+}
+
+static int record_dataset(sqlite3 *conn, const char *path, long rows, double seconds)
+{
+  sqlite3_stmt *st;
+  int rc;
+  const char *sql =
+      "INSERT INTO datasets (kind, source, edition, rows_read, rows_kept, rows_rejected,"
+      " loaded_at, seconds) VALUES ('curated', ?1, ?2, ?3, ?3, 0,"
+      " strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?4)";
+  if (sqlite3_prepare_v2(conn, sql, -1, &st, NULL) != SQLITE_OK) return exec(conn, sql);
+  sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 2, "radcode " RC_VERSION, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(st, 3, rows);
+  sqlite3_bind_double(st, 4, seconds);
+  rc = sqlite3_step(st);
+  sqlite3_finalize(st);
+  return rc == SQLITE_DONE;
+}
+
+static int load_all(sqlite3 *conn, int count, char **paths)
+{
+  char err[512];
+  long rows;
+  int i;
+  for (i = 0; i < count; i++) {
+    clock_t start = clock();
+    if (!rc_tsv_load(conn, paths[i], &rows, err, sizeof err)) {
+      fprintf(stderr, "mkdb: %s\n", err);
+      return 0;
+    }
+    if (!record_dataset(conn, paths[i], rows, (double)(clock() - start) / CLOCKS_PER_SEC))
+      return 0;
+  }
+  return 1;
+}
+
+static int build(sqlite3 *conn, int argc, char **argv)
+{
+  return create_schema(conn, argv[2]) && exec(conn, "BEGIN") &&
+         exec(conn, "INSERT INTO meta VALUES ('schema_version', '" RC_SCHEMA_VERSION "'),"
+                    " ('radcode_version', '" RC_VERSION "')") &&
+         load_all(conn, argc - 3, argv + 3) &&
+         rc_db_refresh_search(conn) == SQLITE_OK && exec(conn, "COMMIT") &&
+         exec(conn, "VACUUM");
+}
+
+int main(int argc, char **argv)
+{
+  sqlite3 *conn = NULL;
+  int ok;
+  if (argc < 4) {
+    fprintf(stderr, "usage: mkdb OUT.db SCHEMA.sql TABLE.tsv...\n");
+    return 2;
+  }
+  remove(argv[1]);
+  ok = sqlite3_open(argv[1], &conn) == SQLITE_OK && build(conn, argc, argv);
+  if (!ok && conn) fprintf(stderr, "mkdb: %s\n", sqlite3_errmsg(conn));
+  sqlite3_close(conn);
+  if (!ok) remove(argv[1]);
+  return ok ? 0 : 1;
+}
