@@ -1,5 +1,6 @@
 /* search.c: rc:search(text [, {limit =, date =}]) finds codes by words.
- * The text is cut into words (letters and digits); each word matches as a
+ * The text is cut into words (letters and digits), filler words such as
+ * "with" or "of" are dropped, and each word matches as a
  * prefix ("7740" finds 77401, 77402, 77407; "compens" finds compensation)
  * or through its synonym ("imrt" also finds "intensity modulated"). SQLite
  * FTS5 gathers candidates over code, summary, descriptor and keywords; each
@@ -57,6 +58,30 @@ static int is_alnum(char c)
 static char lower(char c)
 {
   return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+}
+
+/* Filler words that say nothing about a code; dropped from a query unless
+ * the query has nothing else. */
+static int is_stop_word(const char *word)
+{
+  static const char *const stop[] = {"a", "an", "and", "or", "the", "of", "for", "with",
+                                     "per", "in", "on", "to", "by", "at", NULL};
+  int i;
+  for (i = 0; stop[i] != NULL; i++)
+    if (strcmp(word, stop[i]) == 0) return 1;
+  return 0;
+}
+
+/* Drops stop words, keeping the terms as they are if all are stop words. */
+static int drop_stop_words(term terms[], int n)
+{
+  int i, kept = 0;
+  for (i = 0; i < n; i++)
+    if (!is_stop_word(terms[i].word)) kept++;
+  if (kept == 0) return n;
+  for (i = 0, kept = 0; i < n; i++)
+    if (!is_stop_word(terms[i].word)) terms[kept++] = terms[i];
+  return kept;
 }
 
 static int seen(const term *terms, int n, const char *word)
@@ -264,7 +289,7 @@ static int search(lua_State *L)
   rc_opts_check(L, 3, allowed);
   limit = rc_opts_integer(L, 3, "limit", 10, 1, MAX_CANDIDATES);
   if (!rc_opts_date(L, 3, date)) return rc_fail(L);
-  n = tokenize(text, len, terms);
+  n = drop_stop_words(terms, tokenize(text, len, terms));
   if (n == 0) return rc_failf(L, "nothing to search for in '%s'", rc_shorten(text, shown));
   if (!expand(h, terms, n)) return rc_handle_db_error(L, h);
   build_match(terms, n, match, sizeof match);

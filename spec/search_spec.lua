@@ -67,6 +67,13 @@ describe("rc:search", function()
     assert.are.equal(1, #rc:search("radiation", { limit = 1 }))
   end)
 
+  it("ignores filler words unless there is nothing else", function()
+    local plain = rc:search("proton compensation")
+    local filled = rc:search("the proton with compensation")
+    assert.are.same(plain, filled)
+    assert.is_table(rc:search("with"))
+  end)
+
   it("returns an empty list when nothing matches", function()
     assert.are.same({}, rc:search("xyzzyquux"))
   end)
