@@ -9,6 +9,8 @@
 #include "embed.h"
 #include "opts.h"
 
+static void close_all(rc_handle *h);
+
 static rc_handle *to_handle(lua_State *L, int idx)
 {
   return (rc_handle *)luaL_checkudata(L, idx, RC_HANDLE_NAME);
@@ -63,26 +65,52 @@ static int open_database(rc_handle *h, const char *path, char *err, size_t errle
  * default dataset. Returns the handle, or nil, message. */
 int rc_handle_open(lua_State *L)
 {
-  static const char *const allowed[] = {"db", NULL};
+  static const char *const allowed[] = {"db", "history", NULL};
   char err[512];
-  const char *path;
+  const char *path, *history;
   rc_handle *h;
   rc_opts_check(L, 1, allowed);
   path = rc_opts_string(L, 1, "db");
+  history = rc_opts_string(L, 1, "history");
   h = (rc_handle *)lua_newuserdatauv(L, sizeof *h, 0);
   memset(h, 0, sizeof *h);
   luaL_setmetatable(L, RC_HANDLE_NAME);
-  if (!open_database(h, path, err, sizeof err)) {
+  if (!open_database(h, path, err, sizeof err) ||
+      (history != NULL && (h->history = rc_history_open(history, err, sizeof err)) == NULL)) {
+    close_all(h);
     lua_pushstring(L, err);
     return rc_fail(L);
   }
   return 1;
 }
 
+/* The rule set, made on first use. */
+rc_rules *rc_handle_rules(rc_handle *h, char *err, size_t errlen)
+{
+  if (h->rules == NULL) h->rules = rc_rules_new(h->db.conn, err, errlen);
+  return h->rules;
+}
+
+/* The history, in memory when the handle was opened without one. */
+rc_history *rc_handle_history(rc_handle *h, char *err, size_t errlen)
+{
+  if (h->history == NULL) h->history = rc_history_open(NULL, err, errlen);
+  return h->history;
+}
+
+static void close_all(rc_handle *h)
+{
+  rc_rules_free(h->rules);
+  h->rules = NULL;
+  rc_history_close(h->history);
+  h->history = NULL;
+  rc_db_close(&h->db);
+}
+
 static int handle_close(lua_State *L)
 {
   rc_handle *h = to_handle(L, 1);
-  rc_db_close(&h->db);
+  close_all(h);
   lua_pushboolean(L, 1);
   return 1;
 }

@@ -5,12 +5,16 @@
 #include <lua.h>
 #include <lauxlib.h>
 #include "db.h"
+#include "history.h"
+#include "rules.h"
 
 #define RC_HANDLE_NAME "radcode.Handle"
 #define RC_ORIGIN_LEN 200
 
 typedef struct rc_handle {
   rc_db db;
+  rc_rules *rules;              /* made on the first check, freed on close */
+  rc_history *history;          /* opts.history, or in memory on first use */
   char origin[RC_ORIGIN_LEN];   /* "embedded default data" or the file path */
 } rc_handle;
 
@@ -19,5 +23,7 @@ int rc_handle_open(lua_State *L);
 void rc_handle_metatable(lua_State *L);
 void rc_handle_push_error(lua_State *L, rc_handle *h);
 int rc_handle_db_error(lua_State *L, rc_handle *h);
+rc_rules *rc_handle_rules(rc_handle *h, char *err, size_t errlen);
+rc_history *rc_handle_history(rc_handle *h, char *err, size_t errlen);
 
 #endif

@@ -4,6 +4,8 @@
 #include <lua.h>
 #include <lauxlib.h>
 
+#include "check.h"
+#include "classify.h"
 #include "db.h"
 #include "handle.h"
 #include "json.h"
@@ -25,6 +27,8 @@ int luaopen_radcode_core(lua_State *L)
   rc_handle_metatable(L);
   luaL_setfuncs(L, rc_lookup_methods, 0);
   luaL_setfuncs(L, rc_search_methods, 0);
+  luaL_setfuncs(L, rc_classify_methods, 0);
+  luaL_setfuncs(L, rc_check_methods, 0);
   lua_setfield(L, -2, "Handle");
   rc_json_register(L);
   lua_pushliteral(L, RC_VERSION);

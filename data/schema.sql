@@ -175,3 +175,125 @@ CREATE VIRTUAL TABLE code_search USING fts5 (
   code, summary, descriptor, keywords,
   tokenize = 'unicode61'
 );
+
+-- Claim edits ---------------------------------------------------------------
+-- Tables read by rc:check beyond the code facts above (see data/README.md).
+
+-- Modifiers radcode knows. bypass = 1: an NCCI-associated modifier that lets
+-- a PTP edit with indicator 1 pass.
+CREATE TABLE modifiers (
+  modifier TEXT PRIMARY KEY,
+  kind     TEXT NOT NULL,   -- component, ncci, anatomic, repeat, liability, other
+  bypass   INTEGER NOT NULL DEFAULT 0 CHECK (bypass IN (0, 1)),
+  meaning  TEXT NOT NULL,
+  source   TEXT NOT NULL
+);
+
+-- Codes that cannot stand alone: each row names a partner that satisfies the
+-- code on the same date of service (a code, or 'family:<family>' for any code
+-- of that family); any one of a code's partners will do. modifier: the rule
+-- holds only when the line carries it (NULL: always).
+CREATE TABLE companions (
+  code       TEXT NOT NULL,
+  partner    TEXT NOT NULL,
+  modifier   TEXT,
+  setting    TEXT NOT NULL CHECK (setting IN ('practitioner', 'hospital', '*')),
+  valid_from TEXT NOT NULL,
+  valid_to   TEXT,
+  reason     TEXT NOT NULL,
+  source     TEXT NOT NULL,
+  PRIMARY KEY (code, partner, setting, valid_from)
+);
+
+-- Limits that cross claims of a course: at most max_units of the code per
+-- course, per calendar week (Monday to Sunday), or per `fractions` delivered
+-- fractions (with `leftover` or more fractions left at the end earning one
+-- more unit: the 77427 rule). payer '*' = any payer.
+CREATE TABLE frequency_limits (
+  code       TEXT NOT NULL,
+  period     TEXT NOT NULL CHECK (period IN ('course', 'week', 'fractions')),
+  max_units  INTEGER NOT NULL CHECK (max_units >= 0),
+  fractions  INTEGER CHECK (fractions IS NULL OR fractions > 0),
+  leftover   INTEGER CHECK (leftover IS NULL OR leftover > 0),
+  setting    TEXT NOT NULL CHECK (setting IN ('practitioner', 'hospital', '*')),
+  payer      TEXT NOT NULL,
+  valid_from TEXT NOT NULL,
+  valid_to   TEXT,
+  severity   TEXT NOT NULL CHECK (severity IN ('deny', 'review', 'warn', 'info')),
+  reason     TEXT NOT NULL,
+  source     TEXT NOT NULL,
+  PRIMARY KEY (code, period, setting, payer, valid_from)
+);
+
+-- Codes whose units count as delivered fractions (for 'fractions' limits).
+CREATE TABLE fraction_codes (
+  code   TEXT PRIMARY KEY,
+  source TEXT NOT NULL
+);
+
+-- Families whose lines need a diagnosis that supports radiation therapy.
+CREATE TABLE dx_required (
+  family TEXT PRIMARY KEY,
+  source TEXT NOT NULL
+);
+
+-- ICD-10-CM diagnoses that support radiation therapy. A diagnosis (upper
+-- case, without its dot) is in a range when its first len(dx_from)
+-- characters are >= dx_from and its first len(dx_to) characters are <= dx_to
+-- (C00..D49 covers every neoplasm). family: the service family supported
+-- ('*' = every family of dx_required). payer '*' = any payer.
+CREATE TABLE dx_support (
+  dx_from    TEXT NOT NULL,
+  dx_to      TEXT NOT NULL,
+  family     TEXT NOT NULL,
+  payer      TEXT NOT NULL,
+  valid_from TEXT NOT NULL,
+  valid_to   TEXT,
+  note       TEXT NOT NULL,
+  source     TEXT NOT NULL,
+  PRIMARY KEY (dx_from, dx_to, family, payer, valid_from)
+);
+
+-- Classification ----------------------------------------------------------
+-- rc:classify(facts) reads these two tables; data/CLASSIFY.md documents
+-- them and the expression language of condition and units.
+
+-- The facts a classification may be given (besides service, date, setting
+-- and payer): an unknown name is refused, and each value is checked here.
+CREATE TABLE classify_facts (
+  name          TEXT PRIMARY KEY,
+  type          TEXT NOT NULL CHECK (type IN ('integer', 'boolean', 'choice', 'dates')),
+  min_value     INTEGER,             -- integer: least value; dates: fewest dates
+  max_value     INTEGER,             -- integer: greatest value; dates: most dates
+  choices       TEXT,                -- choice: the values, 'a|b|c'
+  default_value TEXT,                -- value when absent (NULL: none, required
+                                     -- by any rule that reads it)
+  count_of      TEXT,                -- integer: the dates fact it counts
+  meaning       TEXT NOT NULL,
+  source        TEXT NOT NULL
+);
+
+-- The ladders: for a service, the rows in force on the date of service, for
+-- the setting (or '*') and the payer (or '*'), read in priority order; the
+-- first row of each slot whose condition holds decides that slot.
+CREATE TABLE classify_rules (
+  service    TEXT NOT NULL,          -- delivery, imrt, guidance, proton, ...
+  slot       TEXT NOT NULL,          -- one decision: level, code, addon, ...
+  priority   INTEGER NOT NULL,       -- evaluation order (lowest first)
+  valid_from TEXT NOT NULL,
+  valid_to   TEXT,
+  setting    TEXT NOT NULL CHECK (setting IN ('practitioner', 'hospital', '*')),
+  payer      TEXT NOT NULL,          -- 'medicare', ... or '*' for any payer
+  condition  TEXT,                   -- expression over the facts; NULL = true
+  refuse     INTEGER CHECK (refuse IS NULL OR refuse IN (0, 1)),
+                                     -- 1: the facts are refused with reason
+  code       TEXT,                   -- the line's code; NULL: no line
+  level      TEXT,                   -- the level this row decides, if any
+  units      TEXT,                   -- expression; NULL = 1
+  modifiers  TEXT,                   -- '26' or '26,59'
+  dated_by   TEXT,                   -- a dates fact: one line per unit, dated
+  date_step  INTEGER,                -- line i on entry min(i * date_step, n)
+  reason     TEXT,                   -- plain words; {fact} shows its value
+  source     TEXT NOT NULL
+);
+CREATE INDEX classify_rules_by_service ON classify_rules (service, priority);

@@ -42,6 +42,7 @@ build = {
       ["radcode.cli"] = "lua/radcode/cli.lua",
       ["radcode.commands.lookup"] = "lua/radcode/commands/lookup.lua",
       ["radcode.commands.search"] = "lua/radcode/commands/search.lua",
+      ["radcode.commands.classify"] = "lua/radcode/commands/classify.lua",
     },
     bin = {
       radcode = "bin/radcode",

@@ -6,7 +6,7 @@ local radcode = require "radcode"
 
 local cli = {}
 
-local COMMANDS = { "lookup", "search" }
+local COMMANDS = { "lookup", "search", "classify" }
 
 local GLOBAL_OPTIONS = { db = "value", json = "flag", help = "flag" }
 

@@ -1,0 +1,249 @@
+/* check.c: rc:check(claim [, {payer =, max_lines =}]), rc:pair(a, b [, opts])
+ * and rc:record(claim). A check reads the claim (claim.c), gives each usable
+ * line the cached rules of its code (rules.c), sorts the lines by day, reads
+ * the course's history when a limit needs it, runs the edit passes
+ * (edits_*.c) and returns {ok =, findings =} ordered by line. */
+#include "check.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "code.h"
+#include "handle.h"
+#include "history.h"
+#include "opts.h"
+
+static int by_day(const void *a, const void *b)
+{
+  const rc_day_entry *x = a, *y = b;
+  int cmp;
+  if (x->day != y->day) return x->day < y->day ? -1 : 1;
+  if ((cmp = strcmp(x->code, y->code)) != 0) return cmp;
+  return x->pos - y->pos;
+}
+
+/* Gives usable lines their rules and pushes the sorted day index. Returns
+ * 0 with err on a database error. */
+static int index_lines(lua_State *L, rc_check *c, char *err, size_t errlen)
+{
+  rc_claim *claim = c->claim;
+  int i;
+  c->by_day = lua_newuserdatauv(L, (size_t)(claim->nlines + 1) * sizeof *c->by_day, 0);
+  c->nby_day = 0;
+  for (i = 0; i < claim->nlines; i++) {
+    rc_line *line = &claim->lines[i];
+    if (!line->usable) continue;
+    if ((line->rules = rc_rules_code(c->rules, line->code, err, errlen)) == NULL) return 0;
+    if (!line->rules->known) continue;
+    c->by_day[c->nby_day].day = line->day;
+    memcpy(c->by_day[c->nby_day].code, line->code, sizeof line->code);
+    c->by_day[c->nby_day++].pos = i;
+  }
+  qsort(c->by_day, (size_t)c->nby_day, sizeof *c->by_day, by_day);
+  return 1;
+}
+
+static int has_limits(const rc_check *c)
+{
+  int i, n;
+  for (i = 0; i < c->claim->nlines; i++) {
+    const rc_line *l = &c->claim->lines[i];
+    if (l->usable && l->rules->known) {
+      rc_rules_of(l->rules, RC_RULE_FREQUENCY, &n);
+      if (n > 0) return 1;
+    }
+  }
+  return 0;
+}
+
+/* One recorded line of the course: adds to the claim lines' counters. */
+static void visit_history(void *ctx, const char *code, long day, long units)
+{
+  rc_check *c = ctx;
+  char err[8];
+  const rc_code_rules *cr = rc_rules_code(c->rules, code, err, sizeof err);
+  int i, n = 0;
+  for (i = 0; i < c->claim->nlines; i++) {
+    rc_line *l = &c->claim->lines[i];
+    if (!l->usable || strcmp(l->code, code) != 0) continue;
+    l->history_course += units;
+    if (rc_week_of(l->day) == rc_week_of(day)) l->history_week += units;
+  }
+  if (cr != NULL) rc_rules_of(cr, RC_RULE_FRACTION, &n);
+  if (n > 0) c->history_fractions += units;
+}
+
+static int read_history(rc_handle *h, rc_check *c, char *err, size_t errlen)
+{
+  rc_history *history;
+  if (!c->claim->patient[0] || !c->claim->course[0] || !has_limits(c)) return 1;
+  if ((history = rc_handle_history(h, err, errlen)) == NULL) return 0;
+  c->history_read = 1;
+  if (rc_history_course(history, c->claim->patient, c->claim->course, c->claim->id, visit_history, c))
+    return 1;
+  snprintf(err, errlen, "reading history: %s", rc_history_error(history));
+  return 0;
+}
+
+/* The payer, lower case: opts.payer, else claim.payer, else "". */
+static void payer_of(const char *opt, const char *claimed, char out[32])
+{
+  const char *p = opt ? opt : claimed;
+  size_t i;
+  for (i = 0; p[i] && i < 31; i++) out[i] = (char)tolower((unsigned char)p[i]);
+  out[i] = '\0';
+}
+
+static int check(lua_State *L)
+{
+  static const char *const allowed[] = {"payer", "max_lines", NULL};
+  rc_handle *h = rc_handle_check(L, 1);
+  rc_check c;
+  rc_findings f;
+  rc_claim claim;
+  char err[512], payer[32];
+  int max_lines;
+  luaL_checktype(L, 2, LUA_TTABLE);
+  lua_settop(L, 3);   /* opts keep slot 3 whatever the check pushes */
+  rc_opts_check(L, 3, allowed);
+  max_lines = (int)rc_opts_integer(L, 3, "max_lines", RC_DEFAULT_MAX_LINES, 1, 100000);
+  memset(&c, 0, sizeof c);
+  if ((c.rules = rc_handle_rules(h, err, sizeof err)) == NULL) return rc_failf(L, "%s", err);
+  rc_findings_init(&f, L);
+  rc_claim_read(L, 2, &claim, &f, max_lines);
+  payer_of(rc_opts_string(L, 3, "payer"), claim.payer, payer);
+  c.claim = &claim;
+  c.f = &f;
+  c.payer = payer;
+  c.setting = claim.setting;
+  if (!index_lines(L, &c, err, sizeof err) || !read_history(h, &c, err, sizeof err))
+    return rc_failf(L, "%s", err);
+  rc_edits_line(&c);
+  rc_edits_day(&c);
+  rc_edits_course(&c);
+  rc_edits_necessity(&c);
+  rc_findings_push(&f);
+  return 1;
+}
+
+/* A first input error (deny) of a claim, or NULL. */
+static const char *input_error(const rc_findings *f)
+{
+  int i;
+  for (i = 0; i < f->count; i++)
+    if (f->items[i].edit == RC_EDIT_INPUT && f->items[i].severity == RC_DENY) return f->items[i].message;
+  return NULL;
+}
+
+/* rc:record(claim): adds a claim to the history that course limits count.
+ * The claim needs an id and no input errors; an id already recorded is
+ * refused. */
+static int record(lua_State *L)
+{
+  rc_handle *h = rc_handle_check(L, 1);
+  rc_findings f;
+  rc_claim claim;
+  rc_history *history;
+  char err[512];
+  const char *bad;
+  luaL_checktype(L, 2, LUA_TTABLE);
+  lua_settop(L, 2);
+  rc_findings_init(&f, L);
+  rc_claim_read(L, 2, &claim, &f, RC_DEFAULT_MAX_LINES);
+  if (claim.id[0] == '\0') return rc_failf(L, "claim has no id; only claims with an id can be recorded");
+  if ((bad = input_error(&f)) != NULL) return rc_failf(L, "claim %s has input errors: %s", claim.id, bad);
+  if ((history = rc_handle_history(h, err, sizeof err)) == NULL ||
+      !rc_history_record(history, &claim, err, sizeof err))
+    return rc_failf(L, "%s", err);
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+static void set_field(lua_State *L, const char *key, const char *value)
+{
+  lua_pushstring(L, value);
+  lua_setfield(L, -2, key);
+}
+
+static const char *pair_verdict(const rc_rule *edit)
+{
+  if (edit == NULL || edit->a == 9) return "yes";
+  return edit->a == 1 ? "with_modifier" : "no";
+}
+
+static void push_pair(lua_State *L, const char *a, const char *b, const rc_rule *edit, int a_first,
+                      const char *date, int setting)
+{
+  const char *col1 = a_first ? a : b, *col2 = a_first ? b : a, *verdict = pair_verdict(edit);
+  lua_createtable(L, 0, 9);
+  set_field(L, "together", verdict);
+  set_field(L, "date", date);
+  set_field(L, "setting", rc_setting_name(setting));
+  if (edit == NULL) {
+    lua_pushfstring(L, "no NCCI edit pairs %s and %s on %s (%s): they may be billed together",
+                    a, b, date, rc_setting_name(setting));
+    lua_setfield(L, -2, "message");
+    return;
+  }
+  set_field(L, "column1", col1);
+  set_field(L, "column2", col2);
+  lua_pushinteger(L, edit->a);
+  lua_setfield(L, -2, "indicator");
+  set_field(L, "rationale", edit->text);
+  set_field(L, "source", edit->source);
+  if (edit->a == 9)
+    lua_pushfstring(L, "the NCCI edit %s/%s does not apply (indicator 9): they may be billed together", col1, col2);
+  else if (edit->a == 0)
+    lua_pushfstring(L, "%s (column 2) is denied beside %s (column 1): %s; no modifier allows both", col2, col1, edit->text);
+  else
+    lua_pushfstring(L, "%s (column 2) is denied beside %s (column 1) unless the services were distinct: XE, XS, XP, XU or 59 allows both",
+                    col2, col1);
+  lua_setfield(L, -2, "message");
+}
+
+static int pair_code(lua_State *L, int arg, char code[RC_CODE_LEN + 1])
+{
+  size_t len;
+  const char *s = rc_check_string(L, arg, &len);
+  char shown[RC_SHOWN_LEN];
+  if (rc_code_normalize(s, len, code) != RC_CODE_MALFORMED) return 1;
+  lua_pushfstring(L, "malformed code '%s'", rc_shorten(s, shown));
+  return 0;
+}
+
+/* rc:pair(a, b [, {date =, setting =}]): may a and b be billed together on
+ * one date of service? */
+static int pair(lua_State *L)
+{
+  static const char *const allowed[] = {"date", "setting", NULL};
+  rc_handle *h = rc_handle_check(L, 1);
+  char a[RC_CODE_LEN + 1], b[RC_CODE_LEN + 1], date[RC_DATE_LEN + 1], err[512];
+  const rc_code_rules *ra, *rb;
+  const rc_rule *ab, *ba;
+  rc_rules *rules;
+  long day;
+  int setting;
+  lua_settop(L, 4);
+  rc_opts_check(L, 4, allowed);
+  setting = rc_setting_of(rc_opts_setting(L, 4, "practitioner"));
+  if (!pair_code(L, 2, a) || !pair_code(L, 3, b) || !rc_opts_date(L, 4, date)) return rc_fail(L);
+  rc_date_parse(date, RC_DATE_LEN, &day);
+  if ((rules = rc_handle_rules(h, err, sizeof err)) == NULL || (ra = rc_rules_code(rules, a, err, sizeof err)) == NULL ||
+      (rb = rc_rules_code(rules, b, err, sizeof err)) == NULL)
+    return rc_failf(L, "%s", err);
+  if (!ra->known) return rc_failf(L, "unknown code %s", a);
+  if (!rb->known) return rc_failf(L, "unknown code %s", b);
+  ab = rc_rules_ptp(ra, b, day, setting);
+  ba = rc_rules_ptp(rb, a, day, setting);
+  if (ab == NULL || (ab->a == 9 && ba != NULL && ba->a != 9)) push_pair(L, a, b, ba, 0, date, setting);
+  else push_pair(L, a, b, ab, 1, date, setting);
+  return 1;
+}
+
+const luaL_Reg rc_check_methods[] = {
+  {"check", check},
+  {"pair", pair},
+  {"record", record},
+  {NULL, NULL}
+};

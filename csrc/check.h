@@ -1,0 +1,39 @@
+/* check.h: rc:check and rc:pair, and the context the edit passes share. */
+#ifndef RC_CHECK_H
+#define RC_CHECK_H
+
+#include <lauxlib.h>
+#include "claim.h"
+#include "findings.h"
+#include "rules.h"
+
+#define RC_MEDICARE "medicare"   /* the payer whose fee-schedule statuses the data holds */
+
+typedef struct rc_day_entry {   /* a usable, known line, for sorting by day */
+  long day;
+  char code[8];
+  int pos;                       /* 0-based position in claim.lines */
+} rc_day_entry;
+
+typedef struct rc_check {
+  rc_rules *rules;
+  rc_claim *claim;
+  rc_findings *f;
+  const char *payer;             /* "" when the claim names none */
+  int setting;
+  rc_day_entry *by_day;          /* usable known lines, by day, code, position */
+  int nby_day;
+  long history_fractions;        /* fractions delivered earlier in the course */
+  int history_read;              /* the course's history was consulted */
+} rc_check;
+
+extern const luaL_Reg rc_check_methods[];
+
+void rc_edits_line(rc_check *c);
+void rc_edits_day(rc_check *c);
+void rc_edits_course(rc_check *c);
+void rc_edits_necessity(rc_check *c);
+long rc_week_of(long day);
+void rc_replacement_list(const rc_check *c, const rc_line *line, char *out, size_t size);
+
+#endif

@@ -1,0 +1,435 @@
+/* claim.c: reads a claim table into C for the checker. Tables are read raw
+ * (no metamethods run), every field is type-checked, and every bad value
+ * becomes an `input` finding naming the field and line instead of an error:
+ * a malformed code, date, unit count, modifier or diagnosis, a pointer to a
+ * diagnosis that does not exist, an unknown field, an empty claim, a claim
+ * longer than the line limit. Lines with a bad code, date or units are kept
+ * (for their line numbers) but marked unusable, so no edit reads them. */
+#include "claim.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <lauxlib.h>
+#include "code.h"
+#include "date.h"
+
+static const char *const claim_keys[] = {"id", "patient", "course", "payer", "setting", "pos",
+                                         "npi", "diagnoses", "lines", "authorization", NULL};
+static const char *const line_keys[] = {"code", "date", "units", "modifiers", "dx", "charge",
+                                        "npi", NULL};
+
+typedef struct place { const char *pos; int setting; } place;
+static const place places[] = {
+  {"11", RC_SET_PRACTITIONER}, {"22", RC_SET_HOSPITAL}, {"19", RC_SET_HOSPITAL}, {NULL, 0}
+};
+
+static rc_finding *input(rc_findings *f, int line, rc_severity severity, const char *code)
+{
+  rc_finding *x = rc_findings_add(f, line, RC_EDIT_INPUT, severity, code, "radcode input check");
+  snprintf(x->rule, sizeof x->rule, "input");
+  return x;
+}
+
+static void where(char *out, size_t size, int line)
+{
+  if (line > 0) snprintf(out, size, "line %d", line);
+  else snprintf(out, size, "claim");
+}
+
+static int is_known(const char *key, const char *const keys[])
+{
+  int i;
+  for (i = 0; keys[i] != NULL; i++)
+    if (strcmp(key, keys[i]) == 0) return 1;
+  return 0;
+}
+
+/* Every key of the table at idx must be a known field name. */
+static void check_keys(lua_State *L, int idx, const char *const keys[], rc_findings *f, int line)
+{
+  char at[32];
+  where(at, sizeof at, line);
+  lua_pushnil(L);
+  while (lua_next(L, idx) != 0) {
+    if (lua_type(L, -2) != LUA_TSTRING || !is_known(lua_tostring(L, -2), keys)) {
+      rc_finding *x = input(f, line, RC_WARN, NULL);
+      snprintf(x->message, sizeof x->message, "%s has an unknown field %s%.40s%s; it was not used", at,
+               lua_type(L, -2) == LUA_TSTRING ? "'" : "(",
+               lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : luaL_typename(L, -2),
+               lua_type(L, -2) == LUA_TSTRING ? "'" : ")");
+      snprintf(x->fix, sizeof x->fix, "remove the field or correct its name");
+    }
+    lua_pop(L, 1);
+  }
+}
+
+/* Pushes t[key] without metamethods. */
+static int raw_field(lua_State *L, int idx, const char *key)
+{
+  lua_pushstring(L, key);
+  return lua_rawget(L, idx);
+}
+
+/* A text field (strings; integers are accepted and written out). */
+static void read_text(lua_State *L, int idx, const char *key, char *out, size_t size, rc_findings *f)
+{
+  int type = raw_field(L, idx, key);
+  if (type == LUA_TSTRING || (type == LUA_TNUMBER && lua_isinteger(L, -1))) {
+    size_t len;
+    const char *s = lua_tolstring(L, -1, &len);
+    if (len < size) {
+      memcpy(out, s, len + 1);
+    } else {
+      rc_finding *x = input(f, 0, RC_DENY, NULL);
+      snprintf(x->message, sizeof x->message, "claim.%s is too long (%zu characters, at most %zu)",
+               key, len, size - 1);
+      snprintf(x->fix, sizeof x->fix, "shorten claim.%s", key);
+    }
+  } else if (type != LUA_TNIL) {
+    rc_finding *x = input(f, 0, RC_DENY, NULL);
+    snprintf(x->message, sizeof x->message, "claim.%s must be a string, got %s", key, luaL_typename(L, -1));
+    snprintf(x->fix, sizeof x->fix, "give claim.%s as text", key);
+  }
+  lua_pop(L, 1);
+}
+
+static int setting_of_pos(const char *pos)
+{
+  int i;
+  for (i = 0; places[i].pos != NULL; i++)
+    if (strcmp(pos, places[i].pos) == 0) return places[i].setting;
+  return -1;
+}
+
+/* claim.setting, else the setting its place of service implies, else the
+ * practitioner setting with a warning. */
+static void read_setting(lua_State *L, int idx, rc_claim *claim, rc_findings *f)
+{
+  char setting[32] = "", pos[8] = "";
+  int by_name = -1, by_pos = -1;
+  rc_finding *x;
+  read_text(L, idx, "setting", setting, sizeof setting, f);
+  read_text(L, idx, "pos", pos, sizeof pos, f);
+  if (setting[0] && ((by_name = rc_setting_of(setting)) <= RC_SET_ANY || by_name == RC_SET_DME)) {
+    x = input(f, 0, RC_DENY, NULL);
+    snprintf(x->message, sizeof x->message, "claim.setting '%s' is not practitioner or hospital", setting);
+    snprintf(x->fix, sizeof x->fix, "set claim.setting to practitioner or hospital");
+    by_name = -1;
+  }
+  if (pos[0] && (by_pos = setting_of_pos(pos)) < 0) {
+    x = input(f, 0, RC_WARN, NULL);
+    snprintf(x->message, sizeof x->message, "place of service %s is not one radcode checks (11, 19, 22)", pos);
+  }
+  if (by_name > 0 && by_pos > 0 && by_name != by_pos) {
+    x = input(f, 0, RC_DENY, NULL);
+    snprintf(x->message, sizeof x->message, "claim.setting %s contradicts place of service %s", setting, pos);
+    snprintf(x->fix, sizeof x->fix, "correct claim.setting or claim.pos");
+  }
+  claim->setting = by_name > 0 ? by_name : by_pos > 0 ? by_pos : RC_SET_PRACTITIONER;
+  if (by_name <= 0 && by_pos <= 0) {
+    x = input(f, 0, RC_WARN, NULL);
+    snprintf(x->message, sizeof x->message, "claim gives no setting or place of service; practitioner assumed");
+    snprintf(x->fix, sizeof x->fix, "set claim.setting (practitioner or hospital) or claim.pos");
+  }
+}
+
+/* ICD-10-CM: a letter, two characters, then up to four more after an
+ * optional dot. Writes it upper case without the dot. */
+static int normalize_dx(const char *s, size_t len, char out[8])
+{
+  size_t i, n = 0;
+  for (i = 0; i < len && n < 7; i++) {
+    char c = s[i];
+    if (c == '.' && i == 3) continue;
+    if (c >= 'a' && c <= 'z') c = (char)(c - 'a' + 'A');
+    if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))) return 0;
+    out[n++] = c;
+  }
+  out[n] = '\0';
+  return i == len && n >= 3 && out[0] >= 'A' && out[0] <= 'Z' && out[1] >= '0' && out[1] <= '9';
+}
+
+static void read_diagnosis(lua_State *L, rc_claim *claim, int i, rc_findings *f)
+{
+  size_t len = 0;
+  const char *s = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &len) : NULL;
+  char *out = claim->diag[claim->ndiag++];
+  if (s == NULL || !normalize_dx(s, len, out)) {
+    rc_finding *x = input(f, 0, RC_DENY, NULL);
+    out[0] = '\0';
+    if (s == NULL)
+      snprintf(x->message, sizeof x->message, "diagnosis %d must be a string, got %s", i, luaL_typename(L, -1));
+    else
+      snprintf(x->message, sizeof x->message, "diagnosis %d '%.20s' is not an ICD-10-CM code", i, s);
+    snprintf(x->fix, sizeof x->fix, "give ICD-10-CM codes such as C61 or C50.912");
+  }
+}
+
+static void read_diagnoses(lua_State *L, int idx, rc_claim *claim, rc_findings *f)
+{
+  int type = raw_field(L, idx, "diagnoses");
+  lua_Integer i, n;
+  if (type == LUA_TTABLE) {
+    n = (lua_Integer)lua_rawlen(L, -1);
+    for (i = 1; i <= n && i <= RC_MAX_DIAGNOSES; i++) {
+      lua_rawgeti(L, -1, i);
+      read_diagnosis(L, claim, (int)i, f);
+      lua_pop(L, 1);
+    }
+    if (n > RC_MAX_DIAGNOSES) {
+      rc_finding *x = input(f, 0, RC_DENY, NULL);
+      snprintf(x->message, sizeof x->message, "claim has %d diagnoses; only the first %d were read",
+               (int)n, RC_MAX_DIAGNOSES);
+    }
+  } else if (type != LUA_TNIL) {
+    rc_finding *x = input(f, 0, RC_DENY, NULL);
+    snprintf(x->message, sizeof x->message, "claim.diagnoses must be a list, got %s", luaL_typename(L, -1));
+  }
+  lua_pop(L, 1);
+}
+
+static rc_finding *line_input(rc_findings *f, rc_line *line, const char *fix)
+{
+  rc_finding *x = input(f, line->index, RC_DENY, line->code[0] ? line->code : NULL);
+  snprintf(x->fix, sizeof x->fix, "%s", fix);
+  line->usable = 0;
+  return x;
+}
+
+static void read_code(lua_State *L, int idx, rc_line *line, rc_findings *f)
+{
+  int type = raw_field(L, idx, "code");
+  size_t len;
+  const char *s = type == LUA_TSTRING ? lua_tolstring(L, -1, &len) : NULL;
+  if (s != NULL && rc_code_normalize(s, len, line->code) != RC_CODE_MALFORMED) {
+    lua_pop(L, 1);
+    return;
+  }
+  line->code[0] = '\0';
+  if (type == LUA_TNIL)
+    snprintf(line_input(f, line, "give the line a CPT/HCPCS code")->message, 256, "line %d has no code", line->index);
+  else if (s == NULL)
+    snprintf(line_input(f, line, "give the code as text, e.g. \"77407\"")->message, 256,
+             "line %d: code must be a string, got %s", line->index, luaL_typename(L, -1));
+  else
+    snprintf(line_input(f, line, "a code is five digits (77407) or a letter and four digits (G6003)")->message,
+             256, "line %d: malformed code '%.20s'", line->index, s);
+  lua_pop(L, 1);
+}
+
+static void read_date(lua_State *L, int idx, rc_line *line, rc_findings *f)
+{
+  int type = raw_field(L, idx, "date");
+  size_t len;
+  const char *s = type == LUA_TSTRING ? lua_tolstring(L, -1, &len) : NULL;
+  rc_date_result r = s ? rc_date_parse(s, len, &line->day) : RC_DATE_MALFORMED;
+  const char *fix = "give the date of service as YYYY-MM-DD";
+  if (r == RC_DATE_OK) {
+    rc_date_format(line->day, line->date);
+    if (strcmp(line->date, RC_FIRST_DOS) >= 0) {
+      lua_pop(L, 1);
+      return;
+    }
+    snprintf(line_input(f, line, "radcode checks dates of service from 2015-01-01")->message, 256,
+             "line %d: date %s is before %s", line->index, line->date, RC_FIRST_DOS);
+  } else if (type == LUA_TNIL) {
+    snprintf(line_input(f, line, fix)->message, 256, "line %d has no date of service", line->index);
+  } else if (s == NULL) {
+    snprintf(line_input(f, line, fix)->message, 256, "line %d: date must be a string, got %s",
+             line->index, luaL_typename(L, -1));
+  } else {
+    snprintf(line_input(f, line, fix)->message, 256, "line %d: %s date '%.20s'", line->index,
+             r == RC_DATE_IMPOSSIBLE ? "impossible" : "malformed", s);
+  }
+  line->date[0] = '\0';
+  lua_pop(L, 1);
+}
+
+static void read_units(lua_State *L, int idx, rc_line *line, rc_findings *f)
+{
+  int type = raw_field(L, idx, "units"), isint = 0;
+  lua_Integer n = type == LUA_TNUMBER ? lua_tointegerx(L, -1, &isint) : 0;
+  line->units = 1;
+  if (type == LUA_TNIL) {
+    lua_pop(L, 1);
+    return;
+  }
+  if (isint && n >= 1 && n <= 9999) {
+    line->units = (long)n;
+  } else {
+    rc_finding *x = line_input(f, line, "units are a whole number from 1 to 9999");
+    if (type == LUA_TNUMBER)
+      snprintf(x->message, sizeof x->message, "line %d: units must be a whole number from 1 to 9999, got %s",
+               line->index, lua_tostring(L, -1));
+    else
+      snprintf(x->message, sizeof x->message, "line %d: units must be a number, got %s", line->index,
+               luaL_typename(L, -1));
+  }
+  lua_pop(L, 1);
+}
+
+/* A modifier is two letters or digits; stored upper case. */
+static int normalize_modifier(const char *s, size_t len, char out[4])
+{
+  size_t i;
+  if (len != 2) return 0;
+  for (i = 0; i < 2; i++) {
+    char c = s[i];
+    if (c >= 'a' && c <= 'z') c = (char)(c - 'a' + 'A');
+    if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))) return 0;
+    out[i] = c;
+  }
+  out[2] = '\0';
+  return 1;
+}
+
+static void read_modifier(lua_State *L, rc_line *line, int i, rc_findings *f)
+{
+  size_t len = 0;
+  const char *s = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &len) : NULL;
+  char mod[4];
+  if (s != NULL && normalize_modifier(s, len, mod)) {
+    if (line->nmods < RC_MAX_MODIFIERS) memcpy(line->mods[line->nmods++], mod, 3);
+    return;
+  }
+  snprintf(line_input(f, line, "a modifier is two letters or digits, e.g. 26 or XS")->message, 256,
+           "line %d: modifier %d %s%.20s%s is malformed", line->index, i, s ? "'" : "(",
+           s ? s : luaL_typename(L, -1), s ? "'" : ")");
+  line->usable = 1;   /* a bad modifier does not hide the line from the edits */
+}
+
+static void read_modifiers(lua_State *L, int idx, rc_line *line, rc_findings *f)
+{
+  int type = raw_field(L, idx, "modifiers");
+  lua_Integer i, n;
+  if (type == LUA_TTABLE) {
+    n = (lua_Integer)lua_rawlen(L, -1);
+    for (i = 1; i <= n && i <= 64; i++) {
+      lua_rawgeti(L, -1, i);
+      read_modifier(L, line, (int)i, f);
+      lua_pop(L, 1);
+    }
+  } else if (type != LUA_TNIL) {
+    snprintf(line_input(f, line, "give modifiers as a list, e.g. {\"26\"}")->message, 256,
+             "line %d: modifiers must be a list, got %s", line->index, luaL_typename(L, -1));
+    line->usable = 1;
+  }
+  lua_pop(L, 1);
+}
+
+static void read_pointer(lua_State *L, const rc_claim *claim, rc_line *line, int i, rc_findings *f)
+{
+  int isint = 0;
+  lua_Integer p = lua_type(L, -1) == LUA_TNUMBER ? lua_tointegerx(L, -1, &isint) : 0;
+  if (isint && p >= 1 && p <= claim->ndiag) {
+    if (line->ndx < RC_MAX_LINE_DX) line->dx[line->ndx++] = (int)p;
+    return;
+  }
+  if (isint)
+    snprintf(line_input(f, line, "point at a diagnosis of claim.diagnoses by its position")->message, 256,
+             "line %d points at diagnosis %lld; the claim has %d", line->index, (long long)p, claim->ndiag);
+  else
+    snprintf(line_input(f, line, "diagnosis pointers are whole numbers")->message, 256,
+             "line %d: diagnosis pointer %d must be a whole number, got %s", line->index, i,
+             luaL_typename(L, -1));
+  line->usable = 1;
+}
+
+static void read_pointers(lua_State *L, int idx, const rc_claim *claim, rc_line *line, rc_findings *f)
+{
+  int type = raw_field(L, idx, "dx");
+  lua_Integer i, n;
+  if (type == LUA_TTABLE) {
+    n = (lua_Integer)lua_rawlen(L, -1);
+    for (i = 1; i <= n && i <= 64; i++) {
+      lua_rawgeti(L, -1, i);
+      read_pointer(L, claim, line, (int)i, f);
+      lua_pop(L, 1);
+    }
+  } else if (type != LUA_TNIL) {
+    snprintf(line_input(f, line, "give dx as a list of positions, e.g. {1}")->message, 256,
+             "line %d: dx must be a list, got %s", line->index, luaL_typename(L, -1));
+    line->usable = 1;
+  }
+  lua_pop(L, 1);
+}
+
+/* Reads the line table on top of the stack. Code, date and units decide
+ * whether the line is usable; each reader records its own findings. */
+static void read_line(lua_State *L, const rc_claim *claim, rc_line *line, rc_findings *f)
+{
+  int idx = lua_gettop(L), usable;
+  if (lua_type(L, idx) != LUA_TTABLE) {
+    snprintf(line_input(f, line, "each line is a table with code, date and units")->message, 256,
+             "line %d must be a table, got %s", line->index, luaL_typename(L, idx));
+    return;
+  }
+  check_keys(L, idx, line_keys, f, line->index);
+  read_code(L, idx, line, f);
+  usable = line->usable;
+  read_date(L, idx, line, f);
+  usable = usable && line->usable;
+  read_units(L, idx, line, f);
+  usable = usable && line->usable;
+  read_modifiers(L, idx, line, f);
+  read_pointers(L, idx, claim, line, f);
+  line->usable = usable;
+}
+
+static void read_lines(lua_State *L, int idx, rc_claim *claim, rc_findings *f, int max_lines)
+{
+  int type = raw_field(L, idx, "lines"), i, n;
+  rc_finding *x;
+  n = type == LUA_TTABLE ? (int)(lua_rawlen(L, -1) < 1000000 ? lua_rawlen(L, -1) : 1000000) : 0;
+  if (n == 0 || n > max_lines) {
+    x = input(f, 0, RC_DENY, NULL);
+    if (n > max_lines)
+      snprintf(x->message, sizeof x->message, "claim has %d lines, more than the limit of %d; it was not checked",
+               n, max_lines);
+    else if (type == LUA_TNIL || type == LUA_TTABLE)
+      snprintf(x->message, sizeof x->message, "claim has no lines");
+    else
+      snprintf(x->message, sizeof x->message, "claim.lines must be a list, got %s", luaL_typename(L, -1));
+    snprintf(x->fix, sizeof x->fix, n > max_lines ? "split the claim" : "give claim.lines as a list of lines");
+    lua_pop(L, 1);
+    return;
+  }
+  claim->lines = lua_newuserdatauv(L, (size_t)n * sizeof *claim->lines, 0);
+  memset(claim->lines, 0, (size_t)n * sizeof *claim->lines);
+  lua_insert(L, -2);   /* keep the userdata below the lines table, on the stack */
+  for (i = 0; i < n; i++) {
+    claim->lines[i].index = i + 1;
+    claim->lines[i].usable = 1;
+    lua_rawgeti(L, -1, i + 1);
+    read_line(L, claim, &claim->lines[i], f);
+    lua_pop(L, 1);
+  }
+  claim->nlines = n;
+  lua_pop(L, 1);
+}
+
+/* Reads the claim at idx (a table: the caller checked). Leaves one value on
+ * the stack (the lines' storage) that must stay while the claim is used. */
+void rc_claim_read(lua_State *L, int idx, rc_claim *claim, rc_findings *f, int max_lines)
+{
+  idx = lua_absindex(L, idx);
+  memset(claim, 0, sizeof *claim);
+  lua_pushnil(L);   /* placeholder when the claim has no usable lines */
+  check_keys(L, idx, claim_keys, f, 0);
+  read_text(L, idx, "id", claim->id, sizeof claim->id, f);
+  read_text(L, idx, "patient", claim->patient, sizeof claim->patient, f);
+  read_text(L, idx, "course", claim->course, sizeof claim->course, f);
+  read_text(L, idx, "payer", claim->payer, sizeof claim->payer, f);
+  read_setting(L, idx, claim, f);
+  read_diagnoses(L, idx, claim, f);
+  read_lines(L, idx, claim, f, max_lines);
+  if (claim->lines != NULL) lua_remove(L, -2);   /* the storage replaces the placeholder */
+}
+
+int rc_line_has_modifier(const rc_line *line, const char *modifier)
+{
+  int i;
+  for (i = 0; i < line->nmods; i++)
+    if (strcmp(line->mods[i], modifier) == 0) return 1;
+  return 0;
+}

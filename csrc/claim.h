@@ -1,0 +1,42 @@
+/* claim.h: a claim read from a Lua table into C, checked for bad input. */
+#ifndef RC_CLAIM_H
+#define RC_CLAIM_H
+
+#include <lua.h>
+#include "findings.h"
+#include "rules.h"
+
+#define RC_MAX_MODIFIERS 8      /* kept per line; more than four is a finding */
+#define RC_MAX_LINE_DX 12
+#define RC_MAX_DIAGNOSES 25
+#define RC_DEFAULT_MAX_LINES 450  /* the CMS outpatient claim limit */
+
+typedef struct rc_line {
+  int index;                    /* 1-based position in claim.lines */
+  int usable;                   /* code, date and units are good: edits may use it */
+  char code[8];
+  long day;
+  char date[11];
+  long units;
+  int nmods;
+  char mods[RC_MAX_MODIFIERS][4];
+  int ndx;
+  int dx[RC_MAX_LINE_DX];       /* 1-based pointers into claim diagnoses */
+  const rc_code_rules *rules;   /* set by the checker */
+  long history_course;          /* units of the code earlier in the course (history) */
+  long history_week;            /* ... in the same week */
+} rc_line;
+
+typedef struct rc_claim {
+  char id[64], patient[64], course[128], payer[32];
+  int setting;
+  int ndiag;
+  char diag[RC_MAX_DIAGNOSES][8];  /* upper case, without the dot */
+  int nlines;
+  rc_line *lines;               /* in a userdata on the Lua stack */
+} rc_claim;
+
+void rc_claim_read(lua_State *L, int idx, rc_claim *claim, rc_findings *f, int max_lines);
+int rc_line_has_modifier(const rc_line *line, const char *modifier);
+
+#endif

@@ -1,0 +1,190 @@
+/* edits_day.c: the edits between lines on one date of service. The checker
+ * sorts the usable lines by day and code, so each day's lines are a run.
+ *  ptp:       NCCI pairs: column 2 is denied beside column 1 unless the
+ *             indicator is 1 and a bypass modifier is on either line (then
+ *             an info finding names the modifier); indicator 9 does nothing;
+ *  mue:       units of a code per line (MAI 1) or per day (MAI 2 deny,
+ *             MAI 3 review);
+ *  addon:     an add-on code needs one of its primaries that day (type 1);
+ *             types 2 and 3 leave it to the contractor (review);
+ *  companion: codes that cannot stand alone need a partner that day. */
+#include "check.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static rc_line *at(rc_check *c, int k)
+{
+  return &c->claim->lines[c->by_day[k].pos];
+}
+
+static const char *line_bypass(const rc_check *c, const rc_line *l)
+{
+  int m, bypass;
+  for (m = 0; m < l->nmods; m++)
+    if (rc_rules_modifier(c->rules, l->mods[m], &bypass) && bypass) return l->mods[m];
+  return NULL;
+}
+
+/* The NCCI-associated modifier on either line that may bypass an edit. */
+static const char *bypass_modifier(const rc_check *c, const rc_line *a, const rc_line *b)
+{
+  const char *mod = line_bypass(c, a);
+  return mod ? mod : line_bypass(c, b);
+}
+
+static void ptp_finding(rc_check *c, const rc_line *col1, const rc_line *col2, const rc_rule *edit)
+{
+  const char *mod = edit->a == 1 ? bypass_modifier(c, col1, col2) : NULL;
+  rc_finding *x = rc_findings_add(c->f, col2->index, RC_EDIT_PTP, mod ? RC_INFO : RC_DENY, col2->code, edit->source);
+  x->other = col1->index;
+  snprintf(x->rule, sizeof x->rule, "PTP %s/%s indicator %d", col1->code, col2->code, edit->a);
+  if (mod) {
+    snprintf(x->modifier, sizeof x->modifier, "%s", mod);
+    snprintf(x->message, sizeof x->message, "%s beside %s passes the NCCI edit: modifier %s bypasses it (indicator 1)",
+             col2->code, col1->code, mod);
+    return;
+  }
+  snprintf(x->message, sizeof x->message, "%s (column 2) is denied beside %s (column 1, line %d) on %s: %s%s",
+           col2->code, col1->code, col1->index, col2->date, edit->text[0] ? edit->text : "NCCI PTP edit",
+           edit->a == 0 ? "; no modifier allows both" : "");
+  if (edit->a == 0)
+    snprintf(x->fix, sizeof x->fix, "remove %s: it is included in %s", col2->code, col1->code);
+  else
+    snprintf(x->fix, sizeof x->fix, "append XE, XS, XP, XU or 59 if the services were at separate sessions or sites; otherwise remove %s",
+             col2->code);
+}
+
+static void ptp_day(rc_check *c, int start, int end)
+{
+  int i, j;
+  for (i = start; i < end; i++) {
+    const rc_line *a = at(c, i);
+    for (j = start; j < end; j++) {
+      const rc_line *b = at(c, j);
+      const rc_rule *edit;
+      if (i == j || strcmp(a->code, b->code) == 0) continue;
+      edit = rc_rules_ptp(a->rules, b->code, a->day, c->setting);
+      if (edit != NULL && edit->a != 9) ptp_finding(c, a, b, edit);
+    }
+  }
+}
+
+static const char *const mai_words[] = {"", "per claim line", "per date of service, policy",
+                                        "per date of service, clinical"};
+
+static void mue_finding(rc_check *c, const rc_line *line, const rc_rule *mue, long units)
+{
+  rc_finding *x = rc_findings_add(c->f, line->index, RC_EDIT_MUE, mue->b == 3 ? RC_REVIEW : RC_DENY,
+                                  line->code, mue->source);
+  snprintf(x->rule, sizeof x->rule, "MUE %s %d (MAI %d)", line->code, mue->a, mue->b);
+  snprintf(x->message, sizeof x->message, "%s: %ld units %s on %s, more than the MUE of %d (%s)", line->code, units,
+           mue->b == 1 ? "on this line" : "that day", line->date, mue->a, mai_words[mue->b < 1 || mue->b > 3 ? 0 : mue->b]);
+  if (mue->b == 1)
+    snprintf(x->fix, sizeof x->fix, "put at most %d units on a line; report medically necessary extra units on another line with a modifier (e.g. 76)", mue->a);
+  else if (mue->b == 2)
+    snprintf(x->fix, sizeof x->fix, "reduce to %d unit%s: the limit is absolute policy", mue->a, mue->a == 1 ? "" : "s");
+  else
+    snprintf(x->fix, sizeof x->fix, "reduce to %d unit%s, or keep records showing medical necessity for an appeal",
+             mue->a, mue->a == 1 ? "" : "s");
+}
+
+/* Lines [start, end) share a day and a code. */
+static void mue_code(rc_check *c, int start, int end)
+{
+  const rc_line *first = at(c, start);
+  const rc_rule *mue = rc_rules_in_force(first->rules, RC_RULE_MUE, first->day, c->setting);
+  long total = 0;
+  int i;
+  if (mue == NULL) return;
+  for (i = start; i < end; i++) {
+    total += at(c, i)->units;
+    if (mue->b == 1 && at(c, i)->units > mue->a) mue_finding(c, at(c, i), mue, at(c, i)->units);
+  }
+  if (mue->b != 1 && total > mue->a) mue_finding(c, first, mue, total);
+}
+
+static int day_has(rc_check *c, int start, int end, const char *partner, const rc_line *self)
+{
+  int k;
+  int family = strncmp(partner, "family:", 7) == 0;
+  for (k = start; k < end; k++) {
+    const rc_line *l = at(c, k);
+    if (l == self) continue;
+    if (family ? strcmp(rc_rules_family(l->rules), partner + 7) == 0 : strcmp(l->code, partner) == 0) return 1;
+  }
+  return 0;
+}
+
+static void addon_finding(rc_check *c, const rc_line *line, const rc_rule *row, int type, const char *primaries)
+{
+  rc_finding *x = rc_findings_add(c->f, line->index, RC_EDIT_ADDON, type == 1 ? RC_DENY : RC_REVIEW,
+                                  line->code, row->source);
+  snprintf(x->rule, sizeof x->rule, "AOC %s type %d", line->code, type);
+  if (type == 1) {
+    snprintf(x->message, sizeof x->message, "%s is an add-on code: it needs %s on the same date (%s)",
+             line->code, primaries, line->date);
+    snprintf(x->fix, sizeof x->fix, "bill the primary service on the same date, or remove %s", line->code);
+  } else {
+    snprintf(x->message, sizeof x->message, "%s is an add-on code whose primaries the contractor decides%s%s",
+             line->code, primaries[0] ? "; none listed is on the claim: " : "", primaries);
+    snprintf(x->fix, sizeof x->fix, "make sure the primary service billed with %s is one your contractor accepts", line->code);
+  }
+}
+
+/* The add-on line needs one of its listed primaries among the day's lines. */
+static void addon(rc_check *c, int start, int end, const rc_line *line)
+{
+  int i, n, type = 0;
+  const rc_rule *rows = rc_rules_of(line->rules, RC_RULE_AOC, &n), *first = NULL;
+  char primaries[128] = "";
+  size_t used = 0;
+  for (i = 0; i < n; i++) {
+    if (!rc_rule_applies(&rows[i], line->day, RC_SET_ANY)) continue;
+    if (first == NULL) first = &rows[i];
+    if (rows[i].a > type) type = rows[i].a;
+    if (rows[i].other[0] == '\0') continue;
+    if (day_has(c, start, end, rows[i].other, line)) return;
+    if (used < sizeof primaries)
+      used += (size_t)snprintf(primaries + used, sizeof primaries - used, "%s%s", used ? " or " : "", rows[i].other);
+  }
+  if (first != NULL) addon_finding(c, line, first, type, primaries);
+}
+
+static void companion(rc_check *c, int start, int end, const rc_line *line)
+{
+  int i, n;
+  const rc_rule *rows = rc_rules_of(line->rules, RC_RULE_COMPANION, &n), *first = NULL;
+  rc_finding *x;
+  for (i = 0; i < n; i++) {
+    if (!rc_rule_applies(&rows[i], line->day, c->setting)) continue;
+    if (rows[i].extra[0] && !rc_line_has_modifier(line, rows[i].extra)) continue;
+    if (day_has(c, start, end, rows[i].other, line)) return;
+    if (first == NULL) first = &rows[i];
+  }
+  if (first == NULL) return;
+  x = rc_findings_add(c->f, line->index, RC_EDIT_COMPANION, RC_DENY, line->code, first->source);
+  snprintf(x->rule, sizeof x->rule, "companion %s", line->code);
+  snprintf(x->message, sizeof x->message, "%s cannot stand alone on %s: %s", line->code, line->date, first->text);
+  snprintf(x->fix, sizeof x->fix, "bill %s only with the service it goes with on the same date, or remove it", line->code);
+}
+
+void rc_edits_day(rc_check *c)
+{
+  int start = 0, end, k;
+  while (start < c->nby_day) {
+    for (end = start + 1; end < c->nby_day && at(c, end)->day == at(c, start)->day; end++) continue;
+    ptp_day(c, start, end);
+    for (k = start; k < end;) {
+      int stop = k + 1;
+      while (stop < end && strcmp(at(c, stop)->code, at(c, k)->code) == 0) stop++;
+      mue_code(c, k, stop);
+      k = stop;
+    }
+    for (k = start; k < end; k++) {
+      addon(c, start, end, at(c, k));
+      companion(c, start, end, at(c, k));
+    }
+    start = end;
+  }
+}

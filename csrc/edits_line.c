@@ -1,0 +1,184 @@
+/* edits_line.c: the edits that look at one line alone.
+ *  validity: the code is unknown, not yet valid or deleted on the date of
+ *            service (with what to bill instead);
+ *  setting:  Medicare's fee schedule does not recognise the code in the
+ *            claim's setting on that date (status I, e.g. 77385 billed by a
+ *            practitioner in 2025), with the codes it recognises instead;
+ *  modifier: 26/TC against the PC/TC indicator, modifiers a code must carry
+ *            on a date (77387-26 in 2026), unknown modifiers, duplicates and
+ *            more than four on a line. */
+#include "check.h"
+#include "date.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static rc_finding *add(rc_check *c, const rc_line *line, rc_edit edit, rc_severity sev,
+                       const rc_rule *rule)
+{
+  return rc_findings_add(c->f, line->index, edit, sev, line->code, rule ? rule->source : NULL);
+}
+
+static int replacement_applies(const rc_check *c, const rc_line *line, const rc_rule *r)
+{
+  return rc_rule_applies(r, line->day, c->setting) && rc_rule_payer_matches(r, c->payer);
+}
+
+/* "G6015 or G6016" (or "77407, 77412 or ...") from the replacement rows in
+ * force for the line; a single replacement comes with its reason. */
+void rc_replacement_list(const rc_check *c, const rc_line *line, char *out, size_t size)
+{
+  int i, n, total = 0, shown = 0;
+  size_t used = 0;
+  const rc_rule *rows = rc_rules_of(line->rules, RC_RULE_REPLACEMENT, &n), *only = NULL;
+  out[0] = '\0';
+  for (i = 0; i < n; i++)
+    if (replacement_applies(c, line, &rows[i])) total++, only = &rows[i];
+  for (i = 0; i < n && used < size; i++) {
+    if (!replacement_applies(c, line, &rows[i])) continue;
+    shown++;
+    used += (size_t)snprintf(out + used, size - used, "%s%s",
+                             shown == 1 ? "" : shown == total ? " or " : ", ", rows[i].other);
+  }
+  if (total == 1 && used < size) snprintf(out + used, size - used, " (%s)", only->text);
+  if (used >= size && size > 4) memcpy(out + size - 4, "...", 4);
+}
+
+static void validity(rc_check *c, const rc_line *line)
+{
+  const rc_rule *code = &line->rules->rows[line->rules->first[RC_RULE_CODE]];
+  char instead[160], from[11], to[11];
+  rc_finding *x;
+  if (line->day >= code->from && line->day <= code->to) return;
+  rc_replacement_list(c, line, instead, sizeof instead);
+  x = add(c, line, RC_EDIT_VALIDITY, RC_DENY, code);
+  if (line->day < code->from) {
+    rc_date_format(code->from, from);
+    snprintf(x->message, sizeof x->message, "%s is not valid until %s (date of service %s)",
+             line->code, from, line->date);
+  } else {
+    rc_date_format(code->to, to);
+    snprintf(x->message, sizeof x->message, "%s was deleted: its last valid date of service was %s (this line: %s)",
+             line->code, to, line->date);
+  }
+  snprintf(x->rule, sizeof x->rule, "validity %s", line->code);
+  if (instead[0]) snprintf(x->fix, sizeof x->fix, "bill instead: %s", instead);
+  else snprintf(x->fix, sizeof x->fix, "bill a code valid on %s", line->date);
+}
+
+static void setting_edit(rc_check *c, const rc_line *line)
+{
+  const rc_rule *pay;
+  char instead[160];
+  rc_finding *x;
+  if (strcmp(c->payer, RC_MEDICARE) != 0) return;
+  pay = rc_rules_in_force(line->rules, RC_RULE_PAYMENT, line->day, c->setting);
+  if (pay == NULL || pay->a != 0) return;
+  rc_replacement_list(c, line, instead, sizeof instead);
+  x = add(c, line, RC_EDIT_SETTING, RC_DENY, pay);
+  snprintf(x->message, sizeof x->message, "Medicare does not recognise %s in the %s setting on %s (status %s: %s)",
+           line->code, rc_setting_name(c->setting), line->date, pay->other, pay->text);
+  snprintf(x->rule, sizeof x->rule, "status %s %s %s", line->code, rc_setting_name(c->setting), pay->other);
+  if (instead[0])
+    snprintf(x->fix, sizeof x->fix, "use %s for Medicare %s claims on this date", instead, rc_setting_name(c->setting));
+  else
+    snprintf(x->fix, sizeof x->fix, "bill the code Medicare recognises for this service in the %s setting",
+             rc_setting_name(c->setting));
+}
+
+static void modifier_finding(rc_check *c, const rc_line *line, rc_severity sev, const rc_rule *rule,
+                             const char *message, const char *fix)
+{
+  rc_finding *x = add(c, line, RC_EDIT_MODIFIER, sev, rule);
+  snprintf(x->message, sizeof x->message, "%s", message);
+  snprintf(x->fix, sizeof x->fix, "%s", fix);
+  snprintf(x->rule, sizeof x->rule, "modifier %s", line->code);
+}
+
+/* 26 and TC against the component the PC/TC indicator gives the code. */
+static void component(rc_check *c, const rc_line *line)
+{
+  const rc_rule *pctc = rc_rules_in_force(line->rules, RC_RULE_PCTC, line->day, RC_SET_ANY);
+  int has26 = rc_line_has_modifier(line, "26"), hastc = rc_line_has_modifier(line, "TC");
+  char msg[256], fix[256];
+  const char *kind;
+  if (pctc == NULL || (!has26 && !hastc)) return;
+  kind = pctc->extra;
+  if (has26 && hastc) {
+    snprintf(msg, sizeof msg, "%s carries both 26 and TC; a line is one component or the whole service", line->code);
+    modifier_finding(c, line, RC_DENY, pctc, msg, "bill the components on separate lines, or neither modifier for the global service");
+  } else if (strcmp(kind, "split") == 0) {
+    return;
+  } else if (strcmp(kind, "technical") == 0 || strcmp(kind, "professional") == 0) {
+    int technical = kind[0] == 't';
+    int redundant = technical ? hastc : has26;
+    snprintf(msg, sizeof msg, "%s is %s-only (PC/TC %s): modifier %s %s", line->code, technical ? "technical" : "professional",
+             pctc->other, has26 ? "26" : "TC", redundant ? "adds nothing" : "is invalid");
+    snprintf(fix, sizeof fix, "remove modifier %s", has26 ? "26" : "TC");
+    modifier_finding(c, line, redundant ? RC_WARN : RC_DENY, pctc, msg, fix);
+  } else {
+    snprintf(msg, sizeof msg, "modifiers 26 and TC are not valid with %s (PC/TC %s)", line->code, pctc->other);
+    snprintf(fix, sizeof fix, "remove modifier %s", has26 ? "26" : "TC");
+    modifier_finding(c, line, RC_DENY, pctc, msg, fix);
+  }
+}
+
+static void required(rc_check *c, const rc_line *line)
+{
+  int i, n;
+  const rc_rule *rows = rc_rules_of(line->rules, RC_RULE_REQUIRED, &n);
+  char msg[256], fix[64];
+  for (i = 0; i < n; i++) {
+    if (!rc_rule_applies(&rows[i], line->day, c->setting) || rc_line_has_modifier(line, rows[i].other)) continue;
+    snprintf(msg, sizeof msg, "%s must carry modifier %s on %s: %s", line->code, rows[i].other, line->date, rows[i].text);
+    snprintf(fix, sizeof fix, "append modifier %s", rows[i].other);
+    modifier_finding(c, line, RC_DENY, &rows[i], msg, fix);
+  }
+}
+
+/* Unknown modifiers, the same modifier twice, more than four. */
+static void listed(rc_check *c, const rc_line *line)
+{
+  int i, j, bypass;
+  char msg[256];
+  if (line->nmods > 4) {
+    snprintf(msg, sizeof msg, "line has %d modifiers; a claim line holds at most four", line->nmods);
+    modifier_finding(c, line, RC_DENY, NULL, msg, "keep the four modifiers that matter for payment");
+  }
+  for (i = 0; i < line->nmods; i++) {
+    for (j = 0; j < i && strcmp(line->mods[i], line->mods[j]) != 0; j++) continue;
+    if (j < i) {
+      snprintf(msg, sizeof msg, "modifier %s appears twice", line->mods[i]);
+      modifier_finding(c, line, RC_WARN, NULL, msg, "remove the repeated modifier");
+    } else if (!rc_rules_modifier(c->rules, line->mods[i], &bypass)) {
+      snprintf(msg, sizeof msg, "unknown modifier '%s'", line->mods[i]);
+      modifier_finding(c, line, RC_DENY, NULL, msg, "correct or remove the modifier");
+    }
+  }
+}
+
+static void unknown_code(rc_check *c, const rc_line *line)
+{
+  rc_finding *x = add(c, line, RC_EDIT_VALIDITY, RC_REVIEW, NULL);
+  snprintf(x->message, sizeof x->message, "radcode has no record of %s; its edits were not checked", line->code);
+  snprintf(x->fix, sizeof x->fix, "check the code, or import the national code files (rc:import)");
+  snprintf(x->rule, sizeof x->rule, "validity %s", line->code);
+}
+
+void rc_edits_line(rc_check *c)
+{
+  int i;
+  for (i = 0; i < c->claim->nlines; i++) {
+    const rc_line *line = &c->claim->lines[i];
+    if (!line->usable) continue;
+    listed(c, line);
+    if (!line->rules->known) {
+      unknown_code(c, line);
+      continue;
+    }
+    validity(c, line);
+    setting_edit(c, line);
+    component(c, line);
+    required(c, line);
+  }
+}

@@ -1,0 +1,119 @@
+/* findings.c: a growable array of findings kept in a Lua userdata (so an
+ * error raised mid-check frees it with the rest of the stack), sorted by
+ * line when handed over, and pushed as the {ok =, findings = {...}} table of
+ * the API: each finding has line, other, edit, severity, code, message, rule,
+ * source, fix and, for a bypassed edit, modifier. */
+#include "findings.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <lauxlib.h>
+
+static const char *const edit_names[] = {
+  "ptp", "mue", "addon", "frequency", "modifier", "validity", "setting",
+  "companion", "necessity", "input", "overlay"
+};
+static const char *const severity_names[] = {"deny", "review", "warn", "info"};
+
+const char *rc_edit_name(rc_edit edit)
+{
+  return edit_names[edit];
+}
+
+void rc_findings_init(rc_findings *f, lua_State *L)
+{
+  f->L = L;
+  f->capacity = 16;
+  f->count = 0;
+  f->items = lua_newuserdatauv(L, (size_t)f->capacity * sizeof *f->items, 0);
+  f->anchor = lua_gettop(L);
+}
+
+/* Replaces the anchored userdata by one twice as large. May raise (memory). */
+static void grow(rc_findings *f)
+{
+  int capacity = f->capacity * 2;
+  rc_finding *items = lua_newuserdatauv(f->L, (size_t)capacity * sizeof *items, 0);
+  memcpy(items, f->items, (size_t)f->count * sizeof *items);
+  lua_replace(f->L, f->anchor);
+  f->items = items;
+  f->capacity = capacity;
+}
+
+/* A new finding with empty texts, for the caller to fill. */
+rc_finding *rc_findings_add(rc_findings *f, int line, rc_edit edit, rc_severity severity,
+                            const char *code, const char *source)
+{
+  rc_finding *x;
+  if (f->count == f->capacity) grow(f);
+  x = &f->items[f->count];
+  memset(x, 0, sizeof *x);
+  x->seq = f->count++;
+  x->line = line;
+  x->edit = (unsigned char)edit;
+  x->severity = (unsigned char)severity;
+  x->source = source ? source : "radcode";
+  if (code) snprintf(x->code, sizeof x->code, "%s", code);
+  return x;
+}
+
+int rc_findings_denied(const rc_findings *f)
+{
+  int i;
+  for (i = 0; i < f->count; i++)
+    if (f->items[i].severity == RC_DENY) return 1;
+  return 0;
+}
+
+static int by_line(const void *a, const void *b)
+{
+  const rc_finding *x = a, *y = b;
+  if (x->line != y->line) return x->line < y->line ? -1 : 1;
+  return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static void set_string(lua_State *L, const char *key, const char *value)
+{
+  if (value == NULL || value[0] == '\0') return;
+  lua_pushstring(L, value);
+  lua_setfield(L, -2, key);
+}
+
+static void push_finding(lua_State *L, const rc_finding *x)
+{
+  lua_createtable(L, 0, 10);
+  if (x->line > 0) {
+    lua_pushinteger(L, x->line);
+    lua_setfield(L, -2, "line");
+  }
+  if (x->other > 0) {
+    lua_pushinteger(L, x->other);
+    lua_setfield(L, -2, "other");
+  }
+  set_string(L, "edit", edit_names[x->edit]);
+  set_string(L, "severity", severity_names[x->severity]);
+  set_string(L, "code", x->code);
+  set_string(L, "message", x->message);
+  set_string(L, "rule", x->rule);
+  set_string(L, "source", x->source);
+  set_string(L, "fix", x->fix);
+  set_string(L, "modifier", x->modifier);
+}
+
+/* Pushes {ok = no deny finding, findings = {...} ordered by line}. */
+void rc_findings_push(rc_findings *f)
+{
+  lua_State *L = f->L;
+  int i;
+  qsort(f->items, (size_t)f->count, sizeof *f->items, by_line);
+  lua_createtable(L, 0, 2);
+  lua_pushboolean(L, !rc_findings_denied(f));
+  lua_setfield(L, -2, "ok");
+  lua_createtable(L, f->count, 0);
+  for (i = 0; i < f->count; i++) {
+    push_finding(L, &f->items[i]);
+    lua_rawseti(L, -2, i + 1);
+  }
+  lua_setfield(L, -2, "findings");
+}

@@ -1,0 +1,40 @@
+/* findings.h: what rc:check reports, gathered in C and handed to Lua. */
+#ifndef RC_FINDINGS_H
+#define RC_FINDINGS_H
+
+#include <lua.h>
+
+typedef enum {
+  RC_EDIT_PTP, RC_EDIT_MUE, RC_EDIT_ADDON, RC_EDIT_FREQUENCY, RC_EDIT_MODIFIER,
+  RC_EDIT_VALIDITY, RC_EDIT_SETTING, RC_EDIT_COMPANION, RC_EDIT_NECESSITY,
+  RC_EDIT_INPUT, RC_EDIT_OVERLAY
+} rc_edit;
+
+typedef enum { RC_DENY, RC_REVIEW, RC_WARN, RC_INFO } rc_severity;
+
+typedef struct rc_finding {
+  int line, other, seq;          /* lines are 1-based; 0 = the whole claim */
+  unsigned char edit, severity;
+  char code[16];
+  char rule[96];
+  char modifier[4];              /* the modifier that bypassed an edit, if any */
+  const char *source;            /* dataset or rule source; never NULL */
+  char message[256];
+  char fix[256];
+} rc_finding;
+
+typedef struct rc_findings {
+  lua_State *L;
+  int anchor;                    /* stack slot of the userdata holding items */
+  rc_finding *items;
+  int count, capacity;
+} rc_findings;
+
+void rc_findings_init(rc_findings *f, lua_State *L);
+rc_finding *rc_findings_add(rc_findings *f, int line, rc_edit edit, rc_severity severity,
+                            const char *code, const char *source);
+int rc_findings_denied(const rc_findings *f);
+void rc_findings_push(rc_findings *f);
+const char *rc_edit_name(rc_edit edit);
+
+#endif

@@ -1,0 +1,150 @@
+/* history.c: a SQLite store of recorded claims (a file in WAL mode, so
+ * checks in other processes read while one records, or an in-memory
+ * database when no path is given). rc_history_record adds a claim and its
+ * usable lines in one IMMEDIATE transaction and refuses a claim id that is
+ * already there; rc_history_course visits the lines of a patient's course. */
+#include "history.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sqlite3.h>
+#include "date.h"
+#include "rules.h"
+
+struct rc_history {
+  sqlite3 *conn;
+  sqlite3_stmt *insert_claim, *insert_line, *course;
+};
+
+static const char schema[] =
+  "CREATE TABLE IF NOT EXISTS claims (id TEXT PRIMARY KEY, patient TEXT, course TEXT,"
+  " payer TEXT, setting TEXT, recorded_at TEXT NOT NULL);"
+  "CREATE TABLE IF NOT EXISTS lines (claim_id TEXT NOT NULL REFERENCES claims (id),"
+  " line INTEGER NOT NULL, code TEXT NOT NULL, dos TEXT NOT NULL, units INTEGER NOT NULL,"
+  " modifiers TEXT, PRIMARY KEY (claim_id, line));"
+  "CREATE INDEX IF NOT EXISTS claims_by_course ON claims (patient, course);";
+
+static int prepare(rc_history *h)
+{
+  return sqlite3_prepare_v2(h->conn,
+           "INSERT INTO claims VALUES (?1, ?2, ?3, ?4, ?5, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
+           -1, &h->insert_claim, NULL) == SQLITE_OK &&
+         sqlite3_prepare_v2(h->conn, "INSERT INTO lines VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+           -1, &h->insert_line, NULL) == SQLITE_OK &&
+         sqlite3_prepare_v2(h->conn,
+           "SELECT l.code, l.dos, l.units FROM lines l JOIN claims c ON c.id = l.claim_id"
+           " WHERE c.patient = ?1 AND c.course = ?2 AND c.id <> ?3", -1, &h->course, NULL) == SQLITE_OK;
+}
+
+/* Opens (creating) the history at path, or an in-memory one for NULL. */
+rc_history *rc_history_open(const char *path, char *err, size_t errlen)
+{
+  rc_history *h = calloc(1, sizeof *h);
+  if (h == NULL) {
+    snprintf(err, errlen, "out of memory");
+    return NULL;
+  }
+  if (sqlite3_open_v2(path ? path : ":memory:", &h->conn,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK ||
+      sqlite3_busy_timeout(h->conn, 10000) != SQLITE_OK ||
+      (path && sqlite3_exec(h->conn, "PRAGMA journal_mode = WAL", NULL, NULL, NULL) != SQLITE_OK) ||
+      sqlite3_exec(h->conn, schema, NULL, NULL, NULL) != SQLITE_OK || !prepare(h)) {
+    snprintf(err, errlen, "cannot open history '%s': %s", path ? path : ":memory:",
+             h->conn ? sqlite3_errmsg(h->conn) : "out of memory");
+    rc_history_close(h);
+    return NULL;
+  }
+  return h;
+}
+
+void rc_history_close(rc_history *h)
+{
+  if (h == NULL) return;
+  sqlite3_finalize(h->insert_claim);
+  sqlite3_finalize(h->insert_line);
+  sqlite3_finalize(h->course);
+  sqlite3_close(h->conn);
+  free(h);
+}
+
+const char *rc_history_error(rc_history *h)
+{
+  return sqlite3_errmsg(h->conn);
+}
+
+static int insert_claim(rc_history *h, const rc_claim *claim)
+{
+  sqlite3_stmt *st = h->insert_claim;
+  sqlite3_reset(st);
+  sqlite3_bind_text(st, 1, claim->id, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 2, claim->patient, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 3, claim->course, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 4, claim->payer, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 5, rc_setting_name(claim->setting), -1, SQLITE_STATIC);
+  return sqlite3_step(st);
+}
+
+static int insert_line(rc_history *h, const rc_claim *claim, const rc_line *line)
+{
+  sqlite3_stmt *st = h->insert_line;
+  char mods[RC_MAX_MODIFIERS * 3 + 1] = "";
+  int i;
+  for (i = 0; i < line->nmods; i++) {
+    if (i) strcat(mods, ",");
+    strcat(mods, line->mods[i]);
+  }
+  sqlite3_reset(st);
+  sqlite3_bind_text(st, 1, claim->id, -1, SQLITE_STATIC);
+  sqlite3_bind_int(st, 2, line->index);
+  sqlite3_bind_text(st, 3, line->code, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 4, line->date, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(st, 5, line->units);
+  sqlite3_bind_text(st, 6, mods, -1, SQLITE_STATIC);
+  return sqlite3_step(st) == SQLITE_DONE;
+}
+
+/* Records a claim and its usable lines. Returns 1, or 0 with err (a claim id
+ * already recorded says so). */
+int rc_history_record(rc_history *h, const rc_claim *claim, char *err, size_t errlen)
+{
+  int i, rc, ok;
+  if (sqlite3_exec(h->conn, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+    snprintf(err, errlen, "cannot record claim %s: %s", claim->id, sqlite3_errmsg(h->conn));
+    return 0;
+  }
+  rc = insert_claim(h, claim);
+  ok = rc == SQLITE_DONE;
+  if (rc == SQLITE_CONSTRAINT) snprintf(err, errlen, "claim %s is already recorded", claim->id);
+  for (i = 0; ok && i < claim->nlines; i++)
+    if (claim->lines[i].usable) ok = insert_line(h, claim, &claim->lines[i]);
+  if (!ok && rc != SQLITE_CONSTRAINT)
+    snprintf(err, errlen, "cannot record claim %s: %s", claim->id, sqlite3_errmsg(h->conn));
+  sqlite3_reset(h->insert_claim);
+  sqlite3_reset(h->insert_line);
+  if (ok && sqlite3_exec(h->conn, "COMMIT", NULL, NULL, NULL) == SQLITE_OK) return 1;
+  if (ok) snprintf(err, errlen, "cannot record claim %s: %s", claim->id, sqlite3_errmsg(h->conn));
+  sqlite3_exec(h->conn, "ROLLBACK", NULL, NULL, NULL);
+  return 0;
+}
+
+/* Visits every recorded line of the course but those of exclude_id.
+ * Returns 0 on a database error. */
+int rc_history_course(rc_history *h, const char *patient, const char *course,
+                      const char *exclude_id, rc_history_visit visit, void *ctx)
+{
+  sqlite3_stmt *st = h->course;
+  int rc;
+  sqlite3_reset(st);
+  sqlite3_bind_text(st, 1, patient, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 2, course, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 3, exclude_id, -1, SQLITE_STATIC);
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    long day;
+    const char *dos = (const char *)sqlite3_column_text(st, 1);
+    if (dos == NULL || rc_date_parse(dos, strlen(dos), &day) != RC_DATE_OK) continue;
+    visit(ctx, (const char *)sqlite3_column_text(st, 0), day, (long)sqlite3_column_int64(st, 2));
+  }
+  sqlite3_reset(st);
+  return rc == SQLITE_DONE;
+}

@@ -1,0 +1,364 @@
+/* rules.c: the rule set behind rc:check. On first sight of a code, one
+ * query (a UNION ALL over every rule table) loads all the dated rows that
+ * concern it, sorted by kind; they are cached in a code map for the life of
+ * the handle, so checking a claim is pure computation once its codes have
+ * been seen. Small tables that are not about one code (modifiers, diagnosis
+ * support) are loaded whole when the rule set is made. */
+#include "rules.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "codemap.h"
+#include "date.h"
+#include "pool.h"
+
+typedef struct modifier_row { char modifier[4]; int bypass; } modifier_row;
+typedef struct dx_row { char from[8], to[8]; const char *family, *payer, *note; long start, end; } dx_row;
+
+struct rc_rules {
+  sqlite3_stmt *load;
+  rc_codemap *codes;
+  rc_pool *pool;
+  modifier_row *modifiers;
+  int nmodifiers;
+  dx_row *dx;
+  int ndx;
+  const char **dx_families;
+  int nfamilies;
+};
+
+static const char sql_code_rules[] =
+  "SELECT 0, effective, terminated, '*', family, addon, 0, 0, '*', system, summary, source"
+  " FROM codes WHERE code = ?1"
+  " UNION ALL SELECT 1, valid_from, valid_to, setting, col2, modifier, 0, 0, '*', '',"
+  " coalesce(rationale, ''), source FROM ptp WHERE col1 = ?1"
+  " UNION ALL SELECT 2, valid_from, valid_to, setting, '', value, mai, 0, '*', '',"
+  " coalesce(rationale, ''), source FROM mue WHERE code = ?1"
+  " UNION ALL SELECT 3, i.valid_from, i.valid_to, '*', i.pctc, 0, 0, 0, '*',"
+  " coalesce(m.component, 'none'), coalesce(i.global, ''), i.source"
+  " FROM indicators i LEFT JOIN pctc_meanings m ON m.pctc = i.pctc WHERE i.code = ?1"
+  " UNION ALL SELECT 4, p.valid_from, p.valid_to, p.setting, p.status, coalesce(s.recognized, 1),"
+  " 0, 0, '*', '', coalesce(s.meaning, ''), p.source FROM payment_status p"
+  " LEFT JOIN status_meanings s ON s.setting = p.setting AND s.status = p.status WHERE p.code = ?1"
+  " UNION ALL SELECT 5, valid_from, valid_to, '*', coalesce(primary_code, ''), type, 0, 0, '*', '',"
+  " '', source FROM aoc WHERE addon = ?1"
+  " UNION ALL SELECT 6, valid_from, valid_to, setting, modifier, 0, 0, 0, '*', '', reason, source"
+  " FROM required_modifiers WHERE code = ?1"
+  " UNION ALL SELECT 7, valid_from, valid_to, setting, replacement, 0, 0, 0, payer, '', reason,"
+  " source FROM replacements WHERE code = ?1"
+  " UNION ALL SELECT 8, valid_from, valid_to, setting, partner, 0, 0, 0, '*', coalesce(modifier, ''),"
+  " reason, source FROM companions WHERE code = ?1"
+  " UNION ALL SELECT 9, valid_from, valid_to, setting, period, max_units, coalesce(fractions, 0),"
+  " coalesce(leftover, 0), payer, severity, reason, source FROM frequency_limits WHERE code = ?1"
+  " UNION ALL SELECT 10, '2015-01-01', NULL, '*', '', 0, 0, 0, '*', '', '', source"
+  " FROM fraction_codes WHERE code = ?1"
+  " ORDER BY 1, 5, 2";
+
+static const char *const setting_names[] = {"*", "practitioner", "hospital", "dme", NULL};
+
+const char *rc_setting_name(int setting)
+{
+  return setting >= 0 && setting <= RC_SET_DME ? setting_names[setting] : "?";
+}
+
+int rc_setting_of(const char *name)
+{
+  int i;
+  for (i = 0; setting_names[i] != NULL; i++)
+    if (strcmp(name, setting_names[i]) == 0) return i;
+  return -1;
+}
+
+static long day_of(sqlite3_stmt *st, int col, long missing)
+{
+  long day;
+  const char *s = (const char *)sqlite3_column_text(st, col);
+  if (s == NULL || rc_date_parse(s, strlen(s), &day) != RC_DATE_OK) return missing;
+  return day;
+}
+
+static const char *text_of(rc_rules *rules, sqlite3_stmt *st, int col)
+{
+  const char *s = (const char *)sqlite3_column_text(st, col);
+  return rc_pool_intern(rules->pool, s ? s : "");
+}
+
+/* Fills one rule row from the current result row; 0 when out of memory. */
+static int read_rule(rc_rules *rules, sqlite3_stmt *st, rc_rule *r)
+{
+  const char *other = (const char *)sqlite3_column_text(st, 4);
+  const char *setting = (const char *)sqlite3_column_text(st, 3);
+  int s = setting ? rc_setting_of(setting) : 0;
+  r->kind = (unsigned char)sqlite3_column_int(st, 0);
+  r->from = day_of(st, 1, LONG_MIN);
+  r->to = day_of(st, 2, LONG_MAX);
+  r->setting = (unsigned char)(s < 0 ? RC_SET_ANY : s);
+  snprintf(r->other, sizeof r->other, "%s", other ? other : "");
+  r->a = sqlite3_column_int(st, 5);
+  r->b = sqlite3_column_int(st, 6);
+  r->c = sqlite3_column_int(st, 7);
+  r->payer = text_of(rules, st, 8);
+  r->extra = text_of(rules, st, 9);
+  r->text = text_of(rules, st, 10);
+  r->source = text_of(rules, st, 11);
+  return r->payer && r->extra && r->text && r->source;
+}
+
+static void free_code_rules(void *p)
+{
+  rc_code_rules *cr = p;
+  free(cr->rows);
+  free(cr);
+}
+
+static void index_kinds(rc_code_rules *cr, int nrows)
+{
+  int k, i = 0;
+  for (k = 0; k <= RC_RULE_KINDS; k++) {
+    while (i < nrows && cr->rows[i].kind < k) i++;
+    cr->first[k] = i;
+  }
+  cr->first[RC_RULE_KINDS] = nrows;
+  cr->known = cr->first[RC_RULE_CODE + 1] > cr->first[RC_RULE_CODE];
+}
+
+static int append_row(rc_rules *rules, sqlite3_stmt *st, rc_code_rules *cr, int *n, int *cap)
+{
+  if (*n == *cap) {
+    int bigger = *cap ? *cap * 2 : 16;
+    rc_rule *rows = realloc(cr->rows, (size_t)bigger * sizeof *rows);
+    if (rows == NULL) return 0;
+    cr->rows = rows;
+    *cap = bigger;
+  }
+  return read_rule(rules, st, &cr->rows[(*n)++]);
+}
+
+/* Loads every rule row of a code; NULL (with err) on failure. */
+static rc_code_rules *load_code(rc_rules *rules, const char *code, char *err, size_t errlen)
+{
+  rc_code_rules *cr = calloc(1, sizeof *cr);
+  int rc, n = 0, cap = 0, ok = cr != NULL;
+  if (ok) snprintf(cr->code, sizeof cr->code, "%s", code);
+  sqlite3_reset(rules->load);
+  sqlite3_bind_text(rules->load, 1, code, -1, SQLITE_STATIC);
+  while (ok && (rc = sqlite3_step(rules->load)) == SQLITE_ROW) ok = append_row(rules, rules->load, cr, &n, &cap);
+  if (ok && rc != SQLITE_DONE) {
+    snprintf(err, errlen, "loading rules for %s: %s", code, sqlite3_errmsg(sqlite3_db_handle(rules->load)));
+    ok = -1;
+  } else if (ok != 1) {
+    snprintf(err, errlen, "out of memory loading rules for %s", code);
+  }
+  sqlite3_reset(rules->load);
+  if (ok != 1) {
+    if (cr) free_code_rules(cr);
+    return NULL;
+  }
+  index_kinds(cr, n);
+  return cr;
+}
+
+/* The cached rules of a code, loading them on first use. */
+const rc_code_rules *rc_rules_code(rc_rules *rules, const char *code, char *err, size_t errlen)
+{
+  rc_code_rules *cr = rc_codemap_get(rules->codes, code);
+  if (cr != NULL) return cr;
+  if ((cr = load_code(rules, code, err, errlen)) == NULL) return NULL;
+  if (!rc_codemap_put(rules->codes, code, cr)) {
+    free_code_rules(cr);
+    snprintf(err, errlen, "out of memory caching rules for %s", code);
+    return NULL;
+  }
+  return cr;
+}
+
+const rc_rule *rc_rules_of(const rc_code_rules *cr, rc_rule_kind kind, int *count)
+{
+  *count = cr->first[kind + 1] - cr->first[kind];
+  return cr->rows + cr->first[kind];
+}
+
+int rc_rule_applies(const rc_rule *r, long day, int setting)
+{
+  return day >= r->from && day <= r->to &&
+         (r->setting == RC_SET_ANY || setting == RC_SET_ANY || r->setting == setting);
+}
+
+int rc_rule_payer_matches(const rc_rule *r, const char *payer)
+{
+  return strcmp(r->payer, "*") == 0 || (payer != NULL && strcmp(r->payer, payer) == 0);
+}
+
+/* The last-starting row of a kind in force on the day in the setting. */
+const rc_rule *rc_rules_in_force(const rc_code_rules *cr, rc_rule_kind kind, long day, int setting)
+{
+  int i, n;
+  const rc_rule *rows = rc_rules_of(cr, kind, &n), *found = NULL;
+  for (i = 0; i < n; i++)
+    if (rc_rule_applies(&rows[i], day, setting) && (found == NULL || rows[i].from > found->from))
+      found = &rows[i];
+  return found;
+}
+
+/* The PTP edit (this code as column 1) against column2 in force on the day
+ * in the setting; rows are sorted by column 2, so a binary search finds it. */
+const rc_rule *rc_rules_ptp(const rc_code_rules *cr, const char *column2, long day, int setting)
+{
+  int n, lo = 0, hi;
+  const rc_rule *rows = rc_rules_of(cr, RC_RULE_PTP, &n), *found = NULL;
+  hi = n;
+  while (lo < hi) {
+    int mid = (lo + hi) / 2;
+    if (strcmp(rows[mid].other, column2) < 0) lo = mid + 1; else hi = mid;
+  }
+  for (; lo < n && strcmp(rows[lo].other, column2) == 0; lo++)
+    if (rc_rule_applies(&rows[lo], day, setting) && (found == NULL || rows[lo].from > found->from))
+      found = &rows[lo];
+  return found;
+}
+
+const char *rc_rules_family(const rc_code_rules *cr)
+{
+  return cr->known ? cr->rows[cr->first[RC_RULE_CODE]].other : "";
+}
+
+/* ---- tables that are not about one code, loaded whole ---- */
+
+static int load_modifiers(rc_rules *rules, sqlite3 *conn)
+{
+  sqlite3_stmt *st;
+  int n = 0, cap = 0, rc;
+  if (sqlite3_prepare_v2(conn, "SELECT modifier, bypass FROM modifiers ORDER BY modifier", -1, &st, NULL) != SQLITE_OK)
+    return 0;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    if (n == cap) {
+      modifier_row *m = realloc(rules->modifiers, (size_t)(cap = cap ? cap * 2 : 64) * sizeof *m);
+      if (m == NULL) break;
+      rules->modifiers = m;
+    }
+    snprintf(rules->modifiers[n].modifier, sizeof rules->modifiers[n].modifier, "%s",
+             (const char *)sqlite3_column_text(st, 0));
+    rules->modifiers[n++].bypass = sqlite3_column_int(st, 1);
+  }
+  rules->nmodifiers = n;
+  sqlite3_finalize(st);
+  return rc == SQLITE_DONE;
+}
+
+static int load_dx_support(rc_rules *rules, sqlite3 *conn)
+{
+  sqlite3_stmt *st;
+  int n = 0, cap = 0, rc;
+  const char *sql = "SELECT dx_from, dx_to, family, payer, valid_from, valid_to, note FROM dx_support";
+  if (sqlite3_prepare_v2(conn, sql, -1, &st, NULL) != SQLITE_OK) return 0;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    dx_row *d;
+    if (n == cap) {
+      dx_row *grown = realloc(rules->dx, (size_t)(cap = cap ? cap * 2 : 32) * sizeof *grown);
+      if (grown == NULL) break;
+      rules->dx = grown;
+    }
+    d = &rules->dx[n++];
+    snprintf(d->from, sizeof d->from, "%s", (const char *)sqlite3_column_text(st, 0));
+    snprintf(d->to, sizeof d->to, "%s", (const char *)sqlite3_column_text(st, 1));
+    d->family = text_of(rules, st, 2);
+    d->payer = text_of(rules, st, 3);
+    d->start = day_of(st, 4, LONG_MIN);
+    d->end = day_of(st, 5, LONG_MAX);
+    d->note = text_of(rules, st, 6);
+  }
+  rules->ndx = n;
+  sqlite3_finalize(st);
+  return rc == SQLITE_DONE;
+}
+
+static int load_dx_required(rc_rules *rules, sqlite3 *conn)
+{
+  sqlite3_stmt *st;
+  int n = 0, rc;
+  if (sqlite3_prepare_v2(conn, "SELECT family FROM dx_required", -1, &st, NULL) != SQLITE_OK) return 0;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    const char **grown = realloc(rules->dx_families, (size_t)(n + 1) * sizeof *grown);
+    if (grown == NULL) break;
+    rules->dx_families = grown;
+    grown[n++] = text_of(rules, st, 0);
+  }
+  rules->nfamilies = n;
+  sqlite3_finalize(st);
+  return rc == SQLITE_DONE;
+}
+
+rc_rules *rc_rules_new(sqlite3 *conn, char *err, size_t errlen)
+{
+  rc_rules *rules = calloc(1, sizeof *rules);
+  if (rules == NULL || (rules->codes = rc_codemap_new()) == NULL ||
+      (rules->pool = rc_pool_new()) == NULL) {
+    snprintf(err, errlen, "out of memory");
+    rc_rules_free(rules);
+    return NULL;
+  }
+  if (sqlite3_prepare_v2(conn, sql_code_rules, -1, &rules->load, NULL) != SQLITE_OK ||
+      !load_modifiers(rules, conn) || !load_dx_support(rules, conn) || !load_dx_required(rules, conn)) {
+    snprintf(err, errlen, "cannot read the rule tables: %s", sqlite3_errmsg(conn));
+    rc_rules_free(rules);
+    return NULL;
+  }
+  return rules;
+}
+
+void rc_rules_free(rc_rules *rules)
+{
+  if (rules == NULL) return;
+  sqlite3_finalize(rules->load);
+  rc_codemap_free(rules->codes, free_code_rules);
+  rc_pool_free(rules->pool);
+  free(rules->modifiers);
+  free(rules->dx);
+  free(rules->dx_families);
+  free(rules);
+}
+
+/* Is the modifier known? Sets *bypass when it may bypass a PTP edit. */
+int rc_rules_modifier(const rc_rules *rules, const char *modifier, int *bypass)
+{
+  int lo = 0, hi = rules->nmodifiers - 1;
+  while (lo <= hi) {
+    int mid = (lo + hi) / 2, cmp = strcmp(modifier, rules->modifiers[mid].modifier);
+    if (cmp == 0) {
+      *bypass = rules->modifiers[mid].bypass;
+      return 1;
+    }
+    if (cmp < 0) hi = mid - 1; else lo = mid + 1;
+  }
+  return 0;
+}
+
+int rc_rules_dx_required(const rc_rules *rules, const char *family)
+{
+  int i;
+  for (i = 0; i < rules->nfamilies; i++)
+    if (strcmp(rules->dx_families[i], family) == 0) return 1;
+  return 0;
+}
+
+static int in_range(const char *dx, const char *from, const char *to)
+{
+  return strncmp(dx, from, strlen(from)) >= 0 && strncmp(dx, to, strlen(to)) <= 0;
+}
+
+/* The note of a diagnosis range that supports the family for the payer on
+ * the day (dx upper case, without its dot), or NULL. */
+const char *rc_rules_dx_support(const rc_rules *rules, const char *dx, const char *family,
+                                const char *payer, long day)
+{
+  int i;
+  for (i = 0; i < rules->ndx; i++) {
+    const dx_row *d = &rules->dx[i];
+    if (day < d->start || day > d->end || !in_range(dx, d->from, d->to)) continue;
+    if (strcmp(d->family, "*") != 0 && strcmp(d->family, family) != 0) continue;
+    if (strcmp(d->payer, "*") == 0 || (payer && strcmp(d->payer, payer) == 0)) return d->note;
+  }
+  return NULL;
+}

@@ -1,0 +1,61 @@
+/* rules.h: the compiled rule set that rc:check reads. Everything radcode
+ * knows about a code is loaded from SQLite on first sight, as one array of
+ * dated rule rows sorted by kind, and cached for the life of the handle. */
+#ifndef RC_RULES_H
+#define RC_RULES_H
+
+#include <stddef.h>
+#include <sqlite3.h>
+
+typedef enum {
+  RC_RULE_CODE,        /* other = family, a = addon, extra = system, text = summary */
+  RC_RULE_PTP,         /* this code is column 1; other = column 2, a = modifier indicator */
+  RC_RULE_MUE,         /* a = value, b = MAI */
+  RC_RULE_PCTC,        /* other = indicator, extra = component */
+  RC_RULE_PAYMENT,     /* other = status, a = recognized */
+  RC_RULE_AOC,         /* this code is the add-on; other = primary ("" none), a = type */
+  RC_RULE_REQUIRED,    /* other = modifier the code must carry */
+  RC_RULE_REPLACEMENT, /* other = replacement code, payer */
+  RC_RULE_COMPANION,   /* other = partner code or family:<f>, extra = modifier condition */
+  RC_RULE_FREQUENCY,   /* other = period, a = max, b = fractions, c = leftover, extra = severity */
+  RC_RULE_FRACTION,    /* the code's units are delivered fractions */
+  RC_RULE_KINDS
+} rc_rule_kind;
+
+typedef enum { RC_SET_ANY, RC_SET_PRACTITIONER, RC_SET_HOSPITAL, RC_SET_DME } rc_setting;
+
+typedef struct rc_rule {
+  long from, to;                 /* day numbers, inclusive */
+  unsigned char kind, setting;
+  char other[24];
+  int a, b, c;
+  const char *payer, *extra, *text, *source;   /* interned; "" when empty */
+} rc_rule;
+
+typedef struct rc_code_rules {
+  char code[8];
+  int known;                     /* the codes table has it */
+  rc_rule *rows;
+  int first[RC_RULE_KINDS + 1];  /* rows of kind k: [first[k], first[k + 1]) */
+} rc_code_rules;
+
+typedef struct rc_rules rc_rules;
+
+rc_rules *rc_rules_new(sqlite3 *conn, char *err, size_t errlen);
+void rc_rules_free(rc_rules *rules);
+const rc_code_rules *rc_rules_code(rc_rules *rules, const char *code, char *err, size_t errlen);
+const rc_rule *rc_rules_of(const rc_code_rules *cr, rc_rule_kind kind, int *count);
+const rc_rule *rc_rules_in_force(const rc_code_rules *cr, rc_rule_kind kind, long day, int setting);
+const rc_rule *rc_rules_ptp(const rc_code_rules *cr, const char *column2, long day, int setting);
+int rc_rule_applies(const rc_rule *r, long day, int setting);
+int rc_rule_payer_matches(const rc_rule *r, const char *payer);
+const char *rc_rules_family(const rc_code_rules *cr);
+
+int rc_rules_modifier(const rc_rules *rules, const char *modifier, int *bypass);
+int rc_rules_dx_required(const rc_rules *rules, const char *family);
+const char *rc_rules_dx_support(const rc_rules *rules, const char *dx, const char *family,
+                                const char *payer, long day);
+const char *rc_setting_name(int setting);
+int rc_setting_of(const char *name);
+
+#endif
