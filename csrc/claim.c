@@ -112,7 +112,9 @@ static void read_setting(lua_State *L, int idx, rc_claim *claim, rc_findings *f)
   read_text(L, idx, "pos", pos, sizeof pos, f);
   if (setting[0] && ((by_name = rc_setting_of(setting)) <= RC_SET_ANY || by_name == RC_SET_DME)) {
     x = input(f, 0, RC_DENY, NULL);
-    snprintf(x->message, sizeof x->message, "claim.setting '%s' is not practitioner or hospital", setting);
+    snprintf(x->message, sizeof x->message,
+             "claim.setting '%.20s' is not practitioner or hospital; edits assumed %s", setting,
+             pos[0] && setting_of_pos(pos) == RC_SET_HOSPITAL ? "hospital (from the place of service)" : "practitioner");
     snprintf(x->fix, sizeof x->fix, "set claim.setting to practitioner or hospital");
     by_name = -1;
   }
@@ -126,7 +128,7 @@ static void read_setting(lua_State *L, int idx, rc_claim *claim, rc_findings *f)
     snprintf(x->fix, sizeof x->fix, "correct claim.setting or claim.pos");
   }
   claim->setting = by_name > 0 ? by_name : by_pos > 0 ? by_pos : RC_SET_PRACTITIONER;
-  if (by_name <= 0 && by_pos <= 0) {
+  if (!setting[0] && !pos[0]) {
     x = input(f, 0, RC_WARN, NULL);
     snprintf(x->message, sizeof x->message, "claim gives no setting or place of service; practitioner assumed");
     snprintf(x->fix, sizeof x->fix, "set claim.setting (practitioner or hospital) or claim.pos");
