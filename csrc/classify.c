@@ -1,7 +1,7 @@
 /* classify.c: rc:classify(facts) turns the facts of a treatment into claim
  * lines { code, units [, modifiers] [, date] }, a level and the reasons
  * that decided them. The ladders are rows of classify_rules (see
- * data/CLASSIFY.md); this file is their small generic evaluator:
+ * data/README.md); this file is their small generic evaluator:
  *   - the rows of the service in force on the date, for the setting (or
  *     '*') and the payer (or '*'), are read in priority order;
  *   - each row belongs to a slot; the first row of a slot whose condition

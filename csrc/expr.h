@@ -1,6 +1,6 @@
 /* expr.h: a tiny expression language for classification rules, free of Lua
  * and of malloc. Integers, booleans, "strings", names of facts, has(name),
- * comparisons, + - * / %, and / or / not, parentheses. See data/CLASSIFY.md. */
+ * comparisons, + - * / %, and / or / not, parentheses. See data/README.md. */
 #ifndef RC_EXPR_H
 #define RC_EXPR_H
 

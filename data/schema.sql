@@ -255,7 +255,7 @@ CREATE TABLE dx_support (
 );
 
 -- Classification ----------------------------------------------------------
--- rc:classify(facts) reads these two tables; data/CLASSIFY.md documents
+-- rc:classify(facts) reads these two tables; data/README.md documents
 -- them and the expression language of condition and units.
 
 -- The facts a classification may be given (besides service, date, setting

@@ -3,6 +3,10 @@
 --   radcode.open([{db = path}])  -> handle | nil, message
 --   handle:lookup(code [, {date =, setting =}]) -> record | nil, message
 --   handle:search(text [, {limit =, date =}])   -> results | nil, message
+--   handle:classify(facts)                      -> {lines, level, reasons} | nil, message
+--   handle:check(claim [, {payer =, max_lines =}]) -> {ok, findings} | nil, message
+--   handle:pair(a, b [, {date =, setting =}])   -> {together, ...} | nil, message
+--   handle:record(claim)                        -> true | nil, message
 --   handle:save(path), handle:close()
 -- See README.md for the whole contract.
 local core = require "radcode.core"
@@ -14,7 +18,8 @@ local radcode = {
 }
 
 --- Opens the embedded default dataset, or a radcode database file with
--- opts.db. Returns a handle, or nil and a message.
+-- opts.db; opts.history names the SQLite file of recorded claims (in memory
+-- without it). Returns a handle, or nil and a message.
 function radcode.open(opts)
   return core.open(opts)
 end

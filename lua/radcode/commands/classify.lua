@@ -14,7 +14,7 @@ payer (Medicare G-codes apply to Medicare practitioner claims 2015-2025).
 Services: delivery, imrt, guidance, proton, srs, sbrt, hdr, isodose,
 superficial, planning, simulation, management.
 
-Fact options (see data/CLASSIFY.md); yes/no facts are flags:
+Fact options (see data/README.md); yes/no facts are flags:
   --energy MEV (= --energy-mev)  --areas N  --ports N  --blocks N  --isocenters N
   --custom-blocking --tangential --wedges --rotational --compensation --electrons
   --technique 2d|3d|imrt|vmat|electron   --imrt-method mlc|compensator
