@@ -35,7 +35,6 @@ static int index_lines(lua_State *L, rc_check *c, char *err, size_t errlen)
     rc_line *line = &claim->lines[i];
     if (!line->usable) continue;
     if ((line->rules = rc_rules_code(c->rules, line->code, err, errlen)) == NULL) return 0;
-    if (!line->rules->known) continue;
     c->by_day[c->nby_day].day = line->day;
     memcpy(c->by_day[c->nby_day].code, line->code, sizeof line->code);
     c->by_day[c->nby_day++].pos = i;
@@ -49,7 +48,7 @@ static int has_limits(const rc_check *c)
   int i, n;
   for (i = 0; i < c->claim->nlines; i++) {
     const rc_line *l = &c->claim->lines[i];
-    if (l->usable && l->rules->known) {
+    if (l->usable) {
       rc_rules_of(l->rules, RC_RULE_FREQUENCY, &n);
       if (n > 0) return 1;
     }
@@ -232,8 +231,8 @@ static int pair(lua_State *L)
   if ((rules = rc_handle_rules(h, err, sizeof err)) == NULL || (ra = rc_rules_code(rules, a, err, sizeof err)) == NULL ||
       (rb = rc_rules_code(rules, b, err, sizeof err)) == NULL)
     return rc_failf(L, "%s", err);
-  if (!ra->known) return rc_failf(L, "unknown code %s", a);
-  if (!rb->known) return rc_failf(L, "unknown code %s", b);
+  if (!rc_rules_any(ra)) return rc_failf(L, "unknown code %s", a);
+  if (!rc_rules_any(rb)) return rc_failf(L, "unknown code %s", b);
   ab = rc_rules_ptp(ra, b, day, setting);
   ba = rc_rules_ptp(rb, a, day, setting);
   if (ab == NULL || (ab->a == 9 && ba != NULL && ba->a != 9)) push_pair(L, a, b, ba, 0, date, setting);

@@ -9,7 +9,7 @@
 
 #define RC_MEDICARE "medicare"   /* the payer whose fee-schedule statuses the data holds */
 
-typedef struct rc_day_entry {   /* a usable, known line, for sorting by day */
+typedef struct rc_day_entry {   /* a usable line, for sorting by day */
   long day;
   char code[8];
   int pos;                       /* 0-based position in claim.lines */
@@ -21,7 +21,7 @@ typedef struct rc_check {
   rc_findings *f;
   const char *payer;             /* "" when the claim names none */
   int setting;
-  rc_day_entry *by_day;          /* usable known lines, by day, code, position */
+  rc_day_entry *by_day;          /* usable lines, by day, code, position */
   int nby_day;
   long history_fractions;        /* fractions delivered earlier in the course */
   int history_read;              /* the course's history was consulted */

@@ -100,7 +100,7 @@ void rc_edits_course(rc_check *c)
   for (i = 0; i < c->claim->nlines; i++) {
     const rc_line *line = &c->claim->lines[i];
     const rc_rule *rows;
-    if (!line->usable || !line->rules->known) continue;
+    if (!line->usable) continue;
     rows = rc_rules_of(line->rules, RC_RULE_FREQUENCY, &n);
     for (j = 0; j < n; j++) {
       const rc_rule *limit = &rows[j];

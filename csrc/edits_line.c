@@ -157,11 +157,20 @@ static void listed(rc_check *c, const rc_line *line)
   }
 }
 
+/* A code without a record: review when radcode knows nothing of it, info
+ * when national edits exist for it but no description (e.g. a CPT code
+ * whose licensed file was not imported): its dates were not checked. */
 static void unknown_code(rc_check *c, const rc_line *line)
 {
-  rc_finding *x = add(c, line, RC_EDIT_VALIDITY, RC_REVIEW, NULL);
-  snprintf(x->message, sizeof x->message, "radcode has no record of %s; its edits were not checked", line->code);
-  snprintf(x->fix, sizeof x->fix, "check the code, or import the national code files (rc:import)");
+  int any = rc_rules_any(line->rules);
+  rc_finding *x = add(c, line, RC_EDIT_VALIDITY, any ? RC_INFO : RC_REVIEW, NULL);
+  if (any)
+    snprintf(x->message, sizeof x->message, "radcode has national edits for %s but no record of the code; its dates of validity were not checked",
+             line->code);
+  else
+    snprintf(x->message, sizeof x->message, "radcode has no record of %s; its edits were not checked", line->code);
+  snprintf(x->fix, sizeof x->fix, any ? "import the HCPCS file or your licensed CPT file (rc:import) to check its dates"
+                                      : "check the code, or import the national code files (rc:import)");
   snprintf(x->rule, sizeof x->rule, "validity %s", line->code);
 }
 
@@ -172,11 +181,9 @@ void rc_edits_line(rc_check *c)
     const rc_line *line = &c->claim->lines[i];
     if (!line->usable) continue;
     listed(c, line);
-    if (!line->rules->known) {
-      unknown_code(c, line);
-      continue;
-    }
-    validity(c, line);
+    if (!line->rules->known) unknown_code(c, line);
+    if (!rc_rules_any(line->rules)) continue;
+    if (line->rules->known) validity(c, line);
     setting_edit(c, line);
     component(c, line);
     required(c, line);

@@ -219,6 +219,13 @@ const rc_rule *rc_rules_ptp(const rc_code_rules *cr, const char *column2, long d
   return found;
 }
 
+/* Does radcode hold any rule at all for the code (its record, or national
+ * edits imported for it)? */
+int rc_rules_any(const rc_code_rules *cr)
+{
+  return cr->first[RC_RULE_KINDS] > 0;
+}
+
 const char *rc_rules_family(const rc_code_rules *cr)
 {
   return cr->known ? cr->rows[cr->first[RC_RULE_CODE]].other : "";

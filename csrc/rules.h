@@ -50,6 +50,7 @@ const rc_rule *rc_rules_ptp(const rc_code_rules *cr, const char *column2, long d
 int rc_rule_applies(const rc_rule *r, long day, int setting);
 int rc_rule_payer_matches(const rc_rule *r, const char *payer);
 const char *rc_rules_family(const rc_code_rules *cr);
+int rc_rules_any(const rc_code_rules *cr);
 
 int rc_rules_modifier(const rc_rules *rules, const char *modifier, int *bypass);
 int rc_rules_dx_required(const rc_rules *rules, const char *family);

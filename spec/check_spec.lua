@@ -332,6 +332,23 @@ describe("rc:check beyond single claims", function()
     assert.has_error(function() rc:check(claim {}, { payer = 5 }) end)
   end)
 
+  it("applies national edits to codes that have no record (e.g. CPT without its licensed file)", function()
+    local dir = H.tmpdir()
+    local path = dir .. "/nocodes.db"
+    assert(rc:save(path))
+    local _, _, code = H.run("sqlite3 " .. H.quote(path) .. " \"DELETE FROM codes WHERE code = '77295'\"")
+    assert.are.equal(0, code)
+    local user = assert(radcode.open { db = path })
+    local result = user:check(claim { lines = { line("77301", D25), line("77295", D25) } })
+    local pair = user:pair("77295", "77301", { date = D25 })
+    user:close()
+    H.remove_tree(dir)
+    assert.are.same({ "validity@2:info", "ptp@2:deny" },
+      { key(result.findings[1].edit, result.findings[1].line, result.findings[1].severity),
+        key(result.findings[2].edit, result.findings[2].line, result.findings[2].severity) })
+    assert.are.equal("no", pair.together)
+  end)
+
   it("applies MAI 1 per line when a database says so", function()
     local dir = H.tmpdir()
     local path = dir .. "/mai1.db"
