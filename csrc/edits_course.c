@@ -71,8 +71,8 @@ static void per_count(rc_check *c, const rc_line *line, const rc_rule *limit, in
   rc_finding *x;
   if (before + line->units <= limit->a) return;
   x = frequency_finding(c, line, limit);
-  snprintf(x->message, sizeof x->message, "%s: %ld units in %s %s, more than %d (%ld already billed): %s",
-           line->code, before + line->units, week ? "the week of" : "course", week ? line->date : course_name(c),
+  snprintf(x->message, sizeof x->message, "%s: %ld unit%s in %s %s, more than %d (%ld already billed): %s",
+           line->code, before + line->units, before + line->units == 1 ? "" : "s", week ? "the week of" : "course", week ? line->date : course_name(c),
            limit->a, before, limit->text);
   snprintf(x->fix, sizeof x->fix, before >= limit->a ? "remove this line: the limit was already reached"
                                                      : "reduce the units to what the limit allows");
@@ -88,8 +88,9 @@ static void per_fractions(rc_check *c, const rc_line *line, const rc_rule *limit
   rc_finding *x;
   if (billed <= allowed) return;
   x = frequency_finding(c, line, limit);
-  snprintf(x->message, sizeof x->message, "%s: %ld units for %ld fractions delivered in %s; %ld allowed: %s",
-           line->code, billed, fractions, course_name(c), allowed, limit->text);
+  snprintf(x->message, sizeof x->message, "%s: %ld unit%s for %ld fraction%s delivered in %s; %ld allowed: %s",
+           line->code, billed, billed == 1 ? "" : "s", fractions, fractions == 1 ? "" : "s", course_name(c),
+           allowed, limit->text);
   snprintf(x->fix, sizeof x->fix, "bill %s only after each five fractions (or three or four left at the end)", line->code);
 }
 

@@ -43,6 +43,8 @@ build = {
       ["radcode.commands.lookup"] = "lua/radcode/commands/lookup.lua",
       ["radcode.commands.search"] = "lua/radcode/commands/search.lua",
       ["radcode.commands.classify"] = "lua/radcode/commands/classify.lua",
+      ["radcode.commands.check"] = "lua/radcode/commands/check.lua",
+      ["radcode.commands.pair"] = "lua/radcode/commands/pair.lua",
     },
     bin = {
       radcode = "bin/radcode",

@@ -6,7 +6,7 @@ local radcode = require "radcode"
 
 local cli = {}
 
-local COMMANDS = { "lookup", "search", "classify" }
+local COMMANDS = { "lookup", "search", "classify", "check", "pair" }
 
 local GLOBAL_OPTIONS = { db = "value", json = "flag", help = "flag" }
 

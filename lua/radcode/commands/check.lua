@@ -1,0 +1,287 @@
+--- radcode check CLAIM.json | --batch CLAIMS.jsonl: runs the claim edits
+-- (rc:check) on one claim, or on a file of claims one a line, and prints a
+-- report grouped by claim line (or JSON). With --record, each claim that no
+-- finding denies is added to the history that course limits count.
+-- Exit codes: 0 no finding denies, 1 a finding denies (or, in a batch, a line
+-- could not be read), 2 usage or input-file errors.
+local radcode = require "radcode"
+
+local check = {
+  summary = "check a claim (or a file of claims) against the claim edits",
+  options = { payer = "value", history = "value", record = "flag", batch = "value", quiet = "flag" },
+  usage = [[
+usage: radcode check CLAIM.json [--payer NAME] [--json] [--db PATH] [--history PATH] [--record]
+       radcode check --batch CLAIMS.jsonl [--quiet] [--payer NAME] [--json] [--history PATH] [--record]
+
+Checks a claim (a JSON object: id, patient, course, payer, setting, pos,
+diagnoses, lines) against the NCCI, MUE, add-on, frequency, modifier,
+validity, setting, companion and necessity edits, and prints its findings
+grouped by claim line: severity, message and the fix.
+  --payer NAME      check as this payer (default: the claim's payer)
+  --history PATH    the history of recorded claims that course limits count
+                    (a SQLite file, created if missing; default: in memory)
+  --record          record each claim that no finding denies, after checking it
+  --batch FILE      one claim per line (JSON Lines); prints one line per claim
+                    with findings and a summary; a progress bar when stderr is
+                    a terminal
+  --quiet           with --batch, print only the summary
+  --json            the result as JSON (with --batch, one JSON object a line)
+Exit: 0 when no finding denies, 1 when one does (with --batch: any claim
+denied or any line unreadable), 2 for usage or input-file errors.]],
+}
+
+local SEVERITIES = { "deny", "review", "warn", "info" }
+
+--- The text of a file, or an error naming it.
+local function read_file(path)
+  local f, err = io.open(path, "rb")
+  if not f then error(("cannot read %s"):format(err), 0) end
+  local text = f:read("a")
+  f:close()
+  return text
+end
+
+--- A claim from JSON text, or nil, message.
+local function decode_claim(text)
+  local claim, err = radcode.json.decode(text)
+  if claim == nil then return nil, err end
+  if type(claim) ~= "table" or not text:match("^%s*{") then
+    return nil, "a claim must be a JSON object"
+  end
+  return claim
+end
+
+--- Opens radcode with --db and --history.
+local function open(ctx)
+  local rc, err = radcode.open({ db = ctx.options.db, history = ctx.options.history })
+  if not rc then error(err, 0) end
+  return rc
+end
+
+--- Severity -> number of findings.
+local function count(findings)
+  local n = { deny = 0, review = 0, warn = 0, info = 0 }
+  for _, f in ipairs(findings) do n[f.severity] = (n[f.severity] or 0) + 1 end
+  return n
+end
+
+--- "1 deny, 2 review": the severities that occur, most severe first.
+local function tally(n, all)
+  local parts = {}
+  for _, s in ipairs(SEVERITIES) do
+    if all or n[s] > 0 then parts[#parts + 1] = ("%d %s"):format(n[s], s) end
+  end
+  return table.concat(parts, ", ")
+end
+
+--- A claim value as text: strings and numbers as they are, anything else "?".
+local function shown(v)
+  if type(v) == "string" or type(v) == "number" then return tostring(v) end
+  return "?"
+end
+
+--- The header of claim line i: "line 3  77387-26  2026-02-09  x1".
+local function line_header(claim, i)
+  local lines = type(claim.lines) == "table" and claim.lines or {}
+  local line = type(lines[i]) == "table" and lines[i] or {}
+  local code = shown(line.code)
+  for _, m in ipairs(type(line.modifiers) == "table" and line.modifiers or {}) do
+    code = code .. "-" .. shown(m)
+  end
+  local units = line.units == nil and 1 or line.units
+  return ("line %d  %s  %s  x%s"):format(i, code, shown(line.date), shown(units))
+end
+
+--- The header of the claim: its id and what it says about itself.
+local function claim_header(claim)
+  local parts = { "claim " .. (claim.id ~= nil and shown(claim.id) or "(no id)") }
+  for _, key in ipairs({ "payer", "setting", "patient", "course" }) do
+    if claim[key] ~= nil then parts[#parts + 1] = key .. " " .. shown(claim[key]) end
+  end
+  return table.concat(parts, "  ")
+end
+
+local function print_finding(out, f)
+  out:write(("  %-7s %s\n"):format(f.severity:upper(), f.message or ""))
+  if f.fix then out:write(("  %-7s fix: %s\n"):format("", f.fix)) end
+end
+
+--- "3 findings: 1 deny, 1 review, 1 info — claim would be denied", or "clean".
+local function summary_line(findings)
+  if #findings == 0 then return "clean" end
+  local n = count(findings)
+  return ("%d finding%s: %s — %s"):format(#findings, #findings == 1 and "" or "s", tally(n),
+    n.deny > 0 and "claim would be denied" or "no finding denies the claim")
+end
+
+--- The readable report: claim-level findings first, then one group per
+-- claim line with findings, then the summary.
+function check.report(out, claim, result)
+  out:write(claim_header(claim), "\n")
+  for _, f in ipairs(result.findings) do
+    if f.line == nil then print_finding(out, f) end
+  end
+  local current
+  for _, f in ipairs(result.findings) do
+    if f.line ~= nil then
+      if f.line ~= current then
+        current = f.line
+        out:write(line_header(claim, f.line), "\n")
+      end
+      print_finding(out, f)
+    end
+  end
+  out:write(summary_line(result.findings), "\n")
+end
+
+--- Checks one claim; nil, message when rc:check cannot.
+local function run_check(rc, claim, ctx)
+  local ok, result, err = pcall(rc.check, rc, claim, { payer = ctx.options.payer })
+  if not ok then return nil, tostring(result) end
+  return result, err
+end
+
+--- Records a claim that no finding denies, with --record.
+local function maybe_record(rc, claim, result, ctx)
+  if not (ctx.options.record and result.ok) then return true end
+  local ok, done, err = pcall(rc.record, rc, claim)
+  if not ok then return nil, tostring(done) end
+  if not done then return nil, "not recorded: " .. tostring(err) end
+  return true
+end
+
+local function single(ctx, path)
+  local text = read_file(path)
+  local claim, err = decode_claim(text)
+  if not claim then error(("%s: %s"):format(path, err), 0) end
+  local rc <close> = open(ctx)
+  local result, cerr = run_check(rc, claim, ctx)
+  if not result then error(cerr, 0) end
+  if ctx.options.json then ctx.json(result) else check.report(ctx.out, claim, result) end
+  local recorded, rerr = maybe_record(rc, claim, result, ctx)
+  if not recorded then error(rerr, 0) end
+  return result.ok and 0 or 1
+end
+
+-- Batch mode ---------------------------------------------------------------
+
+--- A progress bar on stderr, or nil when stderr is not a terminal.
+local function progress_bar(ctx, total)
+  if not os.execute("test -t 2") then return nil end
+  local bar = { shown = -1 }
+  function bar.update(done, claims)
+    local pct = total > 0 and math.min(100, done * 100 // total) or 100
+    if pct == bar.shown then return end
+    bar.shown = pct
+    local filled = pct * 30 // 100
+    ctx.err:write(("\r[%s%s] %3d%%  %d claims"):format(("#"):rep(filled), ("-"):rep(30 - filled), pct, claims))
+    ctx.err:flush()
+  end
+  function bar.clear()
+    ctx.err:write("\r", (" "):rep(60), "\r")
+    ctx.err:flush()
+    bar.shown = -1
+  end
+  return bar
+end
+
+local function new_stats()
+  return { claims = 0, lines = 0, denied = 0, errors = {}, n = count({}), started = os.clock() }
+end
+
+--- A line of the batch that could not be checked: stderr, and counted.
+local function batch_error(ctx, state, number, message)
+  if state.bar then state.bar.clear() end
+  ctx.err:write(("radcode: %s line %d: %s\n"):format(state.path, number, message))
+  state.stats.errors[#state.stats.errors + 1] = number
+  if ctx.options.json then
+    ctx.out:write(radcode.json.encode({ line = number, error = message }), "\n")
+  end
+end
+
+local function add_counts(stats, claim, result)
+  stats.claims = stats.claims + 1
+  stats.lines = stats.lines + (type(claim.lines) == "table" and #claim.lines or 0)
+  for s, k in pairs(count(result.findings)) do stats.n[s] = (stats.n[s] or 0) + k end
+  if not result.ok then stats.denied = stats.denied + 1 end
+end
+
+--- Prints the batch's line for one checked claim.
+local function print_claim(ctx, number, claim, result)
+  if ctx.options.json then
+    ctx.out:write(radcode.json.encode({ line = number, id = claim.id, ok = result.ok,
+      findings = result.findings }), "\n")
+  elseif #result.findings > 0 and not ctx.options.quiet then
+    ctx.out:write(("line %d %s: %s\n"):format(number,
+      claim.id ~= nil and shown(claim.id) or "(no id)", tally(count(result.findings))))
+  end
+end
+
+--- Checks the claim on one line of the batch file.
+local function batch_line(ctx, state, rc, text, number)
+  if text:match("^%s*$") then return end
+  local claim, err = decode_claim(text)
+  if not claim then return batch_error(ctx, state, number, err) end
+  local result, cerr = run_check(rc, claim, ctx)
+  if not result then return batch_error(ctx, state, number, cerr) end
+  add_counts(state.stats, claim, result)
+  print_claim(ctx, number, claim, result)
+  local recorded, rerr = maybe_record(rc, claim, result, ctx)
+  if not recorded then batch_error(ctx, state, number, rerr) end
+end
+
+--- "line 8", "lines 8, 12", or the first ten and how many more.
+local function where(numbers)
+  local shown_lines = table.concat(numbers, ", ", 1, math.min(#numbers, 10))
+  local more = #numbers > 10 and (" and %d more"):format(#numbers - 10) or ""
+  return (#numbers == 1 and "line " or "lines ") .. shown_lines .. more
+end
+
+--- The batch's final summary.
+local function print_stats(ctx, stats)
+  local seconds = os.clock() - stats.started
+  local total = stats.n.deny + stats.n.review + stats.n.warn + stats.n.info
+  local rate = seconds > 0 and ("%.0f"):format(stats.lines / seconds) or "-"
+  if ctx.options.json then
+    return ctx.out:write(radcode.json.encode({ summary = { claims = stats.claims, lines = stats.lines,
+      findings = stats.n, denied = stats.denied, errors = stats.errors, seconds = seconds } }), "\n")
+  end
+  local errors = #stats.errors == 0 and "" or (", %d not read (%s)"):format(#stats.errors,
+    where(stats.errors))
+  ctx.out:write(("claims    %d checked%s\n"):format(stats.claims, errors))
+  ctx.out:write(("lines     %d\n"):format(stats.lines))
+  ctx.out:write(("findings  %d: %s\n"):format(total, tally(stats.n, true)))
+  ctx.out:write(("denied    %d claim%s\n"):format(stats.denied, stats.denied == 1 and "" or "s"))
+  ctx.out:write(("time      %.3f s (CPU), %s claim lines per second\n"):format(seconds, rate))
+end
+
+local function batch(ctx, path)
+  local f, err = io.open(path, "rb")
+  if not f then error(("cannot read %s"):format(err), 0) end
+  local rc <close> = open(ctx)
+  local total = f:seek("end")
+  f:seek("set")
+  local state = { path = path, stats = new_stats(), bar = progress_bar(ctx, total) }
+  local number, done = 0, 0
+  for text in f:lines() do
+    number, done = number + 1, done + #text + 1
+    batch_line(ctx, state, rc, text, number)
+    if state.bar then state.bar.update(done, state.stats.claims) end
+  end
+  f:close()
+  if state.bar then state.bar.clear() end
+  print_stats(ctx, state.stats)
+  return (state.stats.denied > 0 or #state.stats.errors > 0) and 1 or 0
+end
+
+function check.run(words, ctx)
+  if ctx.options.quiet and not ctx.options.batch then error("--quiet goes with --batch", 0) end
+  if ctx.options.batch then
+    if #words ~= 0 then error("check takes a claim file or --batch FILE, not both", 0) end
+    return batch(ctx, ctx.options.batch)
+  end
+  if #words ~= 1 then error("check takes one claim file (radcode check --help)", 0) end
+  return single(ctx, words[1])
+end
+
+return check
