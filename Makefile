@@ -18,13 +18,13 @@ ROCKS_FLAGS   ?= --local
 
 # Debian packages radcode needs to build, test and install.
 DEB_PACKAGES  = gcc make libc6-dev lua5.4 liblua5.4-dev libsqlite3-dev \
-                lua-busted luarocks sqlite3
+                lua-busted luarocks sqlite3 zlib1g-dev
 
 BUILD         ?= build
 SANFLAGS      ?=
 RC_CFLAGS     = -std=c99 -Wall -Wextra -Werror -fPIC $(SANFLAGS) \
                 -I$(LUA_INCDIR) -I$(SQLITE_INCDIR) -Icsrc -DRC_VERSION='"$(VERSION)"'
-LDLIBS        = -L$(SQLITE_LIBDIR) -lsqlite3
+LDLIBS        = -L$(SQLITE_LIBDIR) -lsqlite3 -lz
 
 SOURCES       = $(wildcard csrc/*.c)
 HEADERS       = $(wildcard csrc/*.h)
@@ -39,7 +39,7 @@ SAN_RUNTIME   = LD_PRELOAD="$$($(CC) -print-file-name=libasan.so) $$($(CC) -prin
                 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 RADCODE       = LUA_PATH="lua/?.lua;lua/?/init.lua;;" LUA_CPATH="$(BUILD)/?.so;;" $(LUA) bin/radcode
 
-.PHONY: all module deps test demo sanitize install install-check rock-install clean help
+.PHONY: all module deps test demo sanitize bench install install-check rock-install clean help
 
 all: module
 
@@ -49,6 +49,7 @@ help:
 	@echo "make test      build, then run every spec under Lua $(LUA_VERSION)"
 	@echo "make demo      a short tour of radcode on the embedded default data"
 	@echo "make sanitize  run every spec against an ASan+UBSan build"
+	@echo "make bench     full-scale benchmark against two baselines (see bench/README.md)"
 	@echo "make install   install with luarocks make ($(ROCKS_FLAGS))"
 	@echo "make install-check  install, then use the installed copy from outside the tree"
 
@@ -106,11 +107,26 @@ demo: deps module
 	@for step in \
 	  "lookup 77385 --date 2025-06-02 --setting hospital" \
 	  "lookup 77385 --date 2026-03-02 --setting hospital" \
-	  "lookup 77407 --date 2025-06-02 --setting practitioner" \
 	  "search proton with compensation --limit 3" \
-	  "search 7740 --date 2025-06-02"; do \
-	  echo; echo "\$$ radcode $$step"; $(RADCODE) $$step || exit 1; \
+	  "search 7740 --date 2025-06-02" \
+	  "classify --service delivery --date 2025-06-02 --setting practitioner --payer medicare --energy 6 --areas 2" \
+	  "classify --service delivery --date 2026-03-02 --setting hospital --technique imrt --motion-management breath_hold" \
+	  "classify --service management --fractions 18 --date 2025-06-02" \
+	  "pair 77295 77301 --date 2025-06-02"; do \
+	  echo; echo "\$$ radcode $$step"; $(RADCODE) $$step; test $$? -le 1 || exit 1; \
 	done
+	@for claim in examples/prostate_imrt_2025.json examples/breast_2026_hospital.json \
+	  examples/sbrt_lung.json examples/mistakes.json; do \
+	  echo; echo "\$$ radcode check $$claim"; $(RADCODE) check $$claim; test $$? -le 1 || exit 1; \
+	done
+
+# Full-scale benchmark: import, throughput, memory, baselines (bench/README.md).
+bench: deps module build/bench/baseline_sqlite.so
+	LUA_PATH="lua/?.lua;lua/?/init.lua;bench/?.lua" LUA_CPATH="build/?.so;build/bench/?.so" $(LUA) bench/run.lua
+
+build/bench/baseline_sqlite.so: bench/baseline_sqlite.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -std=c99 -Wall -Wextra -Werror -fPIC $(LIBFLAG) -I$(LUA_INCDIR) -I$(SQLITE_INCDIR) -o $@ $< $(LDLIBS)
 
 install: deps
 	$(LUAROCKS) --lua-version=$(LUA_VERSION) make $(ROCKS_FLAGS) $(ROCKSPEC)

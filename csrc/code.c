@@ -1,7 +1,8 @@
 /* code.c: recognises CPT and HCPCS code strings. A code is trimmed of outer
  * blanks and upper-cased; then it must be five digits (CPT Category I), four
- * digits and F, T or U (Category II, III, PLA), or a letter A-V and four
- * digits (HCPCS Level II). Anything else is malformed. */
+ * digits and a letter (Category II F, III T, PLA U, MAAA M, vaccines A, ...),
+ * or a letter A-V and four digits (HCPCS Level II). Anything else is
+ * malformed. */
 #include "code.h"
 
 static int is_digit(char c) { return c >= '0' && c <= '9'; }
@@ -17,7 +18,7 @@ static rc_code_system classify(const char c[RC_CODE_LEN])
   int i;
   for (i = 1; i < 4; i++)
     if (!is_digit(c[i])) return RC_CODE_MALFORMED;
-  if (is_digit(c[0]) && (is_digit(c[4]) || c[4] == 'F' || c[4] == 'T' || c[4] == 'U'))
+  if (is_digit(c[0]) && (is_digit(c[4]) || (c[4] >= 'A' && c[4] <= 'Z')))
     return RC_CODE_CPT;
   if (c[0] >= 'A' && c[0] <= 'V' && is_digit(c[4])) return RC_CODE_HCPCS;
   return RC_CODE_MALFORMED;

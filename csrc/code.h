@@ -8,7 +8,7 @@
 
 typedef enum {
   RC_CODE_MALFORMED = 0,
-  RC_CODE_CPT,       /* Level I: five digits, or four digits + F/T/U */
+  RC_CODE_CPT,       /* Level I: five digits, or four digits and a letter */
   RC_CODE_HCPCS      /* Level II: a letter A-V + four digits */
 } rc_code_system;
 

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <sqlite3.h>
 
-#define RC_SCHEMA_VERSION "1"
+#define RC_SCHEMA_VERSION "2"
 
 /* One slot per cached statement; the SQL text lives beside its user. */
 typedef enum {
@@ -15,6 +15,7 @@ typedef enum {
   RC_SQL_REPLACEMENTS, RC_SQL_RELATED, RC_SQL_REQUIRED,
   RC_SQL_SYNONYM, RC_SQL_SEARCH, RC_SQL_SEARCH_DATED, RC_SQL_SEARCH_RESULT,
   RC_SQL_CLASSIFY_FACTS, RC_SQL_CLASSIFY_SERVICES, RC_SQL_CLASSIFY_RULES,
+  RC_SQL_DATASETS,
   RC_SQL_COUNT
 } rc_sql_slot;
 

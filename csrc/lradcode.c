@@ -6,8 +6,10 @@
 
 #include "check.h"
 #include "classify.h"
+#include "clock.h"
 #include "db.h"
 #include "handle.h"
+#include "import.h"
 #include "json.h"
 #include "lookup.h"
 #include "search.h"
@@ -18,6 +20,7 @@
 
 static const luaL_Reg functions[] = {
   {"open", rc_handle_open},
+  {"clock", rc_clock},
   {NULL, NULL}
 };
 
@@ -28,6 +31,7 @@ int luaopen_radcode_core(lua_State *L)
   luaL_setfuncs(L, rc_lookup_methods, 0);
   luaL_setfuncs(L, rc_search_methods, 0);
   luaL_setfuncs(L, rc_classify_methods, 0);
+  luaL_setfuncs(L, rc_import_methods, 0);
   luaL_setfuncs(L, rc_check_methods, 0);
   lua_setfield(L, -2, "Handle");
   rc_json_register(L);

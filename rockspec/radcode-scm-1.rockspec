@@ -45,6 +45,7 @@ build = {
       ["radcode.commands.classify"] = "lua/radcode/commands/classify.lua",
       ["radcode.commands.check"] = "lua/radcode/commands/check.lua",
       ["radcode.commands.pair"] = "lua/radcode/commands/pair.lua",
+      ["radcode.commands.import"] = "lua/radcode/commands/import.lua",
     },
     bin = {
       radcode = "bin/radcode",

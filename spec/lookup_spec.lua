@@ -148,7 +148,7 @@ describe("rc:lookup", function()
 
   describe("with bad values", function()
     it("says a malformed code is malformed", function()
-      for _, code in ipairs({ "7740", "774071", "ABCDE", "", "77 40", "W1234", "7740X", "G600", "-7740" }) do
+      for _, code in ipairs({ "7740", "774071", "ABCDE", "", "77 40", "W1234", "G600", "-7740", "7740-", "0001a1" }) do
         local r, err = rc:lookup(code)
         assert.is_nil(r, code)
         assert.are.equal(("malformed code '%s'"):format(code), err)
@@ -159,7 +159,9 @@ describe("rc:lookup", function()
       local r, err = rc:lookup("99999")
       assert.is_nil(r)
       assert.are.equal("unknown code 99999", err)
-      assert.are.equal("unknown code 0001F", select(2, rc:lookup("0001F")))
+      for _, code in ipairs({ "0001F", "0042T", "0233U", "0004M", "0001A" }) do   -- Category II, III, PLA, MAAA, vaccine
+        assert.are.equal("unknown code " .. code, select(2, rc:lookup(code)))
+      end
     end)
 
     it("refuses impossible and malformed dates", function()

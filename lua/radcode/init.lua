@@ -24,6 +24,9 @@ function radcode.open(opts)
   return core.open(opts)
 end
 
+--- Seconds on a monotonic clock (for timing).
+radcode.clock = core.clock
+
 --- JSON text <-> Lua values (strict; null is radcode.null).
 radcode.json = {
   encode = core.json_encode,

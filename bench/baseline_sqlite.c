@@ -1,0 +1,182 @@
+/* baseline_sqlite.c: the benchmark's SQLite baseline, a Lua module built
+ * only by `make bench`. It computes the PTP and MUE edits the straightforward
+ * way: one prepared SQLite query per same-day pair of lines and one per code
+ * and day, over the same Lua claim tables rc:check reads, with the same
+ * rules (latest row in force, bypass modifiers, MAI 1/2/3), and returns the
+ * findings as "line:edit:severity" strings for comparison. */
+#include <stdio.h>
+#include <string.h>
+#include <lua.h>
+#include <lauxlib.h>
+#include <sqlite3.h>
+
+#define MAX_LINES 450
+#define MAX_BYPASS 64
+
+typedef struct baseline {
+  sqlite3 *db;
+  sqlite3_stmt *ptp, *mue;
+  char bypass[MAX_BYPASS][4];
+  int nbypass;
+} baseline;
+
+typedef struct bline {
+  char code[8], date[11], mod[4][4];
+  int nmods;
+  long units;
+} bline;
+
+static baseline *check_baseline(lua_State *L)
+{
+  baseline *b = luaL_checkudata(L, 1, "bench.baseline");
+  if (b->db == NULL) luaL_error(L, "closed");
+  return b;
+}
+
+static int load_bypass(baseline *b)
+{
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(b->db, "SELECT modifier FROM modifiers WHERE bypass = 1", -1, &st, NULL) != SQLITE_OK) return 0;
+  while (sqlite3_step(st) == SQLITE_ROW && b->nbypass < MAX_BYPASS)
+    snprintf(b->bypass[b->nbypass++], 4, "%s", (const char *)sqlite3_column_text(st, 0));
+  sqlite3_finalize(st);
+  return 1;
+}
+
+static int b_open(lua_State *L)
+{
+  const char *path = luaL_checkstring(L, 1);
+  baseline *b = lua_newuserdatauv(L, sizeof *b, 0);
+  memset(b, 0, sizeof *b);
+  luaL_setmetatable(L, "bench.baseline");
+  if (sqlite3_open_v2(path, &b->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
+      sqlite3_prepare_v2(b->db, "SELECT modifier FROM ptp WHERE col1 = ?1 AND col2 = ?2"
+        " AND setting = 'practitioner' AND valid_from <= ?3 AND (valid_to IS NULL OR valid_to >= ?3)"
+        " ORDER BY valid_from DESC LIMIT 1", -1, &b->ptp, NULL) != SQLITE_OK ||
+      sqlite3_prepare_v2(b->db, "SELECT value, mai FROM mue WHERE code = ?1 AND setting = 'practitioner'"
+        " AND valid_from <= ?2 AND (valid_to IS NULL OR valid_to >= ?2) ORDER BY valid_from DESC LIMIT 1",
+        -1, &b->mue, NULL) != SQLITE_OK || !load_bypass(b))
+    return luaL_error(L, "baseline: %s", sqlite3_errmsg(b->db));
+  return 1;
+}
+
+static int b_close(lua_State *L)
+{
+  baseline *b = luaL_checkudata(L, 1, "bench.baseline");
+  sqlite3_finalize(b->ptp);
+  sqlite3_finalize(b->mue);
+  sqlite3_close(b->db);
+  memset(b, 0, sizeof *b);
+  return 0;
+}
+
+/* Reads the line table on top of the stack into l, then pops it. */
+static void read_line(lua_State *L, bline *l)
+{
+  int t = lua_gettop(L), i;
+  lua_getfield(L, t, "code");
+  snprintf(l->code, sizeof l->code, "%s", luaL_checkstring(L, -1));
+  lua_getfield(L, t, "date");
+  snprintf(l->date, sizeof l->date, "%s", luaL_checkstring(L, -1));
+  lua_getfield(L, t, "units");
+  l->units = lua_isnil(L, -1) ? 1 : (long)luaL_checkinteger(L, -1);
+  l->nmods = 0;
+  if (lua_getfield(L, t, "modifiers") == LUA_TTABLE) {
+    for (i = 1; i <= 4; i++) {
+      if (lua_rawgeti(L, -1, i) == LUA_TSTRING) snprintf(l->mod[l->nmods++], 4, "%s", lua_tostring(L, -1));
+      lua_pop(L, 1);
+    }
+  }
+  lua_settop(L, t - 1);
+}
+
+static int has_bypass(const baseline *b, const bline *l)
+{
+  int i, j;
+  for (i = 0; i < l->nmods; i++)
+    for (j = 0; j < b->nbypass; j++)
+      if (strcmp(l->mod[i], b->bypass[j]) == 0) return 1;
+  return 0;
+}
+
+static void add(lua_State *L, int *n, int line, const char *edit, const char *severity)
+{
+  lua_pushfstring(L, "%d:%s:%s", line, edit, severity);
+  lua_rawseti(L, -2, ++*n);
+}
+
+static void ptp(lua_State *L, baseline *b, bline *lines, int count, int *n)
+{
+  int i, j;
+  for (i = 0; i < count; i++)
+    for (j = 0; j < count; j++) {
+      if (i == j || strcmp(lines[i].date, lines[j].date) != 0 || strcmp(lines[i].code, lines[j].code) == 0) continue;
+      sqlite3_reset(b->ptp);
+      sqlite3_bind_text(b->ptp, 1, lines[i].code, -1, SQLITE_STATIC);
+      sqlite3_bind_text(b->ptp, 2, lines[j].code, -1, SQLITE_STATIC);
+      sqlite3_bind_text(b->ptp, 3, lines[i].date, -1, SQLITE_STATIC);
+      if (sqlite3_step(b->ptp) == SQLITE_ROW) {
+        int m = sqlite3_column_int(b->ptp, 0);
+        if (m == 9) continue;
+        add(L, n, j + 1, "ptp", m == 1 && (has_bypass(b, &lines[i]) || has_bypass(b, &lines[j])) ? "info" : "deny");
+      }
+    }
+}
+
+static void mue(lua_State *L, baseline *b, bline *lines, int count, int *n)
+{
+  int i, j;
+  for (i = 0; i < count; i++) {
+    long total = 0;
+    int value, mai, first = 1;
+    for (j = 0; j < i; j++)
+      if (strcmp(lines[i].date, lines[j].date) == 0 && strcmp(lines[i].code, lines[j].code) == 0) first = 0;
+    sqlite3_reset(b->mue);
+    sqlite3_bind_text(b->mue, 1, lines[i].code, -1, SQLITE_STATIC);
+    sqlite3_bind_text(b->mue, 2, lines[i].date, -1, SQLITE_STATIC);
+    if (sqlite3_step(b->mue) != SQLITE_ROW) continue;
+    value = sqlite3_column_int(b->mue, 0);
+    mai = sqlite3_column_int(b->mue, 1);
+    if (mai == 1) {
+      if (lines[i].units > value) add(L, n, i + 1, "mue", "deny");
+      continue;
+    }
+    if (!first) continue;
+    for (j = i; j < count; j++)
+      if (strcmp(lines[i].date, lines[j].date) == 0 && strcmp(lines[i].code, lines[j].code) == 0) total += lines[j].units;
+    if (total > value) add(L, n, i + 1, "mue", mai == 2 ? "deny" : "review");
+  }
+}
+
+/* baseline:check(claim) -> { "line:edit:severity", ... } */
+static int b_check(lua_State *L)
+{
+  baseline *b = check_baseline(L);
+  bline lines[MAX_LINES];
+  int count, i, n = 0;
+  luaL_checktype(L, 2, LUA_TTABLE);
+  lua_getfield(L, 2, "lines");
+  count = (int)lua_rawlen(L, -1);
+  if (count > MAX_LINES) count = MAX_LINES;
+  for (i = 0; i < count; i++) {
+    lua_rawgeti(L, -1, i + 1);
+    read_line(L, &lines[i]);
+  }
+  lua_newtable(L);
+  ptp(L, b, lines, count, &n);
+  mue(L, b, lines, count, &n);
+  return 1;
+}
+
+int luaopen_baseline_sqlite(lua_State *L)
+{
+  static const luaL_Reg methods[] = {{"check", b_check}, {"close", b_close}, {"__gc", b_close}, {NULL, NULL}};
+  luaL_newmetatable(L, "bench.baseline");
+  luaL_setfuncs(L, methods, 0);
+  lua_pushvalue(L, -1);
+  lua_setfield(L, -2, "__index");
+  lua_newtable(L);
+  lua_pushcfunction(L, b_open);
+  lua_setfield(L, -2, "open");
+  return 1;
+}

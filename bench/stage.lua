@@ -1,0 +1,124 @@
+--- bench/stage.lua: one stage of `make bench`, run in its own process so its
+-- peak memory is its own. Prints one JSON object on stdout.
+--   import  DB PTP MUE AOC           build DB from the default data and the CMS files
+--   radcode DB CLAIMS PASSES DIGEST  open, first check, then PASSES passes over the claims
+--   sqlite  DB CLAIMS COUNT DIGEST   the SQLite baseline on the first COUNT claims
+--   lua     DB CLAIMS COUNT DIGEST   the plain Lua baseline on the first COUNT claims
+local radcode = require "radcode"
+local json = radcode.json
+
+local function peak_rss_kb()
+  local f = io.open("/proc/self/status")
+  local kb = f and f:read("a"):match("VmHWM:%s*(%d+)")
+  if f then f:close() end
+  return tonumber(kb)
+end
+
+local function read_claims(path, count)
+  local claims = {}
+  for text in io.lines(path) do
+    if count and #claims >= count then break end
+    claims[#claims + 1] = assert(json.decode(text))
+  end
+  return claims
+end
+
+local function count_lines(claims, n)
+  local lines = 0
+  for i = 1, n or #claims do lines = lines + #claims[i].lines end
+  return lines
+end
+
+-- One line per claim: its PTP and MUE findings, sorted.
+local function write_digest(path, digests)
+  local f = assert(io.open(path, "w"))
+  for i, d in ipairs(digests) do
+    table.sort(d)
+    f:write(i, "\t", table.concat(d, ","), "\n")
+  end
+  f:close()
+end
+
+local function radcode_digest(result)
+  local d = {}
+  for _, f in ipairs(result.findings) do
+    if f.edit == "ptp" or f.edit == "mue" then d[#d + 1] = ("%d:%s:%s"):format(f.line, f.edit, f.severity) end
+  end
+  return d
+end
+
+local stages = {}
+
+function stages.import(db, ptp, mue, aoc)
+  os.remove(db)
+  assert(radcode.open():save(db))
+  local rc = assert(radcode.open { db = db })
+  local out = {}
+  for _, job in ipairs { { "ncci-ptp", ptp, { setting = "practitioner" } }, { "mue", mue }, { "aoc", aoc } } do
+    local t0 = radcode.clock()
+    local r = assert(rc:import(job[1], job[2], job[3]))
+    local seconds = radcode.clock() - t0
+    out[job[1]] = { rows = r.rows_read, kept = r.rows_kept, rejected = r.rows_rejected, seconds = seconds,
+      rows_per_s = r.rows_read / seconds }
+  end
+  rc:close()
+  local f = io.open(db, "rb")
+  out.db_bytes = f:seek("end")
+  f:close()
+  return out
+end
+
+function stages.radcode(db, claims_path, passes, digest_path)
+  local claims = read_claims(claims_path)
+  local rss_before = peak_rss_kb()
+  local t0 = radcode.clock()
+  local rc = assert(radcode.open { db = db })
+  assert(rc:check(claims[1]))
+  local first = radcode.clock() - t0
+  local digests, findings, denied = {}, 0, 0
+  for i, c in ipairs(claims) do   -- the warm pass: rules of every code get cached
+    local result = rc:check(c)
+    digests[i] = radcode_digest(result)
+    findings = findings + #result.findings
+    if not result.ok then denied = denied + 1 end
+  end
+  write_digest(digest_path, digests)
+  local c0 = os.clock()
+  for _ = 1, tonumber(passes) do
+    for i = 1, #claims do rc:check(claims[i]) end
+  end
+  local cpu = os.clock() - c0
+  local lines = count_lines(claims) * tonumber(passes)
+  return { open_to_first_check_ms = first * 1000, lines = lines, cpu_seconds = cpu, lines_per_s = lines / cpu,
+    peak_rss_kb = peak_rss_kb(), rss_claims_kb = rss_before, claims = #claims,
+    findings_per_claim = findings / #claims, denied_share = denied / #claims }
+end
+
+local function baseline(engine, claims_path, count, digest_path)
+  local claims = read_claims(claims_path, tonumber(count))
+  local digests = {}
+  local c0 = os.clock()
+  for i = 1, #claims do digests[i] = engine:check(claims[i]) end
+  local cpu = os.clock() - c0
+  write_digest(digest_path, digests)
+  local lines = count_lines(claims)
+  return { lines = lines, cpu_seconds = cpu, lines_per_s = lines / cpu, peak_rss_kb = peak_rss_kb() }
+end
+
+function stages.sqlite(db, claims_path, count, digest_path)
+  local engine = require("baseline_sqlite").open(db)
+  return baseline(engine, claims_path, count, digest_path)
+end
+
+function stages.lua(db, claims_path, count, digest_path)
+  local t0 = radcode.clock()
+  local engine = require("baseline_lua").load(db)
+  local load_seconds = radcode.clock() - t0
+  local out = baseline(engine, claims_path, count, digest_path)
+  out.load_seconds = load_seconds
+  return out
+end
+
+local name = arg[1]
+assert(stages[name], "unknown stage " .. tostring(name))
+io.write(json.encode(stages[name](table.unpack(arg, 2))), "\n")

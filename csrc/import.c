@@ -1,0 +1,278 @@
+/* import.c: rc:import(kind, path, opts) loads a CMS or AMA file (or a list
+ * of files, plain or gzip) into the handle's database, and rc:datasets()
+ * lists what has been loaded. The Lua side only reads the arguments into a
+ * job (a userdata, so nothing leaks if Lua raises); the import itself runs
+ * in C in ONE transaction: rows of an earlier import of the same dataset
+ * are replaced, bad rows are rejected with their line numbers, a datasets
+ * row records the load, the search index is rebuilt when codes changed, and
+ * any failure rolls everything back. Kinds: ncci-ptp, mue, aoc, hcpcs, rvu,
+ * opps, cpt-descriptors (see import_*.c). */
+#define _POSIX_C_SOURCE 200809L
+#include "import.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include "handle.h"
+#include "importer.h"
+#include "opts.h"
+#include "rows.h"
+
+static const char *const kinds[] = {
+  "ncci-ptp", "mue", "aoc", "hcpcs", "rvu", "opps", "cpt-descriptors", NULL
+};
+static const rc_import_fn loaders[] = {
+  rc_import_ncci, rc_import_mue, rc_import_aoc, rc_import_hcpcs, rc_import_rvu,
+  rc_import_opps, rc_import_cpt
+};
+static const char *const prefixes[] = {
+  "CMS NCCI PTP", "CMS MUE", "CMS NCCI AOC", "CMS HCPCS", "CMS PFS RVU",
+  "CMS OPPS Addendum B", "AMA CPT descriptors"
+};
+enum { K_NCCI, K_MUE };
+
+static double now(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int exec(rc_import_job *job, const char *sql)
+{
+  return sqlite3_exec(job->conn, sql, NULL, NULL, NULL) == SQLITE_OK || rc_import_db_fail(job, sql);
+}
+
+/* Settings for a bulk load. The journal mode is left as the database has
+ * it: a new file (rc:save) uses a rollback journal, which writes the pages
+ * of a big load once, where WAL writes them twice (log, then checkpoint)
+ * and measured 25% slower on the full NCCI file. synchronous NORMAL, and a
+ * modest page cache (the files come sorted by key, so inserts go to the
+ * right edge of the b-trees; a bigger cache only costs malloc time).
+ * CHECK constraints are not evaluated per row while importing (the schema's
+ * IN-lists cost a temporary b-tree each): the importers check every value
+ * those constraints cover before inserting it. */
+static void tune(sqlite3 *conn, int on)
+{
+  if (on)
+    sqlite3_exec(conn, "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -32768;"
+                       " PRAGMA temp_store = MEMORY; PRAGMA ignore_check_constraints = ON",
+                 NULL, NULL, NULL);
+  else
+    sqlite3_exec(conn, "PRAGMA ignore_check_constraints = OFF", NULL, NULL, NULL);
+}
+
+static const char *base_name(const char *path)
+{
+  const char *slash = strrchr(path, '/');
+  return slash ? slash + 1 : path;
+}
+
+/* "a.txt, b.txt": the base names of the job's files. */
+static void file_names(const rc_import_job *job, char *out, size_t cap)
+{
+  size_t n = 0;
+  int i;
+  out[0] = '\0';
+  for (i = 0; i < job->npaths && n < cap; i++)
+    n += (size_t)snprintf(out + n, cap - n, "%s%s", i ? ", " : "", base_name(job->paths[i]));
+}
+
+static int record_dataset(rc_import_job *job, double seconds, sqlite3_int64 *id)
+{
+  static const char sql[] =
+    "INSERT INTO datasets (kind, source, edition, rows_read, rows_kept, rows_rejected,"
+    " loaded_at, seconds) VALUES (?1, ?2, ?3, ?4, ?5, ?6,"
+    " strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?7)";
+  sqlite3_stmt *st = NULL;
+  char files[1000];
+  int rc;
+  if (!rc_import_prepare(job, sql, &st)) return 0;
+  file_names(job, files, sizeof files);
+  sqlite3_bind_text(st, 1, job->kind, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 2, files, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 3, job->name, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(st, 4, job->read);
+  sqlite3_bind_int64(st, 5, job->kept);
+  sqlite3_bind_int64(st, 6, job->rejected);
+  sqlite3_bind_double(st, 7, seconds);
+  rc = sqlite3_step(st);
+  sqlite3_finalize(st);
+  *id = sqlite3_last_insert_rowid(job->conn);
+  return rc == SQLITE_DONE || rc_import_db_fail(job, "recording the dataset");
+}
+
+/* Loads, records the dataset and rebuilds the search index if needed. */
+static int load_all(rc_import_job *job, rc_import_fn load, sqlite3_int64 *id, double start)
+{
+  if (!load(job) || !record_dataset(job, now() - start, id)) return 0;
+  if (job->codes_changed && rc_db_refresh_search(job->conn) != SQLITE_OK)
+    return rc_import_db_fail(job, "rebuilding the search index");
+  return 1;
+}
+
+/* Runs the loader in one transaction. Returns 1, or 0 after a rollback. */
+static int run(rc_import_job *job, rc_import_fn load, sqlite3_int64 *id, double *seconds)
+{
+  double start = now();
+  int ok;
+  tune(job->conn, 1);
+  ok = exec(job, "BEGIN IMMEDIATE");
+  if (ok) {
+    ok = load_all(job, load, id, start) && exec(job, "COMMIT");
+    if (!ok) sqlite3_exec(job->conn, "ROLLBACK", NULL, NULL, NULL);
+  }
+  tune(job->conn, 0);
+  *seconds = now() - start;
+  return ok;
+}
+
+/* Lua side ---------------------------------------------------------------- */
+
+/* Reads arg 3, a path or a list of paths, into the job. */
+static void check_paths(lua_State *L, rc_import_job *job)
+{
+  lua_Integer i, n;
+  if (lua_type(L, 3) == LUA_TSTRING) {
+    job->paths[job->npaths++] = lua_tostring(L, 3);
+    return;
+  }
+  if (lua_type(L, 3) != LUA_TTABLE) luaL_typeerror(L, 3, "string or list of strings");
+  n = (lua_Integer)lua_rawlen(L, 3);
+  if (n < 1 || n > RC_IMPORT_MAX_FILES)
+    luaL_argerror(L, 3, lua_pushfstring(L, "expected 1 to %d paths", RC_IMPORT_MAX_FILES));
+  for (i = 1; i <= n; i++) {
+    if (lua_rawgeti(L, 3, i) != LUA_TSTRING) luaL_argerror(L, 3, "paths must be strings");
+    job->paths[job->npaths++] = lua_tostring(L, -1);   /* anchored in the list */
+    lua_pop(L, 1);
+  }
+}
+
+/* opts.setting: required for ncci-ptp, optional for mue (which also takes
+ * dme), refused by the kinds whose setting is fixed. */
+static void check_setting(lua_State *L, int kind, rc_import_job *job)
+{
+  static const char *const settings[] = {"practitioner", "hospital", "dme", NULL};
+  const char *s = rc_opts_string(L, 4, "setting");
+  int i, last = kind == K_MUE ? 2 : 1;
+  job->setting = NULL;
+  if (s == NULL) {
+    if (kind == K_NCCI) luaL_argerror(L, 4, "ncci-ptp needs option 'setting' (practitioner or hospital)");
+    return;
+  }
+  if (kind != K_NCCI && kind != K_MUE)
+    luaL_argerror(L, 4, lua_pushfstring(L, "option 'setting' does not apply to %s files", kinds[kind]));
+  for (i = 0; i <= last; i++)
+    if (strcmp(s, settings[i]) == 0) job->setting = settings[i];
+  if (job->setting == NULL)
+    luaL_argerror(L, 4, lua_pushfstring(L, "invalid setting '%s' (expected practitioner%s)", s,
+                                        kind == K_MUE ? ", hospital or dme" : " or hospital"));
+}
+
+/* opts[key] as an ISO date into out ("" when absent); 0 with a message
+ * pushed when it is not a date. */
+static int check_date(lua_State *L, const char *key, const char *def, char out[RC_DATE_LEN + 1])
+{
+  const char *s = rc_opts_string(L, 4, key);
+  if (s == NULL) {
+    strcpy(out, def);
+    return 1;
+  }
+  if (rc_check_date(L, s, strlen(s), out)) return 1;
+  lua_pushfstring(L, "option '%s': %s", key, lua_tostring(L, -1));
+  return 0;
+}
+
+/* Pushes the result table of a finished import. */
+static void push_result(lua_State *L, const rc_import_job *job, sqlite3_int64 id, double seconds)
+{
+  int i;
+  lua_createtable(L, 0, 10);
+  lua_pushstring(L, job->kind); lua_setfield(L, -2, "kind");
+  lua_pushstring(L, job->name); lua_setfield(L, -2, "source");
+  lua_pushstring(L, job->edition); lua_setfield(L, -2, "edition");
+  lua_pushinteger(L, job->read); lua_setfield(L, -2, "rows_read");
+  lua_pushinteger(L, job->kept); lua_setfield(L, -2, "rows_kept");
+  lua_pushinteger(L, job->rejected); lua_setfield(L, -2, "rows_rejected");
+  lua_pushinteger(L, job->skipped); lua_setfield(L, -2, "rows_skipped");
+  lua_pushinteger(L, (lua_Integer)id); lua_setfield(L, -2, "dataset");
+  lua_pushnumber(L, seconds); lua_setfield(L, -2, "seconds");
+  lua_createtable(L, job->nrejects, 0);
+  for (i = 0; i < job->nrejects; i++) {
+    lua_createtable(L, 0, 3);
+    lua_pushinteger(L, job->rejects[i].line); lua_setfield(L, -2, "line");
+    lua_pushstring(L, job->rejects[i].reason); lua_setfield(L, -2, "reason");
+    lua_pushstring(L, base_name(job->rejects[i].file)); lua_setfield(L, -2, "file");
+    lua_rawseti(L, -2, i + 1);
+  }
+  lua_setfield(L, -2, "rejects");
+}
+
+/* The dataset name: "CMS NCCI PTP practitioner v30.1", "CMS MUE 2024Q2". */
+static void name_dataset(rc_import_job *job, int kind, const char *edition)
+{
+  if (edition == NULL) rc_import_edition(job->paths[0], job->edition, sizeof job->edition);
+  else snprintf(job->edition, sizeof job->edition, "%s", edition);
+  if (job->setting != NULL)
+    snprintf(job->name, sizeof job->name, "%s %s %s", prefixes[kind], job->setting, job->edition);
+  else
+    snprintf(job->name, sizeof job->name, "%s %s", prefixes[kind], job->edition);
+}
+
+/* The embedded default is an image deserialized into memory (SQLite's
+ * memdb VFS), opened read-only; a file may be read-only too. Pushes the
+ * message when the database cannot be written. */
+static int is_read_only(lua_State *L, rc_handle *h)
+{
+  sqlite3_vfs *vfs = NULL;
+  sqlite3_file_control(h->db.conn, "main", SQLITE_FCNTL_VFS_POINTER, &vfs);
+  if (vfs == NULL || strcmp(vfs->zName, "memdb") == 0) {
+    lua_pushliteral(L, "the embedded default data is read-only; open a database file"
+                       " (radcode.open{db = path}) or save one with rc:save(path)");
+    return 1;
+  }
+  if (!sqlite3_db_readonly(h->db.conn, "main")) return 0;
+  lua_pushfstring(L, "the database '%s' is read-only", h->origin);
+  return 1;
+}
+
+static int import(lua_State *L)
+{
+  static const char *const allowed[] = {"setting", "edition", "from", "to", NULL};
+  rc_handle *h = rc_handle_check(L, 1);
+  int kind = luaL_checkoption(L, 2, NULL, kinds);
+  rc_import_job *job;
+  sqlite3_int64 id = 0;
+  double seconds = 0;
+  lua_settop(L, 4);
+  rc_opts_check(L, 4, allowed);
+  job = (rc_import_job *)lua_newuserdatauv(L, sizeof *job, 0);   /* slot 5 */
+  memset(job, 0, sizeof *job);
+  check_paths(L, job);
+  check_setting(L, kind, job);
+  name_dataset(job, kind, rc_opts_string(L, 4, "edition"));
+  if (!check_date(L, "from", RC_FIRST_DOS, job->from) || !check_date(L, "to", "", job->to)) return rc_fail(L);
+  if (is_read_only(L, h)) return rc_fail(L);
+  job->conn = h->db.conn;
+  job->kind = kinds[kind];
+  if (!run(job, loaders[kind], &id, &seconds)) return rc_failf(L, "import %s: %s", job->kind, job->err);
+  push_result(L, job, id, seconds);
+  return 1;
+}
+
+static int datasets(lua_State *L)
+{
+  static const char sql[] =
+    "SELECT id, kind, source, edition, rows_read, rows_kept, rows_rejected, loaded_at,"
+    " seconds FROM datasets ORDER BY id";
+  rc_handle *h = rc_handle_check(L, 1);
+  sqlite3_stmt *st = rc_db_statement(&h->db, RC_SQL_DATASETS, sql);
+  if (st == NULL || !rc_rows_push_list(L, st)) return rc_handle_db_error(L, h);
+  return 1;
+}
+
+const luaL_Reg rc_import_methods[] = {
+  {"import", import},
+  {"datasets", datasets},
+  {NULL, NULL}
+};

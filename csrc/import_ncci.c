@@ -1,0 +1,181 @@
+/* import_ncci.c: NCCI procedure-to-procedure edits into table ptp, for one
+ * setting. Reads the CMS tab-delimited part files (preamble, then `Column 1`,
+ * `Column 2`, `*=in existence prior to 1996`, `Effective Date`, `Deletion
+ * Date *=no data`, `Modifier ...`, `PTP Edit Rationale`) and CSV copies with
+ * columns column_1, column_2, prior_1996, deletion_date, modifier, rationale.
+ * Dates: valid_from is the effective date; CMS's deletion date is the first
+ * day the edit no longer applies, so valid_to is the day before it (NULL
+ * when the deletion date is `*`). A file without effective dates gets them
+ * inferred per pair: its rows of one pair, in deletion order, follow each
+ * other (each starts on the deletion date of the one before), the first
+ * starting on opts.from (default 2015-01-01), or on its own last day when
+ * it was deleted by then (it never applies to the dates radcode covers);
+ * two rows of one pair with the same deletion date are duplicates. Such files must list a pair's rows
+ * together, as CMS's files do. */
+#include <stdlib.h>
+#include <string.h>
+#include "import_table.h"
+
+#define GROUP_MAX 16
+#define RATIONALE_LEN 200
+
+enum { C1, C2, PRIOR, EFFECTIVE, DELETION, MODIFIER, RATIONALE, NCOLUMNS };
+
+typedef struct ptp_row {
+  char col1[6], col2[6];
+  char effective[RC_DATE_LEN + 1];
+  char deletion[RC_DATE_LEN + 1];    /* "" while in force */
+  char valid_to[RC_DATE_LEN + 1];
+  int modifier;
+  char rationale[RATIONALE_LEN];
+  long line;
+} ptp_row;
+
+typedef struct ncci_state {
+  sqlite3_stmt *insert;
+  int dated;                         /* the file has effective dates */
+  int n;
+  ptp_row group[GROUP_MAX + 1];      /* rows of one pair, when not dated */
+} ncci_state;
+
+static const char *const n_c1[] = {"column 1", "column_1", "column1", NULL};
+static const char *const n_c2[] = {"column 2", "column_2", "column2", NULL};
+static const char *const n_prior[] = {"prior_1996", "~prior to 1996", NULL};
+static const char *const n_eff[] = {"effective_date", "~effective", NULL};
+static const char *const n_del[] = {"deletion_date", "~deletion", NULL};
+static const char *const n_mod[] = {"modifier", "~modifier", NULL};
+static const char *const n_rat[] = {"rationale", "~rationale", NULL};
+
+static const rc_table_column columns[NCOLUMNS] = {
+  {n_c1, 1}, {n_c2, 1}, {n_prior, 0}, {n_eff, 0}, {n_del, 1}, {n_mod, 1}, {n_rat, 0}
+};
+
+static const char sql_insert[] =
+  "INSERT OR IGNORE INTO ptp (col1, col2, setting, valid_from, valid_to, modifier, rationale, source)"
+  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+  " ON CONFLICT (col1, col2, setting, valid_from) DO UPDATE SET"
+  " valid_to = excluded.valid_to, modifier = excluded.modifier,"
+  " rationale = excluded.rationale, source = excluded.source"
+  " WHERE ptp.source <> excluded.source";
+
+static rc_row_result insert(rc_import_job *job, ncci_state *s, const ptp_row *r, const char *from)
+{
+  sqlite3_stmt *st = s->insert;
+  sqlite3_bind_text(st, 1, r->col1, 5, SQLITE_STATIC);
+  sqlite3_bind_text(st, 2, r->col2, 5, SQLITE_STATIC);
+  sqlite3_bind_text(st, 4, from, RC_DATE_LEN, SQLITE_STATIC);
+  rc_import_bind_text(st, 5, r->valid_to);
+  sqlite3_bind_int(st, 6, r->modifier);
+  rc_import_bind_text(st, 7, r->rationale);
+  return rc_import_step(job, st, r->line);
+}
+
+/* Orders a pair's rows by deletion date, those still in force last. */
+static int by_deletion(const void *a, const void *b)
+{
+  const ptp_row *x = a, *y = b;
+  if (x->deletion[0] == '\0' || y->deletion[0] == '\0')
+    return (x->deletion[0] == '\0') - (y->deletion[0] == '\0');
+  return strcmp(x->deletion, y->deletion);
+}
+
+/* valid_from of a pair's first row: opts.from, or its last day when it was
+ * deleted by then (so the rows of one pair keep distinct start dates). */
+static const char *first_from(const rc_import_job *job, const ptp_row *row)
+{
+  if (row->deletion[0] != '\0' && strcmp(row->deletion, job->from) <= 0) return row->valid_to;
+  return job->from;
+}
+
+/* Inserts the rows of one pair with their inferred effective dates. */
+static int flush(rc_import_job *job, ncci_state *s)
+{
+  rc_row_result r;
+  int i;
+  qsort(s->group, (size_t)s->n, sizeof s->group[0], by_deletion);
+  for (i = 0; i < s->n; i++) {
+    const ptp_row *row = &s->group[i], *prev = i ? &s->group[i - 1] : NULL;
+    if (prev && strcmp(prev->deletion, row->deletion) == 0)
+      r = rc_import_reject(job, row->line, "duplicate of line %ld (same pair and deletion date)", prev->line);
+    else
+      r = insert(job, s, row, prev ? prev->deletion : first_from(job, row));
+    if (r == RC_ROW_FATAL) return 0;
+    rc_import_count(job, r);
+  }
+  s->n = 0;
+  return 1;
+}
+
+/* Checks and converts one row's fields into r. */
+static rc_row_result parse(rc_import_job *job, char **f, long line, ptp_row *r, int dated)
+{
+  if (!rc_import_code(f[C1], r->col1, NULL))
+    return rc_import_reject(job, line, "malformed column 1 code '%.20s'", f[C1]);
+  if (!rc_import_code(f[C2], r->col2, NULL))
+    return rc_import_reject(job, line, "malformed column 2 code '%.20s'", f[C2]);
+  if (strlen(f[MODIFIER]) != 1 || strchr("019", f[MODIFIER][0]) == NULL)
+    return rc_import_reject(job, line, "modifier indicator '%.20s' is not 0, 1 or 9", f[MODIFIER]);
+  r->modifier = f[MODIFIER][0] - '0';
+  r->deletion[0] = r->valid_to[0] = '\0';
+  if (strcmp(f[DELETION], "*") != 0 && f[DELETION][0] != '\0') {
+    if (!rc_import_date8(f[DELETION], r->deletion))
+      return rc_import_reject(job, line, "bad deletion date '%.20s' (expected YYYYMMDD or *)", f[DELETION]);
+    rc_import_day_before(r->deletion, r->valid_to);
+  }
+  if (dated && !rc_import_date8(f[EFFECTIVE], r->effective))
+    return rc_import_reject(job, line, "bad effective date '%.20s' (expected YYYYMMDD)", f[EFFECTIVE]);
+  r->line = line;
+  return RC_ROW_KEPT;
+}
+
+static rc_row_result row(rc_import_job *job, void *state, char **f, long line)
+{
+  ncci_state *s = state;
+  ptp_row *r = &s->group[s->n];
+  if (parse(job, f, line, r, s->dated) != RC_ROW_KEPT) return RC_ROW_REJECTED;
+  r->rationale[0] = '\0';
+  strncat(r->rationale, f[RATIONALE], RATIONALE_LEN - 1);
+  if (s->dated) return insert(job, s, r, r->effective);
+  if (s->n > 0 && (strcmp(s->group[0].col1, r->col1) != 0 || strcmp(s->group[0].col2, r->col2) != 0)) {
+    ptp_row next = *r;
+    if (!flush(job, s)) return RC_ROW_FATAL;
+    s->group[0] = next;
+  } else if (s->n == GROUP_MAX) {
+    return rc_import_reject(job, line, "more than %d edits of one pair", GROUP_MAX);
+  }
+  s->n++;
+  return RC_ROW_DEFERRED;
+}
+
+static int header(rc_import_job *job, void *state, const int *present)
+{
+  ncci_state *s = state;
+  (void)job;
+  s->dated = present[EFFECTIVE];
+  return 1;
+}
+
+static int end_file(rc_import_job *job, void *state)
+{
+  return flush(job, state);
+}
+
+/* Loads the files into ptp after removing the rows of an earlier import of
+ * the same dataset (same source). */
+int rc_import_ncci(rc_import_job *job)
+{
+  static const rc_table_spec spec = {columns, NCOLUMNS, 0, 0, row, header, end_file};
+  ncci_state *s = calloc(1, sizeof *s);
+  int ok;
+  if (s == NULL) return rc_import_fail(job, "out of memory");
+  ok = rc_import_exec(job, "DELETE FROM ptp WHERE source = ?1", NULL) &&
+       rc_import_prepare(job, sql_insert, &s->insert);
+  if (ok) {
+    sqlite3_bind_text(s->insert, 3, job->setting, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s->insert, 8, job->name, -1, SQLITE_STATIC);
+    ok = rc_table_import(job, &spec, s);
+  }
+  sqlite3_finalize(s->insert);
+  free(s);
+  return ok;
+}

@@ -1,0 +1,54 @@
+/* import_opps.c: OPPS Addendum B status indicators into payment_status
+ * (setting hospital). Columns: hcpcs, status_indicator, payment_rate (the
+ * ../shared/cms copies) or CMS's "HCPCS Code", "SI", ... after any preamble;
+ * the payment rate is not kept. Rows hold from opts.from (default
+ * 2015-01-01) to opts.to (default open): give the edition's dates, e.g.
+ * --to 2025-12-31 for 2025Q4 and --from 2026-01-01 for 2026Q2. */
+#include <string.h>
+#include "import_table.h"
+
+enum { CODE, SI, NCOLUMNS };
+
+typedef struct opps_state {
+  sqlite3_stmt *insert;
+} opps_state;
+
+static const char *const n_code[] = {"hcpcs", "hcpcs code", "~hcpcs", NULL};
+static const char *const n_si[] = {"status_indicator", "si", "~status indicator", NULL};
+
+static const rc_table_column columns[NCOLUMNS] = {{n_code, 1}, {n_si, 1}};
+
+static const char sql_insert[] =
+  "INSERT INTO payment_status (code, setting, valid_from, valid_to, status, source)"
+  " VALUES (?1, 'hospital', ?2, ?3, ?4, ?5)"
+  " ON CONFLICT (code, setting, valid_from) DO UPDATE SET valid_to = excluded.valid_to,"
+  " status = excluded.status, source = excluded.source"
+  " WHERE payment_status.source <> excluded.source";
+
+static rc_row_result row(rc_import_job *job, void *state, char **f, long line)
+{
+  opps_state *s = state;
+  char code[6];
+  size_t n = strlen(f[SI]);
+  if (!rc_import_code(f[CODE], code, NULL)) return rc_import_reject(job, line, "malformed code '%.20s'", f[CODE]);
+  if (n < 1 || n > 2 || strspn(f[SI], "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") != n)
+    return rc_import_reject(job, line, "bad status indicator '%.20s'", f[SI]);
+  sqlite3_bind_text(s->insert, 1, code, 5, SQLITE_STATIC);
+  sqlite3_bind_text(s->insert, 4, f[SI], -1, SQLITE_STATIC);
+  return rc_import_step(job, s->insert, line);
+}
+
+int rc_import_opps(rc_import_job *job)
+{
+  static const rc_table_spec spec = {columns, NCOLUMNS, ',', 0, row, NULL, NULL};
+  opps_state s = {NULL};
+  int ok = rc_import_exec(job, "DELETE FROM payment_status WHERE source = ?1 AND setting = 'hospital'", NULL) &&
+           rc_import_prepare(job, sql_insert, &s.insert);
+  if (ok) {
+    rc_import_bind_range(job, s.insert, 2, 3);
+    sqlite3_bind_text(s.insert, 5, job->name, -1, SQLITE_STATIC);
+    ok = rc_table_import(job, &spec, &s);
+  }
+  sqlite3_finalize(s.insert);
+  return ok;
+}

@@ -1,0 +1,160 @@
+/* reader.c: a fast line reader over plain or gzip-compressed files. The
+ * first two bytes decide: 1f 8b (the gzip magic) is read through zlib,
+ * anything else as it is. Lines come back without their line end (LF or
+ * CRLF), NUL-terminated, in the reader's own buffer: valid until the next
+ * call, and writable (callers split them in place). */
+#include "reader.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#define CHUNK (1u << 18)
+
+struct rc_reader {
+  FILE *fp;           /* plain file, or NULL */
+  gzFile gz;          /* gzip file, or NULL */
+  char *buf;
+  size_t cap, start, scan, end;
+  int eof;
+  long lineno;
+  char err[256];
+};
+
+static int is_gzip(FILE *fp)
+{
+  unsigned char magic[2];
+  size_t n = fread(magic, 1, 2, fp);
+  rewind(fp);
+  return n == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+}
+
+static int open_stream(rc_reader *r, const char *path)
+{
+  r->fp = fopen(path, "rb");
+  if (r->fp == NULL || !is_gzip(r->fp)) return r->fp != NULL;
+  fclose(r->fp);
+  r->fp = NULL;
+  r->gz = gzopen(path, "rb");
+  if (r->gz != NULL) gzbuffer(r->gz, CHUNK);
+  return r->gz != NULL;
+}
+
+/* Opens a file for reading; NULL (with the reason in err) when it cannot. */
+rc_reader *rc_reader_open(const char *path, char *err, size_t errlen)
+{
+  rc_reader *r = calloc(1, sizeof *r);
+  if (r == NULL || (r->buf = malloc(CHUNK)) == NULL) {
+    snprintf(err, errlen, "out of memory");
+    free(r);
+    return NULL;
+  }
+  r->cap = CHUNK;
+  if (!open_stream(r, path)) {
+    snprintf(err, errlen, "cannot open '%s'", path);
+    rc_reader_close(r);
+    return NULL;
+  }
+  return r;
+}
+
+/* Checks that a gzip stream ended cleanly (a truncated file is an error). */
+static int check_end(rc_reader *r)
+{
+  int code = Z_OK;
+  const char *msg = r->gz ? gzerror(r->gz, &code) : NULL;
+  if (code == Z_OK || code == Z_STREAM_END) return 1;
+  snprintf(r->err, sizeof r->err, "gzip data error: %s", msg);
+  return 0;
+}
+
+/* Appends what the stream gives to the buffer; r->eof when it gives none. */
+static int read_more(rc_reader *r)
+{
+  size_t room = r->cap - r->end - 1;
+  size_t n;
+  if (r->gz) {
+    int got = gzread(r->gz, r->buf + r->end, (unsigned)room);
+    if (got < 0) return check_end(r) ? (snprintf(r->err, sizeof r->err, "read error"), 0) : 0;
+    n = (size_t)got;
+  } else {
+    n = fread(r->buf + r->end, 1, room, r->fp);
+    if (n == 0 && ferror(r->fp)) return snprintf(r->err, sizeof r->err, "read error"), 0;
+  }
+  r->end += n;
+  r->eof = n == 0;
+  return 1;
+}
+
+/* Reads more bytes after the unread ones, growing the buffer when a line
+ * fills it. Returns 0 on a read error (message in r->err). */
+static int fill(rc_reader *r)
+{
+  if (r->start > 0) {
+    memmove(r->buf, r->buf + r->start, r->end - r->start);
+    r->end -= r->start;
+    r->scan -= r->start;
+    r->start = 0;
+  }
+  if (r->end + 1 >= r->cap) {
+    char *bigger = realloc(r->buf, r->cap * 2);
+    if (bigger == NULL) return snprintf(r->err, sizeof r->err, "out of memory"), 0;
+    r->buf = bigger;
+    r->cap *= 2;
+  }
+  return read_more(r);
+}
+
+static void take(rc_reader *r, size_t stop, size_t next, char **line, size_t *len)
+{
+  size_t n = stop - r->start;
+  char *s = r->buf + r->start;
+  if (n > 0 && s[n - 1] == '\r') n--;
+  s[n] = '\0';
+  *line = s;
+  *len = n;
+  r->start = r->scan = next;
+  r->lineno++;
+}
+
+/* The next line: 1, or 0 at the end of the file, or -1 on a read error. */
+int rc_reader_line(rc_reader *r, char **line, size_t *len)
+{
+  for (;;) {
+    char *nl = memchr(r->buf + r->scan, '\n', r->end - r->scan);
+    if (nl != NULL) {
+      size_t at = (size_t)(nl - r->buf);
+      take(r, at, at + 1, line, len);
+      return 1;
+    }
+    r->scan = r->end;
+    if (r->eof) {
+      if (!check_end(r)) return -1;
+      if (r->start == r->end) return 0;
+      take(r, r->end, r->end, line, len);
+      return 1;
+    }
+    if (!fill(r)) return -1;
+  }
+}
+
+/* The number of the line last returned (1 for the first). */
+long rc_reader_lineno(const rc_reader *r)
+{
+  return r->lineno;
+}
+
+const char *rc_reader_error(const rc_reader *r)
+{
+  return r->err[0] ? r->err : "read error";
+}
+
+void rc_reader_close(rc_reader *r)
+{
+  if (r == NULL) return;
+  if (r->fp) fclose(r->fp);
+  if (r->gz) gzclose(r->gz);
+  free(r->buf);
+  free(r);
+}

@@ -1,0 +1,82 @@
+--- radcode import KIND PATH... --db DB: load CMS/AMA files into a database.
+local radcode = require "radcode"
+
+local import = {
+  summary = "load CMS/AMA files (NCCI, MUE, AOC, HCPCS, RVU, OPPS, CPT text) into a database",
+  options = { setting = "value", edition = "value", from = "value", to = "value" },
+  usage = [[
+usage: radcode import KIND PATH... --db DB [--setting S] [--edition E] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--json]
+
+Loads one file, or several (e.g. the four NCCI part files) in one
+transaction, plain or gzip, into the database DB. DB is created from the
+embedded default data when it does not exist yet.
+
+kinds:
+  ncci-ptp          NCCI procedure-to-procedure edits (--setting practitioner|hospital)
+  mue               medically unlikely edits (--setting, unless the file has service_type)
+  aoc               NCCI add-on code edits
+  hcpcs             the HCPCS Level II annual file (fixed width)
+  rvu               physician fee schedule RVU file: PC/TC, global, status
+  opps              OPPS Addendum B status indicators
+  cpt-descriptors   a licensed AMA descriptor file (code<TAB>text)
+
+--edition names the edition (default: from the file name, e.g. v30.1, 2024Q2);
+the rows carry the dataset name (e.g. "CMS MUE 2024Q2") as their source, and
+importing the same dataset again replaces its rows. --from/--to give the
+dates for files without dates of their own (default: 2015-01-01, open end).
+Rejected rows are listed with their line numbers; the import goes on.]],
+}
+
+local KINDS = {
+  ["ncci-ptp"] = true, mue = true, aoc = true, hcpcs = true, rvu = true,
+  opps = true, ["cpt-descriptors"] = true,
+}
+
+local function exists(path)
+  local f = io.open(path, "rb")
+  if f then f:close() end
+  return f ~= nil
+end
+
+--- Opens DB, first saving the embedded default data there if it is new.
+local function open_db(path)
+  if not exists(path) then
+    local default = assert(radcode.open())
+    local ok, err = default:save(path)
+    default:close()
+    if not ok then error(err, 0) end
+  end
+  local rc, err = radcode.open({ db = path })
+  if not rc then error(err, 0) end
+  return rc
+end
+
+local function report(out, r)
+  out:write(("imported %s as '%s' (dataset %d): read %d, kept %d, rejected %d, skipped %d in %.2f s\n"):format(
+    r.kind, r.source, r.dataset, r.rows_read, r.rows_kept, r.rows_rejected, r.rows_skipped, r.seconds))
+  for _, x in ipairs(r.rejects) do
+    out:write(("  %s:%d: %s\n"):format(x.file, x.line, x.reason))
+  end
+  if r.rows_rejected > #r.rejects then
+    out:write(("  ... and %d more rejected rows\n"):format(r.rows_rejected - #r.rejects))
+  end
+end
+
+function import.run(words, ctx)
+  local kind = words[1]
+  if #words < 2 then error("import takes a kind and one or more files (radcode import --help)", 0) end
+  if not KINDS[kind] then error(("unknown import kind '%s' (radcode import --help)"):format(kind), 0) end
+  if not ctx.options.db then error("import needs --db DB (the database to load into)", 0) end
+  local paths = table.move(words, 2, #words, 1, {})
+  local o = ctx.options
+  local rc = open_db(o.db)
+  local ok, result, err = pcall(rc.import, rc, kind, #paths == 1 and paths[1] or paths,
+    { setting = o.setting, edition = o.edition, from = o.from, to = o.to })
+  rc:close()
+  if not ok then error((tostring(result):gsub("^bad argument #%d+ to '%?' %((.*)%)$", "%1")), 0) end
+  if not result then error(err, 0) end
+  if o.json then ctx.json(result) else report(ctx.out, result) end
+  return 0
+end
+
+return import

@@ -1,0 +1,431 @@
+-- rc:import and rc:datasets: the CMS/AMA importers on small fixtures in the
+-- exact CMS layouts (spec/fixtures/import, invented rows and text), gzip
+-- input, rejects with line numbers, one transaction per import, the
+-- read-only embedded default, bad arguments, `radcode import`, and the real
+-- CMS files in ../shared/cms (pending when absent).
+local radcode = require "radcode"
+local H = require "helper"
+
+local FIX = H.root .. "/spec/fixtures/import/"
+
+--- Runs SQL on a database file with the sqlite3 command; returns the
+-- output lines (columns separated by |).
+local function sql(path, query)
+  local out, err, code = H.run(("sqlite3 %s %s"):format(H.quote(path), H.quote(query)))
+  assert(code == 0, err)
+  local lines = {}
+  for line in out:gmatch("[^\n]+") do lines[#lines + 1] = line end
+  return lines
+end
+
+--- The reject reasons of a result, by line number.
+local function rejected(result)
+  local by = {}
+  for _, r in ipairs(result.rejects) do by[r.line] = r.reason end
+  return by
+end
+
+local function new_db(dir)
+  local path = dir .. "/radcode.db"
+  local rc = assert(radcode.open())
+  assert(rc:save(path))
+  rc:close()
+  return path
+end
+
+describe("rc:import", function()
+  local dir, path, rc
+  before_each(function()
+    dir = H.tmpdir()
+    path = new_db(dir)
+    rc = assert(radcode.open({ db = path }))
+  end)
+  after_each(function()
+    rc:close()
+    H.remove_tree(dir)
+  end)
+
+  describe("ncci-ptp", function()
+    it("loads the CMS part files in one import, rejecting bad rows by line number", function()
+      local r = assert(rc:import("ncci-ptp", { FIX .. "ptp_practitioner_f1.txt", FIX .. "ptp_practitioner_f2.txt" },
+        { setting = "practitioner", edition = "v99.9" }))
+      assert.are.equal("ncci-ptp", r.kind)
+      assert.are.equal("CMS NCCI PTP practitioner v99.9", r.source)
+      assert.are.same({ 12, 8, 4 }, { r.rows_read, r.rows_kept, r.rows_rejected })
+      local why = rejected(r)
+      assert.matches("malformed column 1 code '7740'", why[9])
+      assert.matches("modifier indicator '5'", why[10])
+      assert.matches("bad deletion date", why[11])
+      assert.matches("duplicate", why[12])
+      assert.are.equal("ptp_practitioner_f1.txt", r.rejects[1].file)
+      local src = " AND source = 'CMS NCCI PTP practitioner v99.9'"
+      assert.are.same({ "8" }, sql(path, "SELECT count(*) FROM ptp WHERE 1" .. src))
+      assert.are.same({ "2015-01-01||0|CPT Manual or CMS manual coding instruction" },
+        sql(path, "SELECT valid_from, valid_to, modifier, rationale FROM ptp WHERE col1 = '77301' AND col2 = '77295'" .. src))
+      -- CMS's deletion date is the first day the edit no longer applies.
+      assert.are.same({ "2025-12-31" }, sql(path, "SELECT valid_to FROM ptp WHERE col1 = '77014'" .. src))
+      assert.are.same({ "2010-01-01|2014-12-31|9", "2015-01-01||0" },
+        sql(path, "SELECT valid_from, valid_to, modifier FROM ptp WHERE col1 = '77306' AND col2 = '77300'" .. src
+          .. " ORDER BY valid_from"))
+    end)
+
+    it("infers the dates of the CSV copy, which has no effective dates", function()
+      local r = assert(rc:import("ncci-ptp", FIX .. "ptp_practitioner.csv", { setting = "practitioner", edition = "v1.0" }))
+      assert.are.same({ 7, 5, 2 }, { r.rows_read, r.rows_kept, r.rows_rejected })
+      local why = rejected(r)
+      assert.matches("duplicate of line 6", why[7])
+      assert.matches("malformed column 2 code", why[8])
+      assert.are.same({ "2009-12-31|2009-12-31|9", "2010-01-01|2019-12-31|1", "2020-01-01||0" },
+        sql(path, "SELECT valid_from, valid_to, modifier FROM ptp WHERE col1 = '77301' AND col2 = '77295'"
+          .. " AND source = 'CMS NCCI PTP practitioner v1.0' ORDER BY valid_from"))
+    end)
+
+    it("reads gzip files as they are", function()
+      local r = assert(rc:import("ncci-ptp", FIX .. "ptp_practitioner_f1.txt.gz", { setting = "hospital", edition = "v99.9" }))
+      assert.are.same({ 8, 4, 4 }, { r.rows_read, r.rows_kept, r.rows_rejected })
+      assert.are.same({ "4" }, sql(path, "SELECT count(*) FROM ptp WHERE source = 'CMS NCCI PTP hospital v99.9'"
+        .. " AND setting = 'hospital'"))
+    end)
+
+    it("replaces the rows of the same dataset when it is imported again", function()
+      local files = { FIX .. "ptp_practitioner_f1.txt", FIX .. "ptp_practitioner_f2.txt" }
+      local first = assert(rc:import("ncci-ptp", files, { setting = "practitioner", edition = "v99.9" }))
+      local again = assert(rc:import("ncci-ptp", files, { setting = "practitioner", edition = "v99.9" }))
+      assert.are.equal(first.rows_kept, again.rows_kept)
+      assert.are.same({ "8" }, sql(path, "SELECT count(*) FROM ptp WHERE source = 'CMS NCCI PTP practitioner v99.9'"))
+      assert.are_not.equal(first.dataset, again.dataset)
+    end)
+
+    it("names the dataset after the file when no edition is given", function()
+      local r = assert(rc:import("ncci-ptp", FIX .. "ptp_practitioner_f1.txt", { setting = "practitioner" }))
+      assert.are.equal("CMS NCCI PTP practitioner ptp_practitioner_f1", r.source)
+    end)
+  end)
+
+  describe("mue", function()
+    it("reads the CMS CSV: quoted preamble, a line end inside the header, indicator text", function()
+      local r = assert(rc:import("mue", FIX .. "mue_practitioner.csv", { setting = "practitioner", edition = "2099Q1" }))
+      assert.are.equal("CMS MUE practitioner 2099Q1", r.source)
+      assert.are.same({ 8, 5, 3 }, { r.rows_read, r.rows_kept, r.rows_rejected })
+      local why = rejected(r)
+      -- physical line numbers: the header takes lines 3 and 4
+      assert.matches("not a whole number", why[9])
+      assert.matches("not 1, 2 or 3", why[10])
+      assert.matches("expected at least 3 fields, found 2", why[12])
+      local m = rc:lookup("77407", { date = "2024-06-01", setting = "practitioner" }).mue
+      assert.are.same({ 2, 3, "CMS MUE practitioner 2099Q1" }, { m.value, m.mai, m.source })
+      local q = rc:lookup("77385", { date = "2024-06-01", setting = "practitioner" }).mue
+      assert.are.equal('Clinical: "CMS" Workgroup', q.rationale)
+      assert.are.equal(1, rc:lookup("77427", { date = "2024-06-01" }).mue.value)
+    end)
+
+    it("reads gzip input", function()
+      local r = assert(rc:import("mue", FIX .. "mue_practitioner.csv.gz", { setting = "practitioner" }))
+      assert.are.same({ 8, 5, 3 }, { r.rows_read, r.rows_kept, r.rows_rejected })
+      assert.are.equal("CMS MUE practitioner mue_practitioner", r.source)
+    end)
+
+    it("takes each row's setting from service_type", function()
+      local r = assert(rc:import("mue", FIX .. "mue_2024q2_small.csv", { edition = "2099Q2", from = "2099-04-01" }))
+      assert.are.same({ 5, 4, 1 }, { r.rows_read, r.rows_kept, r.rows_rejected })
+      assert.matches("unknown service type 'Ambulance'", rejected(r)[6])
+      assert.are.equal(2, rc:lookup("77385", { date = "2099-05-01", setting = "hospital" }).mue.value)
+      assert.are.same({ "A4250|dme|1|1" }, sql(path, "SELECT code, setting, value, mai FROM mue WHERE source = 'CMS MUE 2099Q2'"
+        .. " AND setting = 'dme'"))
+    end)
+
+    it("wants the setting from the file or from the options, not both", function()
+      local ok, err = rc:import("mue", FIX .. "mue_2024q2_small.csv", { setting = "hospital" })
+      assert.is_nil(ok)
+      assert.matches("leave out option 'setting'", err)
+      ok, err = rc:import("mue", FIX .. "mue_practitioner.csv")
+      assert.is_nil(ok)
+      assert.matches("give option 'setting'", err)
+    end)
+  end)
+
+  describe("aoc", function()
+    it("loads add-on edits; CCCCC or no primary means none listed", function()
+      local r = assert(rc:import("aoc", FIX .. "aoc.csv", { edition = "2099Q1" }))
+      assert.are.same({ 7, 5, 2 }, { r.rows_read, r.rows_kept, r.rows_rejected })
+      local why = rejected(r)
+      assert.matches("edit type '4'", why[7])
+      assert.matches("type 1 edit needs a primary", why[8])
+      assert.are.same({ "0054T||2|2013-01-01|", "0055T||2|2013-01-01|", "77293|77295|1|2014-01-01|",
+                        "77293|77301|1|2014-01-01|", "77999|77770|3|2016-01-01|2020-12-31" },
+        sql(path, "SELECT addon, primary_code, type, valid_from, valid_to FROM aoc WHERE source = 'CMS NCCI AOC 2099Q1'"
+          .. " ORDER BY addon, primary_code"))
+    end)
+  end)
+
+  describe("hcpcs", function()
+    local r
+    before_each(function()
+      r = assert(rc:import("hcpcs", FIX .. "hcpcs_anweb_small.txt", { edition = "2099" }))
+    end)
+
+    it("joins continuation records and skips the preamble and modifiers", function()
+      assert.are.equal("CMS HCPCS 2099", r.source)
+      assert.are.same({ 8, 4, 3, 1 }, { r.rows_read, r.rows_kept, r.rows_rejected, r.rows_skipped })
+      local why = rejected(r)
+      assert.matches("bad added date", why[12])
+      assert.matches("continuation of 'G9994' without its first record", why[13])
+      assert.matches("not a HCPCS record", why[14])
+      local g = assert(rc:lookup("G9991", { date = "2099-01-01" }))
+      assert.are.same({ "HCPCS", "other", "Invented radiation service", "2019-01-01", "CMS HCPCS 2099" },
+        { g.system, g.family, g.summary, g.effective, g.source })
+      assert.are.equal("Invented radiation service described at some length so that it continues on a second"
+        .. " record, and then on a third", g.descriptor)
+      assert.are.equal("2018-12-31", rc:lookup("G9992").terminated)
+      assert.are.equal("Invented last", rc:lookup("G9995").summary)
+    end)
+
+    it("never overwrites a curated code's family or summary, only its descriptor", function()
+      local before = radcode.open():lookup("G6003", { date = "2024-06-01" })
+      local after = rc:lookup("G6003", { date = "2024-06-01" })
+      assert.are.same({ before.family, before.summary, before.effective, before.terminated, before.source },
+        { after.family, after.summary, after.effective, after.terminated, after.source })
+      assert.are.equal("Invented long text for a curated code", after.descriptor)
+    end)
+
+    it("refreshes the search index", function()
+      assert.are.equal("G9991", rc:search("invented radiation service")[1].code)
+    end)
+  end)
+
+  describe("rvu", function()
+    it("loads PC/TC, global and status from the blank-modifier rows", function()
+      local r = assert(rc:import("rvu", FIX .. "pfs_rvu_small.csv", { edition = "2099A", from = "2099-01-01" }))
+      assert.are.same({ 7, 4, 1, 2 }, { r.rows_read, r.rows_kept, r.rows_rejected, r.rows_skipped })
+      assert.matches("PC/TC indicator 'X'", rejected(r)[8])
+      local c = rc:lookup("77427", { date = "2099-06-01", setting = "practitioner" })
+      assert.are.same({ "2", "professional", "XXX", "A" }, { c.pctc, c.component, c.global, c.payment_status })
+      assert.are.equal("I", rc:lookup("77402", { date = "2099-06-01" }).payment_status)
+      assert.are.same({ "77290|1|XXX|2099-01-01" }, sql(path, "SELECT code, pctc, global, valid_from FROM indicators"
+        .. " WHERE source = 'CMS PFS RVU 2099A' AND code = '77290'"))
+    end)
+  end)
+
+  describe("opps", function()
+    it("loads status indicators for the hospital setting over the given dates", function()
+      local r = assert(rc:import("opps", FIX .. "opps_addb_small.csv", { edition = "2099Q1", from = "2099-01-01", to = "2099-03-31" }))
+      assert.are.same({ 5, 4, 1 }, { r.rows_read, r.rows_kept, r.rows_rejected })
+      assert.matches("bad status indicator", rejected(r)[6])
+      assert.are.equal("S", rc:lookup("77407", { date = "2099-02-01", setting = "hospital" }).payment_status)
+      assert.are.equal("U", rc:lookup("C1717", { date = "2099-02-01", setting = "hospital" }).payment_status)
+      assert.are.same({ "C1717|hospital|2099-01-01|2099-03-31|U" }, sql(path, "SELECT code, setting, valid_from, valid_to, status"
+        .. " FROM payment_status WHERE source = 'CMS OPPS Addendum B 2099Q1' AND code = 'C1717'"))
+    end)
+  end)
+
+  describe("cpt-descriptors", function()
+    it("adds the licensed text to known codes and creates unknown ones", function()
+      local before = radcode.open():lookup("77407")
+      local r = assert(rc:import("cpt-descriptors", FIX .. "cpt_descriptors.txt"))
+      assert.are.equal("AMA CPT descriptors cpt_descriptors", r.source)
+      assert.are.same({ 4, 2, 2 }, { r.rows_read, r.rows_kept, r.rows_rejected })
+      local why = rejected(r)
+      assert.matches("malformed code '7740'", why[4])
+      assert.matches("no descriptor text for 77412", why[5])
+      local known = rc:lookup("77407")
+      assert.are.equal("Invented fixture text for an intermediate delivery code", known.descriptor)
+      assert.are.same({ before.summary, before.family }, { known.summary, known.family })
+      local new = assert(rc:lookup("77499"))
+      assert.are.same({ "CPT", "other", "CPT code (official text imported)" }, { new.system, new.family, new.summary })
+      assert.are.equal("77499", rc:search("invented fixture text uncurated")[1].code)
+    end)
+  end)
+
+  describe("in one transaction", function()
+    it("rolls everything back when a file of the list cannot be read", function()
+      local ok, err = rc:import("ncci-ptp", { FIX .. "ptp_practitioner_f1.txt", dir .. "/vanished.txt" },
+        { setting = "practitioner", edition = "v99.9" })
+      assert.is_nil(ok)
+      assert.matches("cannot open '.*vanished.txt'", err)
+      assert.are.same({ "0" }, sql(path, "SELECT count(*) FROM ptp WHERE source = 'CMS NCCI PTP practitioner v99.9'"))
+      assert.are.same({ "0" }, sql(path, "SELECT count(*) FROM datasets WHERE kind = 'ncci-ptp'"))
+    end)
+
+    it("keeps the previous rows of the dataset when its new import fails", function()
+      assert(rc:import("ncci-ptp", FIX .. "ptp_practitioner_f2.txt", { setting = "practitioner", edition = "v99.9" }))
+      local ok, err = rc:import("ncci-ptp", FIX .. "truncated.txt.gz", { setting = "practitioner", edition = "v99.9" })
+      assert.is_nil(ok)
+      assert.matches("gzip", err)
+      assert.are.same({ "4" }, sql(path, "SELECT count(*) FROM ptp WHERE source = 'CMS NCCI PTP practitioner v99.9'"))
+      assert.are.equal(1, #sql(path, "SELECT id FROM datasets WHERE kind = 'ncci-ptp'"))
+    end)
+
+    it("fails without a header line, and leaves the database as it was", function()
+      local ok, err = rc:import("mue", FIX .. "aoc.csv", { setting = "practitioner" })
+      assert.is_nil(ok)
+      assert.matches("no header line naming the columns 'hcpcs', 'mue', 'mai'", err)
+      ok, err = rc:import("hcpcs", FIX .. "aoc.csv")
+      assert.is_nil(ok)
+      assert.matches("no HCPCS records", err)
+    end)
+  end)
+
+  describe("arguments", function()
+    it("raises on a wrong kind, path, option key or setting", function()
+      assert.has_error(function() rc:import("ptp", FIX .. "aoc.csv") end)
+      assert.has_error(function() rc:import("aoc", 42) end)
+      assert.has_error(function() rc:import("aoc", {}) end)
+      assert.has_error(function() rc:import("aoc", { FIX .. "aoc.csv", 7 }) end)
+      assert.has_error(function() rc:import("aoc", FIX .. "aoc.csv", { bogus = 1 }) end)
+      assert.has_error(function() rc:import("aoc", FIX .. "aoc.csv", { edition = 2024 }) end)
+      assert.has_error(function() rc:import("aoc", FIX .. "aoc.csv", { setting = "hospital" }) end)
+      assert.has_error(function() rc:import("ncci-ptp", FIX .. "ptp_practitioner.csv") end)
+      assert.has_error(function() rc:import("ncci-ptp", FIX .. "ptp_practitioner.csv", { setting = "dme" }) end)
+      assert.has_error(function() rc.import(nil, "aoc", FIX .. "aoc.csv") end)
+    end)
+
+    it("gives nil and a message for a bad date or a missing file", function()
+      local ok, err = rc:import("aoc", FIX .. "aoc.csv", { from = "2024-02-30" })
+      assert.is_nil(ok)
+      assert.matches("option 'from': impossible date", err)
+      ok, err = rc:import("aoc", dir .. "/none.csv")
+      assert.is_nil(ok)
+      assert.matches("cannot open", err)
+    end)
+  end)
+end)
+
+describe("rc:import on the embedded default", function()
+  it("refuses: the embedded data is read-only", function()
+    local ok, err = radcode.open():import("aoc", FIX .. "aoc.csv")
+    assert.is_nil(ok)
+    assert.matches("the embedded default data is read%-only; open a database file", err)
+  end)
+end)
+
+describe("rc:datasets", function()
+  it("lists what has been loaded, with the dataset name the rows carry", function()
+    local dir = H.tmpdir()
+    local rc = assert(radcode.open({ db = new_db(dir) }))
+    local r = assert(rc:import("aoc", FIX .. "aoc.csv", { edition = "2099Q1" }))
+    local list = rc:datasets()
+    local last = list[#list]
+    assert.are.same({ r.dataset, "aoc", "aoc.csv", "CMS NCCI AOC 2099Q1", 7, 5, 2 },
+      { last.id, last.kind, last.source, last.edition, last.rows_read, last.rows_kept, last.rows_rejected })
+    assert.matches("^%d%d%d%d%-%d%d%-%d%dT", last.loaded_at)
+    assert.is_number(last.seconds)
+    assert.are.equal("curated", radcode.open():datasets()[1].kind)
+    rc:close()
+    H.remove_tree(dir)
+  end)
+end)
+
+describe("radcode import", function()
+  local dir
+  before_each(function() dir = H.tmpdir() end)
+  after_each(function() H.remove_tree(dir) end)
+
+  it("creates the database from the default data and reports the rejects", function()
+    local db = dir .. "/new.db"
+    local out, err, code = H.radcode({ "import", "mue", FIX .. "mue_practitioner.csv.gz", "--db", db,
+      "--setting", "practitioner", "--edition", "2099Q1" })
+    assert.are.equal(0, code, err)
+    assert.matches("imported mue as 'CMS MUE practitioner 2099Q1'", out)
+    assert.matches("read 8, kept 5, rejected 3", out)
+    assert.matches("mue_practitioner.csv.gz:10: adjudication indicator", out)
+    local rc = assert(radcode.open({ db = db }))
+    assert.are.equal("77407", rc:lookup("77407").code)
+    rc:close()
+  end)
+
+  it("loads several files at once and prints JSON", function()
+    local db = dir .. "/new.db"
+    local out, err, code = H.radcode({ "import", "ncci-ptp", FIX .. "ptp_practitioner_f1.txt",
+      FIX .. "ptp_practitioner_f2.txt", "--db", db, "--setting", "hospital", "--json" })
+    assert.are.equal(0, code, err)
+    local r = radcode.json.decode(out)
+    assert.are.same({ 12, 8 }, { r.rows_read, r.rows_kept })
+  end)
+
+  it("exits 2 on errors", function()
+    local db = dir .. "/new.db"
+    local cases = {
+      { "import", "mue", FIX .. "mue_practitioner.csv" },                                   -- no --db
+      { "import", "bogus", FIX .. "aoc.csv", "--db", db },                                  -- unknown kind
+      { "import", "aoc", dir .. "/missing.csv", "--db", db },                               -- no file
+      { "import", "ncci-ptp", FIX .. "ptp_practitioner.csv", "--db", db },                  -- no setting
+      { "import", "aoc", FIX .. "aoc.csv", "--db", db, "--from", "soon" },                  -- bad date
+      { "import", "aoc" },                                                                  -- no file
+    }
+    for _, args in ipairs(cases) do
+      local _, err, code = H.radcode(args)
+      assert.are.equal(2, code, table.concat(args, " "))
+      assert.matches("^radcode: ", err)
+    end
+  end)
+end)
+
+describe("rc:import on the real CMS files", function()
+  local dir, path, rc
+  setup(function()
+    dir = H.tmpdir()
+    path = new_db(dir)
+    rc = assert(radcode.open({ db = path }))
+  end)
+  teardown(function()
+    rc:close()
+    H.remove_tree(dir)
+  end)
+
+  local function real(name)
+    local file = H.cms(name)
+    if not file then pending("../shared/cms/" .. name .. " is not here") end
+    return file
+  end
+
+  it("loads the full NCCI practitioner file (v30.1, 2.5 million rows)", function()
+    local file = real("ncci_ptp_practitioner_v301.csv.gz")
+    if not file then return end
+    local r = assert(rc:import("ncci-ptp", file, { setting = "practitioner" }))
+    assert.are.equal("CMS NCCI PTP practitioner v30.1", r.source)
+    assert.are.same({ 2545089, 2545088, 1 }, { r.rows_read, r.rows_kept, r.rows_rejected })
+    assert.matches("same pair and deletion date", r.rejects[1].reason)
+    print(("\n  NCCI PTP v30.1: %d rows in %.2f s, %.0f rows/s"):format(r.rows_read, r.seconds, r.rows_read / r.seconds))
+    local q = "SELECT modifier FROM ptp WHERE setting = 'practitioner' AND valid_to IS NULL"
+      .. " AND source = 'CMS NCCI PTP practitioner v30.1' AND col1 = '%s' AND col2 = '%s'"
+    assert.are.same({ "0" }, sql(path, q:format("77301", "77295")))
+    assert.are.same({ "1" }, sql(path, q:format("77290", "77280")))
+    assert.are.same({ "1669187" }, sql(path, "SELECT count(*) FROM ptp WHERE valid_to IS NULL"
+      .. " AND source = 'CMS NCCI PTP practitioner v30.1'"))
+  end)
+
+  it("loads the MUE file: 77407 is 2 with MAI 3 for practitioners", function()
+    local file = real("mue_2024q2.csv.gz")
+    if not file then return end
+    local r = assert(rc:import("mue", file))
+    assert.are.same({ 32202, 32202, 0 }, { r.rows_read, r.rows_kept, r.rows_rejected })
+    local m = rc:lookup("77407", { date = "2024-06-01", setting = "practitioner" }).mue
+    assert.are.same({ 2, 3, "CMS MUE 2024Q2" }, { m.value, m.mai, m.source })
+  end)
+
+  it("loads the HCPCS 2019 file: G6003's official text", function()
+    local file = real("hcpcs2019_anweb.txt.gz")
+    if not file then return end
+    local r = assert(rc:import("hcpcs", file))
+    assert.are.equal("CMS HCPCS 2019", r.source)
+    assert.are.equal(0, r.rows_rejected)
+    local g = rc:lookup("G6003", { date = "2024-06-01" })
+    assert.matches("^Radiation treatment delivery, single treatment area", g.descriptor)
+    assert.are.equal("delivery", g.family)
+  end)
+
+  it("loads the AOC, RVU and OPPS files without rejects", function()
+    local aoc, rvu, q4, q2 = real("aoc_2024q2.csv.gz"), real("pfs_rvu_2024a.csv.gz"),
+      real("opps_addb_2025q4.csv.gz"), real("opps_addb_2026q2.csv.gz")
+    if not (aoc and rvu and q4 and q2) then return end
+    local a = assert(rc:import("aoc", aoc))
+    assert.are.same({ 8186, 8186, 0 }, { a.rows_read, a.rows_kept, a.rows_rejected })
+    local r = assert(rc:import("rvu", rvu))
+    assert.are.same({ 18499, 0 }, { r.rows_read, r.rows_rejected })
+    assert.are.equal("3", rc:lookup("77407", { date = "2024-06-01" }).pctc)
+    assert(rc:import("opps", q4, { to = "2025-12-31" }))
+    local o = assert(rc:import("opps", q2, { from = "2026-01-01" }))
+    assert.are.equal(0, o.rows_rejected)
+    assert.are.equal("B", rc:lookup("G6003", { date = "2025-06-02", setting = "hospital" }).payment_status)
+  end)
+end)
