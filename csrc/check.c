@@ -2,7 +2,10 @@
  * and rc:record(claim). A check reads the claim (claim.c), gives each usable
  * line the cached rules of its code (rules.c), sorts the lines by day, reads
  * the course's history when a limit needs it, runs the edit passes
- * (edits_*.c) and returns {ok =, findings =} ordered by line. */
+ * (edits_*.c) and returns {ok =, findings =} ordered by line. With a payer
+ * overlay (overlay.c), lines get the payer's merged rules, and the payer's
+ * own edits (edits_payer.c) and procedural rules (overlay_rules.c) follow
+ * the national ones. */
 #include "check.h"
 
 #include <ctype.h>
@@ -13,6 +16,7 @@
 #include "handle.h"
 #include "history.h"
 #include "opts.h"
+#include "overlay.h"
 
 static int by_day(const void *a, const void *b)
 {
@@ -34,7 +38,9 @@ static int index_lines(lua_State *L, rc_check *c, char *err, size_t errlen)
   for (i = 0; i < claim->nlines; i++) {
     rc_line *line = &claim->lines[i];
     if (!line->usable) continue;
-    if ((line->rules = rc_rules_code(c->rules, line->code, err, errlen)) == NULL) return 0;
+    line->rules = c->overlay ? rc_overlay_code(c->overlay, c->rules, line->code, err, errlen)
+                             : rc_rules_code(c->rules, line->code, err, errlen);
+    if (line->rules == NULL) return 0;
     c->by_day[c->nby_day].day = line->day;
     memcpy(c->by_day[c->nby_day].code, line->code, sizeof line->code);
     c->by_day[c->nby_day++].pos = i;
@@ -50,6 +56,10 @@ static int has_limits(const rc_check *c)
     const rc_line *l = &c->claim->lines[i];
     if (l->usable) {
       rc_rules_of(l->rules, RC_RULE_FREQUENCY, &n);
+      if (n > 0) return 1;
+      rc_rules_of(l->rules, RC_RULE_DAYS, &n);
+      if (n > 0) return 1;
+      rc_rules_of(l->rules, RC_RULE_WINDOW, &n);
       if (n > 0) return 1;
     }
   }
@@ -71,6 +81,12 @@ static void visit_history(void *ctx, const char *code, long day, long units)
   }
   if (cr != NULL) rc_rules_of(cr, RC_RULE_FRACTION, &n);
   if (n > 0) c->history_fractions += units;
+  if (c->hist != NULL && c->nhist < RC_HIST_MAX) {
+    rc_hist_entry *e = &c->hist[c->nhist++];
+    snprintf(e->code, sizeof e->code, "%s", code);
+    e->day = day;
+    e->units = units;
+  }
 }
 
 static int read_history(rc_handle *h, rc_check *c, char *err, size_t errlen)
@@ -92,6 +108,24 @@ static void payer_of(const char *opt, const char *claimed, char out[32])
   size_t i;
   for (i = 0; p[i] && i < 31; i++) out[i] = (char)tolower((unsigned char)p[i]);
   out[i] = '\0';
+}
+
+/* The payer's overlay. A payer without one gets national rules only, with
+ * an info finding when overlays are loaded but none is the payer's
+ * (Medicare's national statuses are built in, so it needs none). */
+static void find_overlay(rc_handle *h, rc_check *c)
+{
+  rc_finding *x;
+  if (!c->payer[0] || h->overlays == NULL || h->overlays->head == NULL) return;
+  if ((c->overlay = rc_overlays_find(h->overlays, c->payer)) != NULL) {
+    c->hist = lua_newuserdatauv(c->f->L, RC_HIST_MAX * sizeof *c->hist, 0);
+    return;
+  }
+  if (strcmp(c->payer, RC_MEDICARE) == 0) return;
+  x = rc_findings_add(c->f, 0, RC_EDIT_OVERLAY, RC_INFO, NULL, "radcode");
+  snprintf(x->message, sizeof x->message, "no overlay is loaded for payer '%s'; national rules only", c->payer);
+  snprintf(x->rule, sizeof x->rule, "overlay %s", c->payer);
+  snprintf(x->fix, sizeof x->fix, "load the payer's overlay (radcode.open{payers = {...}} or rc:load_payer) if it has one");
 }
 
 static int check(lua_State *L)
@@ -116,12 +150,18 @@ static int check(lua_State *L)
   c.f = &f;
   c.payer = payer;
   c.setting = claim.setting;
+  c.claim_idx = 2;
+  find_overlay(h, &c);
   if (!index_lines(L, &c, err, sizeof err) || !read_history(h, &c, err, sizeof err))
     return rc_failf(L, "%s", err);
   rc_edits_line(&c);
   rc_edits_day(&c);
   rc_edits_course(&c);
   rc_edits_necessity(&c);
+  if (c.overlay != NULL) {
+    rc_edits_payer(&c);
+    rc_overlay_rules(&c);
+  }
   rc_findings_push(&f);
   return 1;
 }

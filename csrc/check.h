@@ -15,8 +15,19 @@ typedef struct rc_day_entry {   /* a usable line, for sorting by day */
   int pos;                       /* 0-based position in claim.lines */
 } rc_day_entry;
 
+typedef struct rc_hist_entry {  /* a line of the course's history (payer overlays) */
+  char code[8];
+  long day, units;
+} rc_hist_entry;
+
+#define RC_HIST_MAX 4096
+
 typedef struct rc_check {
   rc_rules *rules;
+  struct rc_overlay *overlay;    /* the payer's overlay, or NULL: national rules only */
+  int claim_idx;                 /* stack slot of the claim table */
+  rc_hist_entry *hist;           /* history lines, kept when an overlay is in use */
+  int nhist;
   rc_claim *claim;
   rc_findings *f;
   const char *payer;             /* "" when the claim names none */
@@ -33,6 +44,8 @@ void rc_edits_line(rc_check *c);
 void rc_edits_day(rc_check *c);
 void rc_edits_course(rc_check *c);
 void rc_edits_necessity(rc_check *c);
+void rc_edits_payer(rc_check *c);
+void rc_overlay_rules(rc_check *c);
 long rc_week_of(long day);
 void rc_replacement_list(const rc_check *c, const rc_line *line, char *out, size_t size);
 

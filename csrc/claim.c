@@ -422,6 +422,7 @@ void rc_claim_read(lua_State *L, int idx, rc_claim *claim, rc_findings *f, int m
   read_text(L, idx, "patient", claim->patient, sizeof claim->patient, f);
   read_text(L, idx, "course", claim->course, sizeof claim->course, f);
   read_text(L, idx, "payer", claim->payer, sizeof claim->payer, f);
+  read_text(L, idx, "authorization", claim->authorization, sizeof claim->authorization, f);
   read_setting(L, idx, claim, f);
   read_diagnoses(L, idx, claim, f);
   read_lines(L, idx, claim, f, max_lines);

@@ -29,6 +29,7 @@ typedef struct rc_line {
 
 typedef struct rc_claim {
   char id[64], patient[64], course[128], payer[32];
+  char authorization[64];       /* a prior authorisation number, "" when none */
   int setting;
   int ndiag;
   char diag[RC_MAX_DIAGNOSES][8];  /* upper case, without the dot */

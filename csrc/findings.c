@@ -2,7 +2,9 @@
  * error raised mid-check frees it with the rest of the stack), sorted by
  * line when handed over, and pushed as the {ok =, findings = {...}} table of
  * the API: each finding has line, other, edit, severity, code, message, rule,
- * source, fix and, for a bypassed edit, modifier. */
+ * source, fix and, for a bypassed edit, modifier; findings a payer overlay
+ * produced or changed also carry overlay, overlay_rule and (changed) reason,
+ * was and suppressed. */
 #include "findings.h"
 
 #include <stdio.h>
@@ -19,6 +21,11 @@ static const char *const severity_names[] = {"deny", "review", "warn", "info"};
 const char *rc_edit_name(rc_edit edit)
 {
   return edit_names[edit];
+}
+
+const char *rc_severity_name(rc_severity severity)
+{
+  return severity_names[severity];
 }
 
 void rc_findings_init(rc_findings *f, lua_State *L)
@@ -99,6 +106,14 @@ static void push_finding(lua_State *L, const rc_finding *x)
   set_string(L, "source", x->source);
   set_string(L, "fix", x->fix);
   set_string(L, "modifier", x->modifier);
+  set_string(L, "overlay", x->overlay);
+  set_string(L, "overlay_rule", x->overlay_rule);
+  set_string(L, "reason", x->reason);
+  if (x->was) set_string(L, "was", severity_names[x->was - 1]);
+  if (x->suppressed) {
+    lua_pushboolean(L, 1);
+    lua_setfield(L, -2, "suppressed");
+  }
 }
 
 /* Pushes {ok = no deny finding, findings = {...} ordered by line}. */

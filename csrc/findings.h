@@ -21,6 +21,11 @@ typedef struct rc_finding {
   const char *source;            /* dataset or rule source; never NULL */
   char message[256];
   char fix[256];
+  char overlay[32];              /* the payer overlay that produced or changed it */
+  char overlay_rule[48];         /* ... and its rule */
+  char reason[160];              /* why an overlay suppressed or downgraded it */
+  unsigned char was;             /* severity + 1 before an overlay changed it; 0 unchanged */
+  unsigned char suppressed;      /* an overlay suppressed it (now info) */
 } rc_finding;
 
 typedef struct rc_findings {
@@ -36,5 +41,6 @@ rc_finding *rc_findings_add(rc_findings *f, int line, rc_edit edit, rc_severity 
 int rc_findings_denied(const rc_findings *f);
 void rc_findings_push(rc_findings *f);
 const char *rc_edit_name(rc_edit edit);
+const char *rc_severity_name(rc_severity severity);
 
 #endif

@@ -62,18 +62,24 @@ static int open_database(rc_handle *h, const char *path, char *err, size_t errle
 }
 
 /* core.open([opts]): opts.db is a database path; without it, the embedded
- * default dataset. Returns the handle, or nil, message. */
+ * default dataset. opts.overlay_memory and opts.overlay_instructions bound
+ * each payer overlay's sandbox. Returns the handle, or nil, message. */
 int rc_handle_open(lua_State *L)
 {
-  static const char *const allowed[] = {"db", "history", NULL};
+  static const char *const allowed[] = {"db", "history", "overlay_memory", "overlay_instructions", NULL};
   char err[512];
   const char *path, *history;
+  lua_Integer memory, budget;
   rc_handle *h;
   rc_opts_check(L, 1, allowed);
   path = rc_opts_string(L, 1, "db");
   history = rc_opts_string(L, 1, "history");
+  memory = rc_opts_integer(L, 1, "overlay_memory", RC_SANDBOX_MEMORY, 256 * 1024, (lua_Integer)1 << 32);
+  budget = rc_opts_integer(L, 1, "overlay_instructions", RC_SANDBOX_BUDGET, 10000, 1000000000);
   h = (rc_handle *)lua_newuserdatauv(L, sizeof *h, 0);
   memset(h, 0, sizeof *h);
+  h->overlay_memory = (size_t)memory;
+  h->overlay_budget = (long)budget;
   luaL_setmetatable(L, RC_HANDLE_NAME);
   if (!open_database(h, path, err, sizeof err) ||
       (history != NULL && (h->history = rc_history_open(history, err, sizeof err)) == NULL)) {
@@ -100,6 +106,8 @@ rc_history *rc_handle_history(rc_handle *h, char *err, size_t errlen)
 
 static void close_all(rc_handle *h)
 {
+  rc_overlays_free(h->overlays);
+  h->overlays = NULL;
   rc_rules_free(h->rules);
   h->rules = NULL;
   rc_history_close(h->history);

@@ -6,6 +6,7 @@
 #include <lauxlib.h>
 #include "db.h"
 #include "history.h"
+#include "overlay.h"
 #include "rules.h"
 
 #define RC_HANDLE_NAME "radcode.Handle"
@@ -15,6 +16,9 @@ typedef struct rc_handle {
   rc_db db;
   rc_rules *rules;              /* made on the first check, freed on close */
   rc_history *history;          /* opts.history, or in memory on first use */
+  rc_overlays *overlays;        /* payer overlays, on the first rc:load_payer */
+  size_t overlay_memory;        /* opts.overlay_memory: each overlay's ceiling, bytes */
+  long overlay_budget;          /* opts.overlay_instructions: per claim and overlay */
   char origin[RC_ORIGIN_LEN];   /* "embedded default data" or the file path */
 } rc_handle;
 

@@ -12,6 +12,7 @@
 #include "import.h"
 #include "json.h"
 #include "lookup.h"
+#include "overlay.h"
 #include "search.h"
 
 #ifndef RC_VERSION
@@ -33,6 +34,7 @@ int luaopen_radcode_core(lua_State *L)
   luaL_setfuncs(L, rc_classify_methods, 0);
   luaL_setfuncs(L, rc_import_methods, 0);
   luaL_setfuncs(L, rc_check_methods, 0);
+  luaL_setfuncs(L, rc_overlay_methods, 0);
   lua_setfield(L, -2, "Handle");
   rc_json_register(L);
   lua_pushliteral(L, RC_VERSION);

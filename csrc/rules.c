@@ -95,6 +95,7 @@ static int read_rule(rc_rules *rules, sqlite3_stmt *st, rc_rule *r)
   r->from = day_of(st, 1, LONG_MIN);
   r->to = day_of(st, 2, LONG_MAX);
   r->setting = (unsigned char)(s < 0 ? RC_SET_ANY : s);
+  r->layer = 0;
   snprintf(r->other, sizeof r->other, "%s", other ? other : "");
   r->a = sqlite3_column_int(st, 5);
   r->b = sqlite3_column_int(st, 6);
@@ -106,7 +107,7 @@ static int read_rule(rc_rules *rules, sqlite3_stmt *st, rc_rule *r)
   return r->payer && r->extra && r->text && r->source;
 }
 
-static void free_code_rules(void *p)
+void rc_rules_free_code(void *p)
 {
   rc_code_rules *cr = p;
   free(cr->rows);
@@ -153,7 +154,7 @@ static rc_code_rules *load_code(rc_rules *rules, const char *code, char *err, si
   }
   sqlite3_reset(rules->load);
   if (ok != 1) {
-    if (cr) free_code_rules(cr);
+    if (cr) rc_rules_free_code(cr);
     return NULL;
   }
   index_kinds(cr, n);
@@ -167,7 +168,7 @@ const rc_code_rules *rc_rules_code(rc_rules *rules, const char *code, char *err,
   if (cr != NULL) return cr;
   if ((cr = load_code(rules, code, err, errlen)) == NULL) return NULL;
   if (!rc_codemap_put(rules->codes, code, cr)) {
-    free_code_rules(cr);
+    rc_rules_free_code(cr);
     snprintf(err, errlen, "out of memory caching rules for %s", code);
     return NULL;
   }
@@ -191,14 +192,23 @@ int rc_rule_payer_matches(const rc_rule *r, const char *payer)
   return strcmp(r->payer, "*") == 0 || (payer != NULL && strcmp(r->payer, payer) == 0);
 }
 
-/* The last-starting row of a kind in force on the day in the setting. */
+/* Does row r take precedence over found? A payer overlay's row beats the
+ * national one (a child's beats its parent's), then the later start wins. */
+static int beats(const rc_rule *r, const rc_rule *found)
+{
+  if (found == NULL) return 1;
+  if (r->layer != found->layer) return r->layer > found->layer;
+  return r->from > found->from;
+}
+
+/* The row of a kind in force on the day in the setting: the top layer's,
+ * last-starting. */
 const rc_rule *rc_rules_in_force(const rc_code_rules *cr, rc_rule_kind kind, long day, int setting)
 {
   int i, n;
   const rc_rule *rows = rc_rules_of(cr, kind, &n), *found = NULL;
   for (i = 0; i < n; i++)
-    if (rc_rule_applies(&rows[i], day, setting) && (found == NULL || rows[i].from > found->from))
-      found = &rows[i];
+    if (rc_rule_applies(&rows[i], day, setting) && beats(&rows[i], found)) found = &rows[i];
   return found;
 }
 
@@ -214,9 +224,8 @@ const rc_rule *rc_rules_ptp(const rc_code_rules *cr, const char *column2, long d
     if (strcmp(rows[mid].other, column2) < 0) lo = mid + 1; else hi = mid;
   }
   for (; lo < n && strcmp(rows[lo].other, column2) == 0; lo++)
-    if (rc_rule_applies(&rows[lo], day, setting) && (found == NULL || rows[lo].from > found->from))
-      found = &rows[lo];
-  return found;
+    if (rc_rule_applies(&rows[lo], day, setting) && beats(&rows[lo], found)) found = &rows[lo];
+  return found != NULL && found->a < 0 ? NULL : found;   /* an overlay removed the pair */
 }
 
 /* Does radcode hold any rule at all for the code (its record, or national
@@ -229,6 +238,37 @@ int rc_rules_any(const rc_code_rules *cr)
 const char *rc_rules_family(const rc_code_rules *cr)
 {
   return cr->known ? cr->rows[cr->first[RC_RULE_CODE]].other : "";
+}
+
+/* Row order within a code: kind, then other (PTP rows are searched by
+ * column 2), then start; layers last. */
+static int row_order(const rc_rule *x, const rc_rule *y)
+{
+  int cmp;
+  if (x->kind != y->kind) return x->kind < y->kind ? -1 : 1;
+  if ((cmp = strcmp(x->other, y->other)) != 0) return cmp;
+  if (x->from != y->from) return x->from < y->from ? -1 : 1;
+  return (int)x->layer - (int)y->layer;
+}
+
+/* A payer's rules of a code: the national rows and an overlay chain's rows
+ * (each sorted by row_order), merged into one new set the caller owns (free
+ * with rc_rules_free_code); NULL when out of memory. */
+rc_code_rules *rc_rules_merge(const rc_code_rules *national, const rc_rule *extra, int nextra)
+{
+  int n = national->first[RC_RULE_KINDS], i = 0, j = 0, k = 0;
+  rc_code_rules *cr = calloc(1, sizeof *cr);
+  if (cr == NULL || (cr->rows = malloc((size_t)(n + nextra) * sizeof *cr->rows)) == NULL) {
+    free(cr);
+    return NULL;
+  }
+  memcpy(cr->code, national->code, sizeof cr->code);
+  while (i < n || j < nextra) {
+    if (j >= nextra || (i < n && row_order(&national->rows[i], &extra[j]) <= 0)) cr->rows[k++] = national->rows[i++];
+    else cr->rows[k++] = extra[j++];
+  }
+  index_kinds(cr, k);
+  return cr;
 }
 
 /* ---- tables that are not about one code, loaded whole ---- */
@@ -319,7 +359,7 @@ void rc_rules_free(rc_rules *rules)
 {
   if (rules == NULL) return;
   sqlite3_finalize(rules->load);
-  rc_codemap_free(rules->codes, free_code_rules);
+  rc_codemap_free(rules->codes, rc_rules_free_code);
   rc_pool_free(rules->pool);
   free(rules->modifiers);
   free(rules->dx);

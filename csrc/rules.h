@@ -9,7 +9,7 @@
 
 typedef enum {
   RC_RULE_CODE,        /* other = family, a = addon, extra = system, text = summary */
-  RC_RULE_PTP,         /* this code is column 1; other = column 2, a = modifier indicator */
+  RC_RULE_PTP,         /* this code is column 1; other = column 2, a = modifier indicator (-1: removed by an overlay) */
   RC_RULE_MUE,         /* a = value, b = MAI */
   RC_RULE_PCTC,        /* other = indicator, extra = component */
   RC_RULE_PAYMENT,     /* other = status, a = recognized */
@@ -19,6 +19,12 @@ typedef enum {
   RC_RULE_COMPANION,   /* other = partner code or family:<f>, extra = modifier condition */
   RC_RULE_FREQUENCY,   /* other = period, a = max, b = fractions, c = leftover, extra = severity */
   RC_RULE_FRACTION,    /* the code's units are delivered fractions */
+  /* kinds only payer overlays add (overlay.c); c = severity */
+  RC_RULE_DAYS,        /* a = max units, b = days: at most a units in any b days */
+  RC_RULE_WINDOW,      /* other = anchor code, a = days before it, b = days after it */
+  RC_RULE_PRIOR_AUTH,  /* the code needs claim.authorization */
+  RC_RULE_COVERAGE,    /* other = first diagnosis, extra = last (accepted range) */
+  RC_RULE_MAPPING,     /* the payer does not take the code; other = a code to bill instead */
   RC_RULE_KINDS
 } rc_rule_kind;
 
@@ -27,6 +33,7 @@ typedef enum { RC_SET_ANY, RC_SET_PRACTITIONER, RC_SET_HOSPITAL, RC_SET_DME } rc
 typedef struct rc_rule {
   long from, to;                 /* day numbers, inclusive */
   unsigned char kind, setting;
+  unsigned char layer;           /* 0 national; overlays 1 (root) .. n (the payer's own) */
   char other[24];
   int a, b, c;
   const char *payer, *extra, *text, *source;   /* interned; "" when empty */
@@ -51,6 +58,8 @@ int rc_rule_applies(const rc_rule *r, long day, int setting);
 int rc_rule_payer_matches(const rc_rule *r, const char *payer);
 const char *rc_rules_family(const rc_code_rules *cr);
 int rc_rules_any(const rc_code_rules *cr);
+rc_code_rules *rc_rules_merge(const rc_code_rules *national, const rc_rule *extra, int nextra);
+void rc_rules_free_code(void *cr);
 
 int rc_rules_modifier(const rc_rules *rules, const char *modifier, int *bypass);
 int rc_rules_dx_required(const rc_rules *rules, const char *family);

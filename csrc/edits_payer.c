@@ -1,0 +1,231 @@
+/* edits_payer.c: the edits only payer overlays declare, run after the
+ * national edits when the claim's payer has an overlay. The rows are the
+ * payer's merged rules of each line (overlay.c), so inheritance and dates
+ * are already settled.
+ *  window:     a code denied within N days before or after an anchor code
+ *              (claim lines and the course's history) - edit overlay;
+ *  days limit: at most N units of a code in any M days - edit frequency;
+ *  prior auth: the code needs claim.authorization - edit overlay;
+ *  coverage:   the payer covers the code only for listed diagnoses - edit
+ *              necessity;
+ *  mapping:    the payer does not take the code on the date; it names the
+ *              codes to bill instead - edit setting (not repeated when the
+ *              national setting edit already said so for the line).
+ * Last, every finding made from an overlay's row (national edits reading
+ * an added pair, MUE or limit included) is given the overlay's name and
+ * rule id, read from the row's source ("<name> overlay (<id>): ..."). */
+#include "check.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "date.h"
+
+/* Reads "<name> overlay (<id>): ..." into name and id. */
+static int overlay_of(const char *source, char name[32], char id[48])
+{
+  const char *mark = strstr(source, " overlay (");
+  const char *close = mark ? strstr(mark, "): ") : NULL;
+  size_t n;
+  if (close == NULL || (n = (size_t)(mark - source)) == 0 || n >= 32 || (size_t)(close - mark - 10) >= 48) return 0;
+  memcpy(name, source, n);
+  name[n] = '\0';
+  snprintf(id, 48, "%.*s", (int)(close - mark - 10), mark + 10);
+  return 1;
+}
+
+static rc_finding *add(rc_check *c, const rc_line *line, rc_edit edit, const rc_rule *r)
+{
+  rc_finding *x = rc_findings_add(c->f, line->index, edit, (rc_severity)r->c, line->code, r->source);
+  overlay_of(r->source, x->overlay, x->overlay_rule);
+  return x;
+}
+
+static const rc_rule *rows_of(const rc_line *line, rc_rule_kind kind, int *n)
+{
+  return rc_rules_of(line->rules, kind, n);
+}
+
+/* ---- windows ---- */
+
+/* A line or history entry of the anchor code within the window around the
+ * line: its line number, -1 for history (day in *when), or 0. */
+static int anchor_near(const rc_check *c, const rc_line *line, const rc_rule *w, long *when)
+{
+  long lo = line->day - w->b, hi = line->day + w->a;
+  int i;
+  for (i = 0; i < c->claim->nlines; i++) {
+    const rc_line *l = &c->claim->lines[i];
+    if (l->usable && strcmp(l->code, w->other) == 0 && l->day >= lo && l->day <= hi) return l->index;
+  }
+  for (i = 0; i < c->nhist; i++)
+    if (strcmp(c->hist[i].code, w->other) == 0 && c->hist[i].day >= lo && c->hist[i].day <= hi) {
+      *when = c->hist[i].day;
+      return -1;
+    }
+  return 0;
+}
+
+static void window(rc_check *c, const rc_line *line, const rc_rule *w)
+{
+  long when = 0;
+  int at = anchor_near(c, line, w, &when);
+  char where[64], day[RC_DATE_LEN + 1];
+  rc_finding *x;
+  if (at == 0) return;
+  if (at > 0) {
+    snprintf(where, sizeof where, "line %d", at);
+  } else {
+    rc_date_format(when, day);
+    snprintf(where, sizeof where, "an earlier claim of the course, %s", day);
+  }
+  x = add(c, line, RC_EDIT_OVERLAY, w);
+  if (at > 0) x->other = at;
+  snprintf(x->rule, sizeof x->rule, "window %s near %s", line->code, w->other);
+  snprintf(x->message, sizeof x->message, "%s on %s falls within %d days before or %d days after %s (%s): %s",
+           line->code, line->date, w->a, w->b, w->other, where, w->text);
+  snprintf(x->fix, sizeof x->fix, "remove %s, or bill it outside the payer's window around %s", line->code, w->other);
+}
+
+/* ---- per-N-days limits ---- */
+
+static long units_in(const rc_check *c, const rc_line *line, long start)
+{
+  long units = line->units;
+  int i;
+  for (i = 0; i < c->claim->nlines; i++) {
+    const rc_line *l = &c->claim->lines[i];
+    if (l == line || !l->usable || strcmp(l->code, line->code) != 0 || l->day < start || l->day > line->day) continue;
+    if (l->day < line->day || l->index < line->index) units += l->units;
+  }
+  for (i = 0; i < c->nhist; i++)
+    if (strcmp(c->hist[i].code, line->code) == 0 && c->hist[i].day >= start && c->hist[i].day <= line->day)
+      units += c->hist[i].units;
+  return units;
+}
+
+static void days_limit(rc_check *c, const rc_line *line, const rc_rule *r)
+{
+  long units = units_in(c, line, line->day - r->b + 1);
+  rc_finding *x;
+  if (units <= r->a) return;
+  x = add(c, line, RC_EDIT_FREQUENCY, r);
+  snprintf(x->rule, sizeof x->rule, "frequency %s %d per %d days", line->code, r->a, r->b);
+  snprintf(x->message, sizeof x->message, "%s: %ld units in the %d days up to %s, more than %d: %s",
+           line->code, units, r->b, line->date, r->a, r->text);
+  snprintf(x->fix, sizeof x->fix, "remove this line, or keep records for an appeal: the payer allows %d in %d days",
+           r->a, r->b);
+}
+
+/* ---- prior authorisation ---- */
+
+static int earlier_same_code(const rc_check *c, const rc_line *line)
+{
+  int i;
+  for (i = 0; i < line->index - 1; i++)
+    if (c->claim->lines[i].usable && strcmp(c->claim->lines[i].code, line->code) == 0) return 1;
+  return 0;
+}
+
+static void prior_auth(rc_check *c, const rc_line *line, const rc_rule *r)
+{
+  rc_finding *x;
+  if (c->claim->authorization[0] || earlier_same_code(c, line)) return;
+  x = add(c, line, RC_EDIT_OVERLAY, r);
+  snprintf(x->rule, sizeof x->rule, "prior authorisation %s", line->code);
+  snprintf(x->message, sizeof x->message, "%s needs prior authorisation and the claim carries no authorisation number: %s",
+           line->code, r->text);
+  snprintf(x->fix, sizeof x->fix, "obtain the authorisation and give its number as claim.authorization");
+}
+
+/* ---- coverage ---- */
+
+static int dx_in(const char *dx, const rc_rule *r)
+{
+  return strncmp(dx, r->other, strlen(r->other)) >= 0 && strncmp(dx, r->extra, strlen(r->extra)) <= 0;
+}
+
+static int covered(const rc_check *c, const rc_line *line, const rc_rule *rows, int n)
+{
+  int i, j, ndx = line->ndx ? line->ndx : c->claim->ndiag;
+  for (i = 0; i < ndx; i++) {
+    const char *dx = c->claim->diag[line->ndx ? line->dx[i] - 1 : i];
+    for (j = 0; j < n; j++)
+      if (dx[0] && rc_rule_applies(&rows[j], line->day, c->setting) && dx_in(dx, &rows[j])) return 1;
+  }
+  return 0;
+}
+
+static void coverage(rc_check *c, const rc_line *line)
+{
+  int i, n;
+  const rc_rule *rows = rows_of(line, RC_RULE_COVERAGE, &n), *first = NULL;
+  rc_finding *x;
+  for (i = 0; i < n && first == NULL; i++)
+    if (rc_rule_applies(&rows[i], line->day, c->setting)) first = &rows[i];
+  if (first == NULL || covered(c, line, rows, n)) return;
+  x = add(c, line, RC_EDIT_NECESSITY, first);
+  snprintf(x->rule, sizeof x->rule, "coverage %s", line->code);
+  snprintf(x->message, sizeof x->message, "no diagnosis of %s is one the payer covers it for: %s", line->code, first->text);
+  snprintf(x->fix, sizeof x->fix, "point the line at a covered diagnosis, or get the payer's approval");
+}
+
+/* ---- mappings ---- */
+
+static int has_setting_finding(const rc_check *c, const rc_line *line)
+{
+  int i;
+  for (i = 0; i < c->f->count; i++)
+    if (c->f->items[i].line == line->index && c->f->items[i].edit == RC_EDIT_SETTING) return 1;
+  return 0;
+}
+
+static void mapping(rc_check *c, const rc_line *line)
+{
+  int i, n, shown = 0;
+  const rc_rule *rows = rows_of(line, RC_RULE_MAPPING, &n), *first = NULL;
+  char use[160] = "";
+  size_t used = 0;
+  rc_finding *x;
+  for (i = 0; i < n; i++) {
+    if (!rc_rule_applies(&rows[i], line->day, c->setting)) continue;
+    if (first == NULL) first = &rows[i];
+    if (used < sizeof use) used += (size_t)snprintf(use + used, sizeof use - used, "%s%s", shown++ ? ", " : "", rows[i].other);
+  }
+  if (first == NULL || has_setting_finding(c, line)) return;
+  x = add(c, line, RC_EDIT_SETTING, first);
+  snprintf(x->rule, sizeof x->rule, "mapping %s", line->code);
+  snprintf(x->message, sizeof x->message, "the payer does not take %s on %s in the %s setting: %s", line->code,
+           line->date, rc_setting_name(c->setting), first->text);
+  snprintf(x->fix, sizeof x->fix, "bill %s instead", use);
+}
+
+static void line_edits(rc_check *c, const rc_line *line)
+{
+  int i, n;
+  const rc_rule *rows = rows_of(line, RC_RULE_WINDOW, &n);
+  for (i = 0; i < n; i++)
+    if (rc_rule_applies(&rows[i], line->day, c->setting)) window(c, line, &rows[i]);
+  rows = rows_of(line, RC_RULE_DAYS, &n);
+  for (i = 0; i < n; i++)
+    if (rc_rule_applies(&rows[i], line->day, c->setting)) days_limit(c, line, &rows[i]);
+  rows = rows_of(line, RC_RULE_PRIOR_AUTH, &n);
+  for (i = 0; i < n; i++)
+    if (rc_rule_applies(&rows[i], line->day, c->setting)) {
+      prior_auth(c, line, &rows[i]);
+      break;
+    }
+  coverage(c, line);
+  mapping(c, line);
+}
+
+void rc_edits_payer(rc_check *c)
+{
+  int i;
+  for (i = 0; i < c->claim->nlines; i++)
+    if (c->claim->lines[i].usable) line_edits(c, &c->claim->lines[i]);
+  for (i = 0; i < c->f->count; i++) {
+    rc_finding *x = &c->f->items[i];
+    if (!x->overlay[0]) overlay_of(x->source, x->overlay, x->overlay_rule);
+  }
+}
