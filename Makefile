@@ -39,7 +39,8 @@ SAN_RUNTIME   = LD_PRELOAD="$$($(CC) -print-file-name=libasan.so) $$($(CC) -prin
                 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 RADCODE       = LUA_PATH="lua/?.lua;lua/?/init.lua;;" LUA_CPATH="$(BUILD)/?.so;;" $(LUA) bin/radcode
 
-.PHONY: all module deps test demo sanitize bench install install-check rock-install clean help
+.PHONY: all module deps test demo sanitize bench install install-check rock-install clean help \
+        fuzz-deps fuzz fuzz-build valgrind
 
 all: module
 
@@ -49,6 +50,8 @@ help:
 	@echo "make test      build, then run every spec under Lua $(LUA_VERSION)"
 	@echo "make demo      a short tour of radcode on the embedded default data"
 	@echo "make sanitize  run every spec against an ASan+UBSan build"
+	@echo "make fuzz      build the libFuzzer targets (clang) and run each FUZZ_SECONDS (fuzz/README.md)"
+	@echo "make valgrind  run the spec suite under valgrind (memcheck, leaks)"
 	@echo "make bench     full-scale benchmark against two baselines (see bench/README.md)"
 	@echo "make install   install with luarocks make ($(ROCKS_FLAGS))"
 	@echo "make install-check  install, then use the installed copy from outside the tree"
@@ -84,17 +87,22 @@ $(TOOLS)/bin2c: tools/bin2c.c
 	$(CC) -O2 -std=c99 -Wall -Wextra -Werror -o $@ $<
 
 # Installs what is missing; idempotent. Not root: prints the command to run.
-deps:
-	@missing=""; for p in $(DEB_PACKAGES); do \
+# $(call ensure_packages,TARGET,PACKAGES)
+define ensure_packages
+	@missing=""; for p in $(2); do \
 	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || missing="$$missing $$p"; \
 	done; \
-	if [ -z "$$missing" ]; then echo "deps: all installed"; \
+	if [ -z "$$missing" ]; then echo "$(1): all installed"; \
 	elif [ "$$(id -u)" = 0 ]; then \
-	  echo "deps: installing$$missing"; \
+	  echo "$(1): installing$$missing"; \
 	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
 	else \
-	  echo "deps: missing$$missing; run: sudo apt-get update && sudo apt-get install -y$$missing" >&2; exit 1; \
+	  echo "$(1): missing$$missing; run: sudo apt-get update && sudo apt-get install -y$$missing" >&2; exit 1; \
 	fi
+endef
+
+deps:
+	$(call ensure_packages,deps,$(DEB_PACKAGES))
 
 test: deps module
 	RADCODE_BUILD=$(BUILD) $(BUSTED)
@@ -102,6 +110,75 @@ test: deps module
 sanitize: deps
 	$(MAKE) BUILD=build/asan SANFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" module
 	RADCODE_BUILD=build/asan $(SAN_RUNTIME) $(BUSTED) --run=sanitize
+
+# ---- reliability: fuzzing and valgrind (fuzz/README.md) -----------------
+# Packages only these targets need, so `make test` stays lean.
+FUZZ_PACKAGES = clang libclang-rt-14-dev valgrind
+FUZZ_CC       ?= clang
+FUZZ_SECONDS  ?= 60
+FUZZ_RUNS     ?=
+FUZZ_JOBS     ?= $(shell nproc 2>/dev/null || echo 1)
+FUZZ_BUILD    = build/fuzz
+FUZZ_SAN      = -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_CFLAGS   = -O1 -g $(FUZZ_SAN) -std=c99 -Wall -Wextra -Werror -I$(LUA_INCDIR) -I$(SQLITE_INCDIR) \
+                -Icsrc -DRC_VERSION='"$(VERSION)"'
+FUZZ_IMPORTS  = ncci mue mue_rows aoc hcpcs rvu opps cpt
+FUZZ_TARGETS  ?= json check claim_lua classify lookup date code csv $(FUZZ_IMPORTS:%=import_%)
+FUZZ_OBJECTS  = $(SOURCES:csrc/%.c=$(FUZZ_BUILD)/obj/%.o) $(FUZZ_BUILD)/obj/default_db.o
+FUZZ_BINS     = $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
+FUZZ_LDLIBS   = -llua$(LUA_VERSION) $(LDLIBS) -lm
+
+fuzz-deps:
+	$(call ensure_packages,fuzz-deps,$(FUZZ_PACKAGES))
+
+fuzz-build: fuzz-deps $(FUZZ_BINS)
+
+# Pattern-rule prerequisites: keep them, or make deletes them after a build.
+.SECONDARY: $(FUZZ_OBJECTS)
+
+# Runs every target (FUZZ_JOBS at a time) for FUZZ_SECONDS, or FUZZ_RUNS
+# executions when set; fails on any crash, leak or sanitizer report.
+fuzz: fuzz-build
+	fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) "$(FUZZ_RUNS)" $(FUZZ_JOBS) $(FUZZ_TARGETS)
+
+$(FUZZ_BUILD)/obj/%.o: csrc/%.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FUZZ_BUILD)/obj/default_db.o: build/default_db.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+
+$(FUZZ_BUILD)/fuzz_import_%: fuzz/fuzz_import.c $(FUZZ_OBJECTS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -DFUZZ_KIND_$* -o $@ $< $(FUZZ_OBJECTS) $(FUZZ_LDLIBS)
+
+$(FUZZ_BUILD)/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz_lua.h $(FUZZ_OBJECTS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -DRC_ROOT='"$(CURDIR)"' -o $@ $< $(FUZZ_OBJECTS) $(FUZZ_LDLIBS)
+
+# The whole spec suite under valgrind's memcheck, against its own -O1 -g
+# build. fuzz/valgrind-lua.sh stands in for $(LUA) first in PATH, so busted
+# and every Lua child the specs start (bin/radcode, helper.lua_in, imports)
+# run under memcheck, each with its own log; shells and utilities stay
+# native. fuzz/valgrind-scan.sh then fails on any memcheck error, definite
+# leak or crash in any log; a failing spec fails too. fuzz/valgrind.supp
+# says what may be suppressed (nothing needs it today). RADCODE_VALGRIND=1
+# lets specs scale down their largest inputs. VALGRIND_SPECS: a subset;
+# VALGRIND_FLAGS: extra valgrind flags (e.g. --track-origins=yes).
+VALGRIND_DIR  = build/valgrind
+VALGRIND_ENV  = PATH="$(CURDIR)/$(VALGRIND_DIR)/bin:$$PATH" VALGRIND_DIR="$(CURDIR)/$(VALGRIND_DIR)" \
+                VALGRIND_LUA="$(shell command -v $(LUA))" VALGRIND_SUPP="$(CURDIR)/fuzz/valgrind.supp" \
+                RADCODE_BUILD=$(VALGRIND_DIR) RADCODE_VALGRIND=1
+valgrind: deps
+	$(call ensure_packages,valgrind,valgrind)
+	$(MAKE) BUILD=$(VALGRIND_DIR) CFLAGS="-O1 -g" module
+	rm -rf $(VALGRIND_DIR)/logs && mkdir -p $(VALGRIND_DIR)/logs $(VALGRIND_DIR)/bin
+	ln -sf "$(CURDIR)/fuzz/valgrind-lua.sh" $(VALGRIND_DIR)/bin/$(LUA)
+	@start=$$(date +%s); \
+	$(VALGRIND_ENV) $(VALGRIND_DIR)/bin/$(LUA) "$(shell command -v $(BUSTED))" --ignore-lua \
+	  --cpath='$(VALGRIND_DIR)/?.so' $(VALGRIND_SPECS); specs=$$?; \
+	fuzz/valgrind-scan.sh $(VALGRIND_DIR)/logs; scan=$$?; \
+	echo "valgrind: $$(( $$(date +%s) - start )) s; busted exit $$specs, scan exit $$scan"; \
+	test $$specs -eq 0 && test $$scan -eq 0
 
 demo: deps module
 	@for step in \

@@ -1,9 +1,10 @@
 --- bench/gen.lua: deterministic data for the benchmark.
 --   * synthetic CMS files of the real files' size and shape (for machines
 --     without ../shared/cms): the practitioner PTP CSV, MUE and AOC CSVs;
---   * claims: 1 to 30 lines over one to five days, mostly radiation oncology
---     codes and some others, a real PTP pair in one claim in ten, a share
---     with modifiers (15% of lines) and extra units (10%).
+--   * claims: 1 to 30 lines billed the way a radiation course is (planning,
+--     daily delivery and guidance, weekly management and physics), some
+--     other codes, a real PTP pair in one claim in ten, modifiers on 15% of
+--     lines.
 -- Everything comes from one seeded linear congruential generator.
 local gen = {}
 
@@ -61,35 +62,66 @@ function gen.aoc_csv(path, rows)
   f:close()
 end
 
-local RADONC = { "77263", "77290", "77295", "77301", "77300", "77334", "77338", "77336",
-  "77412", "77407", "77402", "77387", "77014", "77427", "77373", "77435", "77280", "77293" }
-local MODIFIERS = { "59", "XS", "XU", "26", "TC", "LT", "RT", "76", "GA" }
+local MODIFIERS = { "59", "XS", "XU", "GA", "KX", "LT", "RT", "76" }
+local DELIVERY = { "G6015", "G6012", "G6011", "G6008", "G6013" }   -- Medicare practitioner, 2024
+local PLANNING = { { "77263", 0 }, { "77290", 0 }, { "77301", 2 }, { "77300", 2 }, { "77338", 2 },
+  { "77300", 2 } }
 
-local function date_of(r, base_day, days)
-  return ("2024-05-%02d"):format(base_day + r:int(0, days - 1))
+local function date_of(day)
+  local t = os.time { year = 2024, month = 5, day = day, hour = 12 }
+  return os.date("%Y-%m-%d", t)
 end
 
-local function line(r, code, date)
-  local l = { code = code, date = date, units = r:int(1, 10) == 1 and r:int(2, 4) or 1 }
+local function line(r, code, date, units)
+  local l = { code = code, date = date, units = units or 1 }
   if r:int(1, 100) <= 15 then l.modifiers = { r:pick(MODIFIERS) } end
   return l
 end
 
---- One claim of n lines over one to five days of a course: mostly
--- radiation oncology codes, some other codes (from the MUE file), and in one
--- claim in ten a pair that a real PTP edit covers, on one day. pairs: a list
--- of {col1, col2} from the PTP file; codes: other codes.
-function gen.claim(r, n, pairs, codes)
-  local base, days, lines = r:int(1, 20), r:int(1, 5), {}
-  if n >= 2 and #pairs > 0 and r:int(1, 10) == 1 then
-    local p, date = r:pick(pairs), date_of(r, base, days)
-    lines[1] = line(r, p[1], date)
-    lines[2] = line(r, p[2], date)
-  end
+local function add(lines, n, l)
+  if #lines < n then lines[#lines + 1] = l end
+end
+
+local function weekday(day)
+  return tonumber(os.date("%w", os.time { year = 2024, month = 5, day = day, hour = 12 })) % 6 ~= 0
+end
+
+-- Treatment days (Monday to Friday) from `day`: a delivery and stereoscopic
+-- guidance each day, 77427 and 77336 after every fifth fraction, until n lines.
+local function treatment(r, lines, n, day)
+  local delivery, fractions = r:pick(DELIVERY), 0
   while #lines < n do
-    local code = r:int(1, 10) <= 7 and r:pick(RADONC) or r:pick(codes)
-    lines[#lines + 1] = line(r, code, date_of(r, base, days))
+    while not weekday(day) do day = day + 1 end
+    local date = date_of(day)
+    add(lines, n, line(r, delivery, date))
+    add(lines, n, line(r, "G6002", date))
+    fractions = fractions + 1
+    if fractions % 5 == 0 then
+      add(lines, n, line(r, "77427", date))
+      add(lines, n, line(r, "77336", date))
+    end
+    day = day + 1
   end
+end
+
+--- One claim of n lines, billed the way a course is: in a claim in four a
+-- planning block (77263, 77290, 77301, 77300, 77338), then treatment
+-- days; one line in ten is another code (from the MUE file) on a treatment
+-- day; one claim in ten carries a pair a real PTP edit covers, on one day.
+-- Modifiers on 15% of lines. pairs: {col1, col2} rows of the PTP file.
+function gen.claim(r, n, pairs, codes)
+  local start, lines = 6 + 7 * r:int(0, 1), {}   -- a Monday
+  if n >= 8 and r:int(1, 4) == 1 then
+    for _, p in ipairs(PLANNING) do add(lines, n, line(r, p[1], date_of(start + p[2]))) end
+    start = start + 7
+  end
+  if n >= 2 and #pairs > 0 and r:int(1, 10) == 1 then
+    local p, date = r:pick(pairs), date_of(start)
+    add(lines, n, line(r, p[1], date))
+    add(lines, n, line(r, p[2], date))
+  end
+  for _ = 1, n // 10 do add(lines, n, line(r, r:pick(codes), date_of(start + r:int(0, 4)))) end
+  treatment(r, lines, n, start)
   return { id = ("B-%d"):format(n * 100000 + r:int(0, 99999)), patient = ("P-%d"):format(r:int(1, 5000)),
     course = "course-1", payer = "medicare", setting = "practitioner", diagnoses = { "C61" }, lines = lines }
 end

@@ -21,9 +21,8 @@
 static int by_day(const void *a, const void *b)
 {
   const rc_day_entry *x = a, *y = b;
-  int cmp;
   if (x->day != y->day) return x->day < y->day ? -1 : 1;
-  if ((cmp = strcmp(x->code, y->code)) != 0) return cmp;
+  if (x->key != y->key) return x->key < y->key ? -1 : 1;
   return x->pos - y->pos;
 }
 
@@ -35,16 +34,19 @@ static int index_lines(lua_State *L, rc_check *c, char *err, size_t errlen)
   int i;
   c->by_day = lua_newuserdatauv(L, (size_t)(claim->nlines + 1) * sizeof *c->by_day, 0);
   c->nby_day = 0;
+  rc_rules_batch_begin(c->rules);
   for (i = 0; i < claim->nlines; i++) {
     rc_line *line = &claim->lines[i];
     if (!line->usable) continue;
     line->rules = c->overlay ? rc_overlay_code(c->overlay, c->rules, line->code, err, errlen)
                              : rc_rules_code(c->rules, line->code, err, errlen);
-    if (line->rules == NULL) return 0;
+    if (line->rules == NULL) break;
     c->by_day[c->nby_day].day = line->day;
-    memcpy(c->by_day[c->nby_day].code, line->code, sizeof line->code);
+    c->by_day[c->nby_day].key = line->key;
     c->by_day[c->nby_day++].pos = i;
   }
+  rc_rules_batch_end(c->rules);
+  if (i < claim->nlines) return 0;
   qsort(c->by_day, (size_t)c->nby_day, sizeof *c->by_day, by_day);
   return 1;
 }
@@ -73,9 +75,10 @@ static void visit_history(void *ctx, const char *code, long day, long units)
   char err[8];
   const rc_code_rules *cr = rc_rules_code(c->rules, code, err, sizeof err);
   int i, n = 0;
+  uint64_t key = rc_code_key(code);
   for (i = 0; i < c->claim->nlines; i++) {
     rc_line *l = &c->claim->lines[i];
-    if (!l->usable || strcmp(l->code, code) != 0) continue;
+    if (!l->usable || l->key != key) continue;
     l->history_course += units;
     if (rc_week_of(l->day) == rc_week_of(day)) l->history_week += units;
   }
@@ -95,6 +98,7 @@ static int read_history(rc_handle *h, rc_check *c, char *err, size_t errlen)
   if (!c->claim->patient[0] || !c->claim->course[0] || !has_limits(c)) return 1;
   if ((history = rc_handle_history(h, err, errlen)) == NULL) return 0;
   c->history_read = 1;
+  if (rc_history_empty(history)) return 1;
   if (rc_history_course(history, c->claim->patient, c->claim->course, c->claim->id, visit_history, c))
     return 1;
   snprintf(err, errlen, "reading history: %s", rc_history_error(history));
@@ -108,6 +112,7 @@ static void payer_of(const char *opt, const char *claimed, char out[32])
   size_t i;
   for (i = 0; p[i] && i < 31; i++) out[i] = (char)tolower((unsigned char)p[i]);
   out[i] = '\0';
+  if (p[i]) memcpy(out + 27, "...", 4);   /* too long for an overlay name: matches none */
 }
 
 /* The payer's overlay. A payer without one gets national rules only, with
@@ -260,6 +265,7 @@ static int pair(lua_State *L)
   char a[RC_CODE_LEN + 1], b[RC_CODE_LEN + 1], date[RC_DATE_LEN + 1], err[512];
   const rc_code_rules *ra, *rb;
   const rc_rule *ab, *ba;
+  rc_rule ab_row, ba_row;
   rc_rules *rules;
   long day;
   int setting;
@@ -273,8 +279,8 @@ static int pair(lua_State *L)
     return rc_failf(L, "%s", err);
   if (!rc_rules_any(ra)) return rc_failf(L, "unknown code %s", a);
   if (!rc_rules_any(rb)) return rc_failf(L, "unknown code %s", b);
-  ab = rc_rules_ptp(ra, b, day, setting);
-  ba = rc_rules_ptp(rb, a, day, setting);
+  ab = rc_rules_ptp(ra, b, day, setting, &ab_row);
+  ba = rc_rules_ptp(rb, a, day, setting, &ba_row);
   if (ab == NULL || (ab->a == 9 && ba != NULL && ba->a != 9)) push_pair(L, a, b, ba, 0, date, setting);
   else push_pair(L, a, b, ab, 1, date, setting);
   return 1;

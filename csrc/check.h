@@ -11,7 +11,7 @@
 
 typedef struct rc_day_entry {   /* a usable line, for sorting by day */
   long day;
-  char code[8];
+  uint64_t key;                  /* the line's code key */
   int pos;                       /* 0-based position in claim.lines */
 } rc_day_entry;
 

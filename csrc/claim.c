@@ -1,10 +1,15 @@
 /* claim.c: reads a claim table into C for the checker. Tables are read raw
  * (no metamethods run), every field is type-checked, and every bad value
  * becomes an `input` finding naming the field and line instead of an error:
- * a malformed code, date, unit count, modifier or diagnosis, a pointer to a
- * diagnosis that does not exist, an unknown field, an empty claim, a claim
- * longer than the line limit. Lines with a bad code, date or units are kept
- * (for their line numbers) but marked unusable, so no edit reads them. */
+ * a malformed code, date, unit count, charge, modifier or diagnosis, a
+ * pointer to a diagnosis that does not exist, text that is too long or
+ * hides a zero byte, an unknown field, a list with keys that are not
+ * positions, an empty claim, a claim longer than the line limit. The work
+ * is bounded by what is read: at most max_lines lines, RC_MAX_MODIFIERS
+ * modifiers and RC_MAX_LINE_DX pointers a line (more is a finding), and a
+ * handful of named unknown fields a table (the rest are counted). Lines
+ * with a bad code, date or units are kept (for their line numbers) but
+ * marked unusable, so no edit reads them. */
 #include "claim.h"
 
 #include <stdio.h>
@@ -17,6 +22,8 @@ static const char *const claim_keys[] = {"id", "patient", "course", "payer", "se
                                          "npi", "diagnoses", "lines", "authorization", NULL};
 static const char *const line_keys[] = {"code", "date", "units", "modifiers", "dx", "charge",
                                         "npi", NULL};
+#define LINE_FIELDS_READ 7      /* code .. npi: the fields the line readers take */
+#define NAMED_UNKNOWN 5         /* unknown fields named one by one, per table */
 
 typedef struct place { const char *pos; int setting; } place;
 static const place places[] = {
@@ -36,31 +43,101 @@ static void where(char *out, size_t size, int line)
   else snprintf(out, size, "claim");
 }
 
-static int is_known(const char *key, const char *const keys[])
+/* Notes the unknown key below the value on top of the stack. */
+static void unknown_field(lua_State *L, rc_findings *f, int line)
+{
+  char at[32];
+  int named = lua_type(L, -2) == LUA_TSTRING;
+  rc_finding *x = input(f, line, RC_WARN, NULL);
+  where(at, sizeof at, line);
+  snprintf(x->message, sizeof x->message, "%s has an unknown field %s%.40s%s; it was not used", at,
+           named ? "'" : "(", named ? lua_tostring(L, -2) : luaL_typename(L, -2), named ? "'" : ")");
+  snprintf(x->fix, sizeof x->fix, "remove the field or correct its name");
+}
+
+/* Counts the unknown fields past the first few, which are named. */
+static void unknown_rest(rc_findings *f, int line, long unknown)
+{
+  char at[32];
+  rc_finding *x;
+  if (unknown <= NAMED_UNKNOWN) return;
+  x = input(f, line, RC_WARN, NULL);
+  where(at, sizeof at, line);
+  snprintf(x->message, sizeof x->message, "%s has %ld more unknown fields; they were not used", at,
+           unknown - NAMED_UNKNOWN);
+  snprintf(x->fix, sizeof x->fix, "remove the fields or correct their names");
+}
+
+/* The index of key in keys, or -1. */
+static int key_index(const char *key, const char *const keys[])
 {
   int i;
   for (i = 0; keys[i] != NULL; i++)
-    if (strcmp(key, keys[i]) == 0) return 1;
-  return 0;
+    if (strcmp(key, keys[i]) == 0) return i;
+  return -1;
+}
+
+/* One pass over the table at idx: pushes the values of the first `wanted`
+ * keys (nil when absent), in the order of keys, and notes each unknown
+ * key. Returns the stack slot of the first value; readers take them from
+ * there (slot_value) instead of looking each field up. */
+static int collect_fields(lua_State *L, int idx, const char *const keys[], int wanted, rc_findings *f, int line)
+{
+  int base = lua_gettop(L) + 1, k;
+  long unknown = 0;
+  luaL_checkstack(L, wanted + 8, "claim line");
+  for (k = 0; k < wanted; k++) lua_pushnil(L);
+  lua_pushnil(L);
+  while (lua_next(L, idx) != 0) {
+    k = lua_type(L, -2) == LUA_TSTRING ? key_index(lua_tostring(L, -2), keys) : -1;
+    if (k < 0 && ++unknown <= NAMED_UNKNOWN) unknown_field(L, f, line);
+    else if (k >= 0 && k < wanted) lua_copy(L, -1, base + k);
+    lua_pop(L, 1);
+  }
+  unknown_rest(f, line, unknown);
+  return base;
+}
+
+/* Pushes a value collect_fields gathered; its type. */
+static int slot_value(lua_State *L, int slot)
+{
+  lua_pushvalue(L, slot);
+  return lua_type(L, -1);
 }
 
 /* Every key of the table at idx must be a known field name. */
 static void check_keys(lua_State *L, int idx, const char *const keys[], rc_findings *f, int line)
 {
-  char at[32];
-  where(at, sizeof at, line);
+  long unknown = 0;
   lua_pushnil(L);
   while (lua_next(L, idx) != 0) {
-    if (lua_type(L, -2) != LUA_TSTRING || !is_known(lua_tostring(L, -2), keys)) {
-      rc_finding *x = input(f, line, RC_WARN, NULL);
-      snprintf(x->message, sizeof x->message, "%s has an unknown field %s%.40s%s; it was not used", at,
-               lua_type(L, -2) == LUA_TSTRING ? "'" : "(",
-               lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : luaL_typename(L, -2),
-               lua_type(L, -2) == LUA_TSTRING ? "'" : ")");
-      snprintf(x->fix, sizeof x->fix, "remove the field or correct its name");
-    }
+    if ((lua_type(L, -2) != LUA_TSTRING || key_index(lua_tostring(L, -2), keys) < 0) && ++unknown <= NAMED_UNKNOWN)
+      unknown_field(L, f, line);
     lua_pop(L, 1);
   }
+  unknown_rest(f, line, unknown);
+}
+
+/* The keys of the list at idx (n long) must be its positions 1..n. */
+static void check_list(lua_State *L, int idx, lua_Integer n, const char *what, rc_findings *f, int line)
+{
+  long stray = 0;
+  rc_finding *x;
+  char first[48] = "";
+  lua_pushnil(L);
+  while (lua_next(L, idx) != 0) {
+    int isint = 0;
+    lua_Integer k = lua_type(L, -2) == LUA_TNUMBER ? lua_tointegerx(L, -2, &isint) : 0;
+    if ((!isint || k < 1 || k > n) && stray++ == 0)
+      snprintf(first, sizeof first, lua_type(L, -2) == LUA_TSTRING ? "'%.40s'" : "(%.40s)",
+               lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : luaL_typename(L, -2));
+    lua_pop(L, 1);
+  }
+  if (stray == 0) return;
+  x = input(f, line, RC_WARN, NULL);
+  snprintf(x->message, sizeof x->message, "%s is not a list: %ld key%s such as %s %s not a position; not used",
+           what, stray, stray == 1 ? "" : "s", first, stray == 1 ? "is" : "are");
+  snprintf(x->fix, sizeof x->fix, "give %s as a list, without gaps or named keys", what);
 }
 
 /* Pushes t[key] without metamethods. */
@@ -76,14 +153,17 @@ static void read_text(lua_State *L, int idx, const char *key, char *out, size_t 
   int type = raw_field(L, idx, key);
   if (type == LUA_TSTRING || (type == LUA_TNUMBER && lua_isinteger(L, -1))) {
     size_t len;
-    const char *s = lua_tolstring(L, -1, &len);
-    if (len < size) {
+    const char *s = lua_tolstring(L, -1, &len);   /* an integer becomes a string in the copy on the stack */
+    if (len < size && strlen(s) == len) {
       memcpy(out, s, len + 1);
     } else {
       rc_finding *x = input(f, 0, RC_DENY, NULL);
-      snprintf(x->message, sizeof x->message, "claim.%s is too long (%zu characters, at most %zu)",
-               key, len, size - 1);
-      snprintf(x->fix, sizeof x->fix, "shorten claim.%s", key);
+      if (len < size)
+        snprintf(x->message, sizeof x->message, "claim.%s contains a zero byte", key);
+      else
+        snprintf(x->message, sizeof x->message, "claim.%s is too long (%zu characters, at most %zu)",
+                 key, len, size - 1);
+      snprintf(x->fix, sizeof x->fix, "give claim.%s as plain text of at most %zu characters", key, size - 1);
     }
   } else if (type != LUA_TNIL) {
     rc_finding *x = input(f, 0, RC_DENY, NULL);
@@ -173,6 +253,7 @@ static void read_diagnoses(lua_State *L, int idx, rc_claim *claim, rc_findings *
   lua_Integer i, n;
   if (type == LUA_TTABLE) {
     n = (lua_Integer)lua_rawlen(L, -1);
+    check_list(L, lua_gettop(L), n, "claim.diagnoses", f, 0);
     for (i = 1; i <= n && i <= RC_MAX_DIAGNOSES; i++) {
       lua_rawgeti(L, -1, i);
       read_diagnosis(L, claim, (int)i, f);
@@ -180,8 +261,9 @@ static void read_diagnoses(lua_State *L, int idx, rc_claim *claim, rc_findings *
     }
     if (n > RC_MAX_DIAGNOSES) {
       rc_finding *x = input(f, 0, RC_DENY, NULL);
-      snprintf(x->message, sizeof x->message, "claim has %d diagnoses; only the first %d were read",
-               (int)n, RC_MAX_DIAGNOSES);
+      snprintf(x->message, sizeof x->message, "claim has %lld diagnoses; only the first %d were read",
+               (long long)n, RC_MAX_DIAGNOSES);
+      snprintf(x->fix, sizeof x->fix, "split the claim: a claim carries at most %d diagnoses", RC_MAX_DIAGNOSES);
     }
   } else if (type != LUA_TNIL) {
     rc_finding *x = input(f, 0, RC_DENY, NULL);
@@ -200,10 +282,11 @@ static rc_finding *line_input(rc_findings *f, rc_line *line, const char *fix)
 
 static void read_code(lua_State *L, int idx, rc_line *line, rc_findings *f)
 {
-  int type = raw_field(L, idx, "code");
+  int type = slot_value(L, idx);
   size_t len;
   const char *s = type == LUA_TSTRING ? lua_tolstring(L, -1, &len) : NULL;
   if (s != NULL && rc_code_normalize(s, len, line->code) != RC_CODE_MALFORMED) {
+    line->key = rc_code_key(line->code);
     lua_pop(L, 1);
     return;
   }
@@ -221,7 +304,7 @@ static void read_code(lua_State *L, int idx, rc_line *line, rc_findings *f)
 
 static void read_date(lua_State *L, int idx, rc_line *line, rc_findings *f)
 {
-  int type = raw_field(L, idx, "date");
+  int type = slot_value(L, idx);
   size_t len;
   const char *s = type == LUA_TSTRING ? lua_tolstring(L, -1, &len) : NULL;
   rc_date_result r = s ? rc_date_parse(s, len, &line->day) : RC_DATE_MALFORMED;
@@ -249,7 +332,7 @@ static void read_date(lua_State *L, int idx, rc_line *line, rc_findings *f)
 
 static void read_units(lua_State *L, int idx, rc_line *line, rc_findings *f)
 {
-  int type = raw_field(L, idx, "units"), isint = 0;
+  int type = slot_value(L, idx), isint = 0;
   lua_Integer n = type == LUA_TNUMBER ? lua_tointegerx(L, -1, &isint) : 0;
   line->units = 1;
   if (type == LUA_TNIL) {
@@ -300,17 +383,30 @@ static void read_modifier(lua_State *L, rc_line *line, int i, rc_findings *f)
   line->usable = 1;   /* a bad modifier does not hide the line from the edits */
 }
 
+/* A list longer than a line may carry: only the first max were read. */
+static void too_many(rc_findings *f, rc_line *line, lua_Integer n, int max, const char *what)
+{
+  char fix[64];
+  snprintf(fix, sizeof fix, "give a line at most %d %s", max, what);
+  snprintf(line_input(f, line, fix)->message, 256, "line %d has %lld %s; only the first %d were read",
+           line->index, (long long)n, what, max);
+}
+
 static void read_modifiers(lua_State *L, int idx, rc_line *line, rc_findings *f)
 {
-  int type = raw_field(L, idx, "modifiers");
+  int type = slot_value(L, idx);
   lua_Integer i, n;
+  char what[32];
   if (type == LUA_TTABLE) {
     n = (lua_Integer)lua_rawlen(L, -1);
-    for (i = 1; i <= n && i <= 64; i++) {
+    snprintf(what, sizeof what, "line %d: modifiers", line->index);
+    check_list(L, lua_gettop(L), n, what, f, line->index);
+    for (i = 1; i <= n && i <= RC_MAX_MODIFIERS; i++) {
       lua_rawgeti(L, -1, i);
       read_modifier(L, line, (int)i, f);
       lua_pop(L, 1);
     }
+    if (n > RC_MAX_MODIFIERS) too_many(f, line, n, RC_MAX_MODIFIERS, "modifiers");
   } else if (type != LUA_TNIL) {
     snprintf(line_input(f, line, "give modifiers as a list, e.g. {\"26\"}")->message, 256,
              "line %d: modifiers must be a list, got %s", line->index, luaL_typename(L, -1));
@@ -339,15 +435,19 @@ static void read_pointer(lua_State *L, const rc_claim *claim, rc_line *line, int
 
 static void read_pointers(lua_State *L, int idx, const rc_claim *claim, rc_line *line, rc_findings *f)
 {
-  int type = raw_field(L, idx, "dx");
+  int type = slot_value(L, idx);
   lua_Integer i, n;
+  char what[32];
   if (type == LUA_TTABLE) {
     n = (lua_Integer)lua_rawlen(L, -1);
-    for (i = 1; i <= n && i <= 64; i++) {
+    snprintf(what, sizeof what, "line %d: dx", line->index);
+    check_list(L, lua_gettop(L), n, what, f, line->index);
+    for (i = 1; i <= n && i <= RC_MAX_LINE_DX; i++) {
       lua_rawgeti(L, -1, i);
       read_pointer(L, claim, line, (int)i, f);
       lua_pop(L, 1);
     }
+    if (n > RC_MAX_LINE_DX) too_many(f, line, n, RC_MAX_LINE_DX, "diagnosis pointers");
   } else if (type != LUA_TNIL) {
     snprintf(line_input(f, line, "give dx as a list of positions, e.g. {1}")->message, 256,
              "line %d: dx must be a list, got %s", line->index, luaL_typename(L, -1));
@@ -356,26 +456,60 @@ static void read_pointers(lua_State *L, int idx, const rc_claim *claim, rc_line 
   lua_pop(L, 1);
 }
 
+/* line.charge: a number, at least 0 (not used by the edits, but checked). */
+static void read_charge(lua_State *L, int idx, rc_line *line, rc_findings *f)
+{
+  int type = slot_value(L, idx);
+  lua_Number v = type == LUA_TNUMBER ? lua_tonumber(L, -1) : 0;
+  const char *fix = "give the charge as a number of dollars, e.g. 125.50";
+  if (type == LUA_TNUMBER && !(v >= 0 && v <= 1e12))
+    snprintf(line_input(f, line, fix)->message, 256, "line %d: charge %.20s is not an amount from 0 up",
+             line->index, lua_tostring(L, -1));
+  else if (type != LUA_TNUMBER && type != LUA_TNIL)
+    snprintf(line_input(f, line, fix)->message, 256, "line %d: charge must be a number, got %s",
+             line->index, luaL_typename(L, -1));
+  lua_pop(L, 1);
+}
+
+/* line.npi: the rendering provider's NPI, text of at most 15 characters. */
+static void read_line_npi(lua_State *L, int idx, rc_line *line, rc_findings *f)
+{
+  int type = slot_value(L, idx);
+  size_t len = 0;
+  const char *s = type == LUA_TSTRING ? lua_tolstring(L, -1, &len) : NULL;
+  const char *fix = "give the NPI as its ten digits, e.g. \"1234567893\"";
+  if (s != NULL && (len > 15 || strlen(s) != len))
+    snprintf(line_input(f, line, fix)->message, 256, "line %d: npi is not an NPI (%zu characters)",
+             line->index, len);
+  else if (s == NULL && type != LUA_TNIL && !(type == LUA_TNUMBER && lua_isinteger(L, -1)))
+    snprintf(line_input(f, line, fix)->message, 256, "line %d: npi must be a string, got %s",
+             line->index, luaL_typename(L, -1));
+  lua_pop(L, 1);
+}
+
 /* Reads the line table on top of the stack. Code, date and units decide
  * whether the line is usable; each reader records its own findings. */
 static void read_line(lua_State *L, const rc_claim *claim, rc_line *line, rc_findings *f)
 {
-  int idx = lua_gettop(L), usable;
+  int idx = lua_gettop(L), usable, slot;
   if (lua_type(L, idx) != LUA_TTABLE) {
     snprintf(line_input(f, line, "each line is a table with code, date and units")->message, 256,
              "line %d must be a table, got %s", line->index, luaL_typename(L, idx));
     return;
   }
-  check_keys(L, idx, line_keys, f, line->index);
-  read_code(L, idx, line, f);
+  slot = collect_fields(L, idx, line_keys, LINE_FIELDS_READ, f, line->index);
+  read_code(L, slot, line, f);
   usable = line->usable;
-  read_date(L, idx, line, f);
+  read_date(L, slot + 1, line, f);
   usable = usable && line->usable;
-  read_units(L, idx, line, f);
+  read_units(L, slot + 2, line, f);
   usable = usable && line->usable;
-  read_modifiers(L, idx, line, f);
-  read_pointers(L, idx, claim, line, f);
+  read_modifiers(L, slot + 3, line, f);
+  read_pointers(L, slot + 4, claim, line, f);
+  read_charge(L, slot + 5, line, f);
+  read_line_npi(L, slot + 6, line, f);
   line->usable = usable;
+  lua_settop(L, idx);
 }
 
 static void read_lines(lua_State *L, int idx, rc_claim *claim, rc_findings *f, int max_lines)
@@ -383,6 +517,7 @@ static void read_lines(lua_State *L, int idx, rc_claim *claim, rc_findings *f, i
   int type = raw_field(L, idx, "lines"), i, n;
   rc_finding *x;
   n = type == LUA_TTABLE ? (int)(lua_rawlen(L, -1) < 1000000 ? lua_rawlen(L, -1) : 1000000) : 0;
+  if (type == LUA_TTABLE && n <= max_lines) check_list(L, lua_gettop(L), n, "claim.lines", f, 0);
   if (n == 0 || n > max_lines) {
     x = input(f, 0, RC_DENY, NULL);
     if (n > max_lines)
@@ -414,6 +549,7 @@ static void read_lines(lua_State *L, int idx, rc_claim *claim, rc_findings *f, i
  * the stack (the lines' storage) that must stay while the claim is used. */
 void rc_claim_read(lua_State *L, int idx, rc_claim *claim, rc_findings *f, int max_lines)
 {
+  char npi[16];
   idx = lua_absindex(L, idx);
   memset(claim, 0, sizeof *claim);
   lua_pushnil(L);   /* placeholder when the claim has no usable lines */
@@ -423,6 +559,7 @@ void rc_claim_read(lua_State *L, int idx, rc_claim *claim, rc_findings *f, int m
   read_text(L, idx, "course", claim->course, sizeof claim->course, f);
   read_text(L, idx, "payer", claim->payer, sizeof claim->payer, f);
   read_text(L, idx, "authorization", claim->authorization, sizeof claim->authorization, f);
+  read_text(L, idx, "npi", npi, sizeof npi, f);
   read_setting(L, idx, claim, f);
   read_diagnoses(L, idx, claim, f);
   read_lines(L, idx, claim, f, max_lines);

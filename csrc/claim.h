@@ -2,6 +2,7 @@
 #ifndef RC_CLAIM_H
 #define RC_CLAIM_H
 
+#include <stdint.h>
 #include <lua.h>
 #include "findings.h"
 #include "rules.h"
@@ -15,6 +16,7 @@ typedef struct rc_line {
   int index;                    /* 1-based position in claim.lines */
   int usable;                   /* code, date and units are good: edits may use it */
   char code[8];
+  uint64_t key;                 /* rc_code_key(code) */
   long day;
   char date[11];
   long units;

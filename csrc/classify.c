@@ -54,6 +54,7 @@ static int check_service(lua_State *L, rc_handle *h, const char *service)
 {
   sqlite3_stmt *st = rc_db_statement(&h->db, RC_SQL_CLASSIFY_SERVICES, sql_services);
   luaL_Buffer b;
+  char shown[RC_SHOWN_LEN];
   int rc, found = 0, n = 0;
   if (st == NULL) { rc_handle_push_error(L, h); return 0; }
   luaL_buffinit(L, &b);
@@ -67,7 +68,7 @@ static int check_service(lua_State *L, rc_handle *h, const char *service)
   if (rc != SQLITE_DONE) { rc_handle_push_error(L, h); return 0; }
   if (found) { lua_pop(L, 1); return 1; }
   if (service == NULL) lua_pushfstring(L, "service is required (one of %s)", lua_tostring(L, -1));
-  else lua_pushfstring(L, "unknown service '%s' (expected one of %s)", service, lua_tostring(L, -1));
+  else lua_pushfstring(L, "unknown service '%s' (expected one of %s)", rc_shorten(service, shown), lua_tostring(L, -1));
   return 0;
 }
 

@@ -35,6 +35,20 @@ rc_code_system rc_code_normalize(const char *s, size_t len, char out[RC_CODE_LEN
   return classify(out);
 }
 
+/* A code's first eight bytes packed big-endian: comparing keys as numbers
+ * orders them as strcmp orders the codes, so sorted rule rows can be
+ * searched and lines compared without string compares. */
+uint64_t rc_code_key(const char *code)
+{
+  uint64_t key = 0;
+  int i;
+  for (i = 0; i < 8; i++) {
+    key <<= 8;
+    if (*code) key |= (unsigned char)*code++;
+  }
+  return key;
+}
+
 const char *rc_code_system_name(rc_code_system system)
 {
   return system == RC_CODE_HCPCS ? "HCPCS" : "CPT";

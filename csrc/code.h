@@ -3,6 +3,7 @@
 #define RC_CODE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define RC_CODE_LEN 5
 
@@ -14,5 +15,6 @@ typedef enum {
 
 rc_code_system rc_code_normalize(const char *s, size_t len, char out[RC_CODE_LEN + 1]);
 const char *rc_code_system_name(rc_code_system system);
+uint64_t rc_code_key(const char *code);
 
 #endif

@@ -1,6 +1,7 @@
 /* db.h: the SQLite side of radcode, free of Lua: opening the embedded image
- * or a user's file, checking the schema version, a cache of prepared
- * statements owned by the connection, the search index and snapshots. */
+ * or a user's file, checking the file and its schema version, a cache of
+ * prepared statements owned by the connection, the search index, snapshots
+ * and error messages that say what the system said. */
 #ifndef RC_DB_H
 #define RC_DB_H
 
@@ -15,7 +16,7 @@ typedef enum {
   RC_SQL_REPLACEMENTS, RC_SQL_RELATED, RC_SQL_REQUIRED,
   RC_SQL_SYNONYM, RC_SQL_SEARCH, RC_SQL_SEARCH_DATED, RC_SQL_SEARCH_RESULT,
   RC_SQL_CLASSIFY_FACTS, RC_SQL_CLASSIFY_SERVICES, RC_SQL_CLASSIFY_RULES,
-  RC_SQL_DATASETS,
+  RC_SQL_DATASETS, RC_SQL_DATA_VERSION,
   RC_SQL_COUNT
 } rc_sql_slot;
 
@@ -31,5 +32,6 @@ void rc_db_close(rc_db *d);
 sqlite3_stmt *rc_db_statement(rc_db *d, rc_sql_slot slot, const char *sql);
 int rc_db_refresh_search(sqlite3 *conn);
 int rc_db_save(rc_db *d, const char *path, char *err, size_t errlen);
+const char *rc_db_errmsg(sqlite3 *conn, char *buf, size_t len);
 
 #endif

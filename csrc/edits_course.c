@@ -23,7 +23,7 @@ static long earlier_units(const rc_check *c, const rc_line *line, int same_week)
   int i;
   for (i = 0; i < line->index - 1; i++) {
     const rc_line *l = &c->claim->lines[i];
-    if (!l->usable || strcmp(l->code, line->code) != 0) continue;
+    if (!l->usable || l->key != line->key) continue;
     if (same_week && rc_week_of(l->day) != rc_week_of(line->day)) continue;
     units += l->units;
   }

@@ -3,6 +3,8 @@
  *  ptp:       NCCI pairs: column 2 is denied beside column 1 unless the
  *             indicator is 1 and a bypass modifier is on either line (then
  *             an info finding names the modifier); indicator 9 does nothing;
+ *             one finding per line and column 1 code, however many lines
+ *             bill that code;
  *  mue:       units of a code per line (MAI 1) or per day (MAI 2 deny,
  *             MAI 3 review);
  *  addon:     an add-on code needs one of its primaries that day (type 1);
@@ -55,17 +57,30 @@ static void ptp_finding(rc_check *c, const rc_line *col1, const rc_line *col2, c
              col2->code);
 }
 
+/* Lines [i, stop) share the column 1 code: b gets one finding beside them,
+ * naming the first whose modifiers do not bypass the edit, if any. */
+static void ptp_run(rc_check *c, int i, int stop, const rc_line *b, const rc_rule *edit)
+{
+  int k = i;
+  while (k < stop && edit->a == 1 && bypass_modifier(c, at(c, k), b) != NULL) k++;
+  ptp_finding(c, at(c, k < stop ? k : i), b, edit);
+}
+
+/* Each line gets at most one finding per column 1 code that day, so the
+ * work and the findings grow with lines times codes, not lines squared. */
 static void ptp_day(rc_check *c, int start, int end)
 {
-  int i, j;
-  for (i = start; i < end; i++) {
+  int i, j, stop;
+  for (i = start; i < end; i = stop) {
     const rc_line *a = at(c, i);
+    for (stop = i + 1; stop < end && at(c, stop)->key == a->key; stop++) continue;
     for (j = start; j < end; j++) {
       const rc_line *b = at(c, j);
       const rc_rule *edit;
-      if (i == j || strcmp(a->code, b->code) == 0) continue;
-      edit = rc_rules_ptp(a->rules, b->code, a->day, c->setting);
-      if (edit != NULL && edit->a != 9) ptp_finding(c, a, b, edit);
+      rc_rule found;
+      if (a->key == b->key) continue;
+      edit = rc_rules_ptp_key(a->rules, b->key, a->day, c->setting, &found);
+      if (edit != NULL && edit->a != 9) ptp_run(c, i, stop, b, edit);
     }
   }
 }
@@ -177,7 +192,7 @@ void rc_edits_day(rc_check *c)
     ptp_day(c, start, end);
     for (k = start; k < end;) {
       int stop = k + 1;
-      while (stop < end && strcmp(at(c, stop)->code, at(c, k)->code) == 0) stop++;
+      while (stop < end && at(c, stop)->key == at(c, k)->key) stop++;
       mue_code(c, k, stop);
       k = stop;
     }

@@ -3,7 +3,9 @@
  * counts are rows of classify_facts; service, date, setting and payer are
  * the context every classification has. A wrong Lua type or an unknown name
  * raises (a programming error); a value out of range, a choice not in the
- * list, a bad date or facts that contradict each other give a message. */
+ * list, a bad date or facts that contradict each other give a message.
+ * Names and choices are compared with their whole length (a zero byte
+ * inside one does not cut it short), and values quoted back are cut. */
 #include "facts.h"
 
 #include <stdio.h>
@@ -142,11 +144,13 @@ static int is_choice(const char *choices, const char *s)
 static int read_choice(lua_State *L, int idx, rc_fact *f, int vidx)
 {
   const char *s;
+  size_t len;
+  char shown[RC_SHOWN_LEN];
   if (lua_type(L, vidx) != LUA_TSTRING) wrong_type(L, idx, f, "a string", vidx);
-  s = lua_tostring(L, vidx);
-  if (!is_choice(f->choices, s)) {
+  s = lua_tolstring(L, vidx, &len);
+  if (strlen(s) != len || !is_choice(f->choices, s)) {
     luaL_gsub(L, f->choices, "|", ", ");
-    lua_pushfstring(L, "%s '%s' is not one of %s", f->name, s, lua_tostring(L, -1));
+    lua_pushfstring(L, "%s '%s' is not one of %s", f->name, rc_shown(s, len, shown), lua_tostring(L, -1));
     return 0;
   }
   f->value.type = RC_V_STR;
@@ -220,12 +224,14 @@ static int read_keys(lua_State *L, int idx, rc_facts *F)
   lua_pushnil(L);
   while (lua_next(L, idx) != 0) {
     const char *name;
+    size_t len;
+    char shown[RC_SHOWN_LEN];
     rc_fact *f;
     if (lua_type(L, -2) != LUA_TSTRING) luaL_argerror(L, idx, "fact names must be strings");
-    name = lua_tostring(L, -2);
-    if (!is_context_key(name)) {
-      f = find(F, name, strlen(name));
-      if (f == NULL) luaL_argerror(L, idx, lua_pushfstring(L, "unknown fact '%s'", name));
+    name = lua_tolstring(L, -2, &len);
+    if (strlen(name) != len || !is_context_key(name)) {
+      f = strlen(name) == len ? find(F, name, len) : NULL;
+      if (f == NULL) luaL_argerror(L, idx, lua_pushfstring(L, "unknown fact '%s'", rc_shown(name, len, shown)));
       if (!read_value(L, idx, f, lua_gettop(L))) return 0;
     }
     lua_pop(L, 1);
@@ -237,12 +243,13 @@ static int read_keys(lua_State *L, int idx, rc_facts *F)
 static int read_context(lua_State *L, int idx, rc_facts *F)
 {
   const char *payer;
+  char shown[RC_SHOWN_LEN];
   size_t i;
   F->service = rc_opts_string(L, idx, "service");
   F->setting = rc_opts_setting(L, idx, "practitioner");
   payer = rc_opts_string(L, idx, "payer");
   if (payer != NULL && strlen(payer) >= RC_PAYER_LEN) {
-    lua_pushfstring(L, "payer name too long ('%.20s...')", payer);
+    lua_pushfstring(L, "payer name too long ('%s')", rc_shorten(payer, shown));
     return 0;
   }
   for (i = 0; payer != NULL && payer[i] != '\0'; i++)

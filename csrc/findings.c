@@ -4,9 +4,13 @@
  * the API: each finding has line, other, edit, severity, code, message, rule,
  * source, fix and, for a bypassed edit, modifier; findings a payer overlay
  * produced or changed also carry overlay, overlay_rule and (changed) reason,
- * was and suppressed. */
+ * was and suppressed. A claim lists at most RC_MAX_FINDINGS findings: the
+ * ones past the limit are counted, and one claim-level `input` finding,
+ * as severe as the worst of them, says how many were left out, so a
+ * pathological claim costs bounded memory and ok stays right. */
 #include "findings.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,21 +32,26 @@ const char *rc_severity_name(rc_severity severity)
   return severity_names[severity];
 }
 
+/* Most claims get no finding or a few: the storage is made on the first
+ * one, and the anchor slot holds nil until then. */
 void rc_findings_init(rc_findings *f, lua_State *L)
 {
   f->L = L;
-  f->capacity = 16;
+  f->capacity = 0;
   f->count = 0;
-  f->items = lua_newuserdatauv(L, (size_t)f->capacity * sizeof *f->items, 0);
+  f->items = NULL;
+  f->dropped = 0;
+  f->dropped_worst = RC_INFO;
+  lua_pushnil(L);
   f->anchor = lua_gettop(L);
 }
 
 /* Replaces the anchored userdata by one twice as large. May raise (memory). */
 static void grow(rc_findings *f)
 {
-  int capacity = f->capacity * 2;
+  int capacity = f->capacity > 0 ? f->capacity * 2 : 4;
   rc_finding *items = lua_newuserdatauv(f->L, (size_t)capacity * sizeof *items, 0);
-  memcpy(items, f->items, (size_t)f->count * sizeof *items);
+  if (f->count > 0) memcpy(items, f->items, (size_t)f->count * sizeof *items);
   lua_replace(f->L, f->anchor);
   f->items = items;
   f->capacity = capacity;
@@ -53,9 +62,18 @@ rc_finding *rc_findings_add(rc_findings *f, int line, rc_edit edit, rc_severity 
                             const char *code, const char *source)
 {
   rc_finding *x;
+  if (f->count >= RC_MAX_FINDINGS) {   /* counted; the caller fills a spare */
+    f->dropped++;
+    if (severity < f->dropped_worst) f->dropped_worst = (unsigned char)severity;
+    memset(&f->spare, 0, sizeof f->spare);
+    f->spare.source = "radcode";
+    return &f->spare;
+  }
   if (f->count == f->capacity) grow(f);
   x = &f->items[f->count];
-  memset(x, 0, sizeof *x);
+  memset(x, 0, offsetof(rc_finding, message));   /* the texts below start empty */
+  x->message[0] = x->fix[0] = x->overlay[0] = x->overlay_rule[0] = x->reason[0] = '\0';
+  x->was = x->suppressed = 0;
   x->seq = f->count++;
   x->line = line;
   x->edit = (unsigned char)edit;
@@ -80,10 +98,13 @@ static int by_line(const void *a, const void *b)
   return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
+/* Values are pushed with their length: lua_pushstring would first look a
+ * C string up in Lua's cache by address, and the message buffers are
+ * reused from check to check. */
 static void set_string(lua_State *L, const char *key, const char *value)
 {
   if (value == NULL || value[0] == '\0') return;
-  lua_pushstring(L, value);
+  lua_pushlstring(L, value, strlen(value));
   lua_setfield(L, -2, key);
 }
 
@@ -116,12 +137,30 @@ static void push_finding(lua_State *L, const rc_finding *x)
   }
 }
 
+/* The finding that counts those past the limit. */
+static void add_dropped(rc_findings *f)
+{
+  rc_finding *x;
+  long dropped = f->dropped;
+  if (dropped == 0) return;
+  f->dropped = 0;
+  f->count--;   /* room for this one: the last listed finding is counted instead */
+  dropped++;
+  if (f->items[f->count].severity < f->dropped_worst) f->dropped_worst = f->items[f->count].severity;
+  x = rc_findings_add(f, 0, RC_EDIT_INPUT, (rc_severity)f->dropped_worst, NULL, "radcode input check");
+  snprintf(x->rule, sizeof x->rule, "input");
+  snprintf(x->message, sizeof x->message, "the claim has more than %d findings; %ld more (the worst: %s) are not listed",
+           RC_MAX_FINDINGS - 1, dropped, severity_names[f->dropped_worst]);
+  snprintf(x->fix, sizeof x->fix, "correct the listed findings and check the claim again, or split it");
+}
+
 /* Pushes {ok = no deny finding, findings = {...} ordered by line}. */
 void rc_findings_push(rc_findings *f)
 {
   lua_State *L = f->L;
   int i;
-  qsort(f->items, (size_t)f->count, sizeof *f->items, by_line);
+  add_dropped(f);
+  if (f->count > 1) qsort(f->items, (size_t)f->count, sizeof *f->items, by_line);
   lua_createtable(L, 0, 2);
   lua_pushboolean(L, !rc_findings_denied(f));
   lua_setfield(L, -2, "ok");

@@ -28,11 +28,16 @@ typedef struct rc_finding {
   unsigned char suppressed;      /* an overlay suppressed it (now info) */
 } rc_finding;
 
+#define RC_MAX_FINDINGS 10000    /* listed per claim; the rest are counted in one more */
+
 typedef struct rc_findings {
   lua_State *L;
   int anchor;                    /* stack slot of the userdata holding items */
   rc_finding *items;
   int count, capacity;
+  long dropped;                  /* findings past RC_MAX_FINDINGS, not listed */
+  unsigned char dropped_worst;   /* ... and the most severe of them */
+  rc_finding spare;              /* what rc_findings_add hands out past the limit */
 } rc_findings;
 
 void rc_findings_init(rc_findings *f, lua_State *L);

@@ -3,9 +3,11 @@
  * serves rc:close(), __gc and __close, and every method checks that the
  * handle is still open. Methods live in the metatable's __index table, which
  * lradcode.c fills from the other files and exposes as core.Handle. */
+#define _POSIX_C_SOURCE 200809L
 #include "handle.h"
 
 #include <string.h>
+#include <time.h>
 #include "embed.h"
 #include "opts.h"
 
@@ -24,10 +26,15 @@ rc_handle *rc_handle_check(lua_State *L, int idx)
   return h;
 }
 
-/* Pushes the message of the last failed SQLite call on this handle. */
+/* Pushes the message of the last failed SQLite call on this handle, and
+ * what to do when it says the file is damaged. */
 void rc_handle_push_error(lua_State *L, rc_handle *h)
 {
-  lua_pushfstring(L, "database error (%s): %s", h->origin, sqlite3_errmsg(h->db.conn));
+  int code = sqlite3_errcode(h->db.conn);
+  char msg[256];
+  lua_pushfstring(L, "database error (%s): %s%s", h->origin, rc_db_errmsg(h->db.conn, msg, sizeof msg),
+                  code == SQLITE_CORRUPT || code == SQLITE_NOTADB
+                    ? "; the database file is damaged: restore it from a copy" : "");
 }
 
 /* Returns nil, message for a failed SQLite call on this handle. */
@@ -54,6 +61,7 @@ static int open_database(rc_handle *h, const char *path, char *err, size_t errle
   const unsigned char *image;
   if (path != NULL) {
     set_origin(h, path);
+    h->is_file = 1;
     return rc_db_open_file(&h->db, path, err, errlen);
   }
   set_origin(h, "embedded default data");
@@ -90,9 +98,54 @@ int rc_handle_open(lua_State *L)
   return 1;
 }
 
-/* The rule set, made on first use. */
+/* Drops the rule set and the payers' merged rules (which point into it),
+ * so that the next check reads the database again. Keeps them when a new
+ * cache cannot be had (out of memory); the next call tries again. */
+void rc_handle_forget_rules(rc_handle *h)
+{
+  rc_overlay *ov;
+  rc_codemap *fresh;
+  for (ov = h->overlays ? h->overlays->head : NULL; ov != NULL; ov = ov->next) {
+    if ((fresh = rc_codemap_new()) == NULL) {
+      h->data_version = -1;
+      return;
+    }
+    rc_codemap_free(ov->merged, rc_rules_free_code);
+    ov->merged = fresh;
+  }
+  rc_rules_free(h->rules);
+  h->rules = NULL;
+}
+
+/* Has another connection committed to the database file since the rules
+ * were made? Asking SQLite (PRAGMA data_version) takes a read lock and a
+ * look at the file, about as long as a whole check, so it is asked at
+ * most every RC_DATA_LOOK_MS. (The embedded image never changes.) */
+static int data_changed(rc_handle *h)
+{
+  struct timespec ts;
+  sqlite3_stmt *st;
+  long long version, now;
+  if (!h->is_file) return 0;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  now = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+  if (h->rules != NULL && now - h->looked_at < RC_DATA_LOOK_MS) return 0;
+  h->looked_at = now;
+  st = rc_db_statement(&h->db, RC_SQL_DATA_VERSION, "PRAGMA data_version");
+  if (st == NULL || sqlite3_step(st) != SQLITE_ROW) return 0;
+  version = (long long)sqlite3_column_int64(st, 0);
+  sqlite3_reset(st);
+  if (version == h->data_version) return 0;
+  h->data_version = version;
+  return 1;
+}
+
+/* The rule set, made on first use and again after another process (an
+ * import, say) changed the database: a long-lived handle sees a commit
+ * within RC_DATA_LOOK_MS, and never a transaction in progress. */
 rc_rules *rc_handle_rules(rc_handle *h, char *err, size_t errlen)
 {
+  if (data_changed(h) && h->rules != NULL) rc_handle_forget_rules(h);
   if (h->rules == NULL) h->rules = rc_rules_new(h->db.conn, err, errlen);
   return h->rules;
 }

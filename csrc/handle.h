@@ -11,6 +11,7 @@
 
 #define RC_HANDLE_NAME "radcode.Handle"
 #define RC_ORIGIN_LEN 200
+#define RC_DATA_LOOK_MS 10      /* how often a check asks whether the data changed */
 
 typedef struct rc_handle {
   rc_db db;
@@ -19,6 +20,9 @@ typedef struct rc_handle {
   rc_overlays *overlays;        /* payer overlays, on the first rc:load_payer */
   size_t overlay_memory;        /* opts.overlay_memory: each overlay's ceiling, bytes */
   long overlay_budget;          /* opts.overlay_instructions: per claim and overlay */
+  int is_file;                  /* opts.db: a file other processes may change */
+  long long data_version;       /* PRAGMA data_version the rules were made at */
+  long long looked_at;          /* when it was last asked, monotonic ms */
   char origin[RC_ORIGIN_LEN];   /* "embedded default data" or the file path */
 } rc_handle;
 
@@ -29,5 +33,6 @@ void rc_handle_push_error(lua_State *L, rc_handle *h);
 int rc_handle_db_error(lua_State *L, rc_handle *h);
 rc_rules *rc_handle_rules(rc_handle *h, char *err, size_t errlen);
 rc_history *rc_handle_history(rc_handle *h, char *err, size_t errlen);
+void rc_handle_forget_rules(rc_handle *h);
 
 #endif

@@ -2,7 +2,9 @@
  * checks in other processes read while one records, or an in-memory
  * database when no path is given). rc_history_record adds a claim and its
  * usable lines in one IMMEDIATE transaction and refuses a claim id that is
- * already there; rc_history_course visits the lines of a patient's course. */
+ * already there; writers in several processes take turns (turn.c, with
+ * a PATH-turn file beside the history). rc_history_course visits the lines
+ * of a patient's course. */
 #include "history.h"
 
 #include <stdio.h>
@@ -10,11 +12,16 @@
 #include <string.h>
 #include <sqlite3.h>
 #include "date.h"
+#include "db.h"
 #include "rules.h"
+#include "turn.h"
 
 struct rc_history {
   sqlite3 *conn;
+  int in_memory;                 /* only this handle can write it */
+  long recorded;                 /* claims recorded through this handle */
   sqlite3_stmt *insert_claim, *insert_line, *course;
+  rc_turn turn;                  /* taking turns with writers elsewhere */
 };
 
 static const char schema[] =
@@ -37,24 +44,52 @@ static int prepare(rc_history *h)
            " WHERE c.patient = ?1 AND c.course = ?2 AND c.id <> ?3", -1, &h->course, NULL) == SQLITE_OK;
 }
 
+/* A history file must not be a radcode database (whose tables it would
+ * otherwise gain): 0 with err when it is one. */
+static int not_a_dataset(rc_history *h, const char *path, char *err, size_t errlen)
+{
+  sqlite3_stmt *st = NULL;
+  int found;
+  if (sqlite3_prepare_v2(h->conn, "SELECT 1 FROM sqlite_schema WHERE name = 'meta'", -1, &st, NULL) != SQLITE_OK)
+    return 1;   /* the next step says why the file cannot be read */
+  found = sqlite3_step(st) == SQLITE_ROW;
+  sqlite3_finalize(st);
+  if (found)
+    snprintf(err, errlen, "cannot open history '%s': it is a radcode database, not a claim history", path);
+  return !found;
+}
+
+/* Opens the file (or memory), then WAL mode, the tables and statements. */
+static int setup(rc_history *h, const char *path, char *err, size_t errlen)
+{
+  return sqlite3_open_v2(path ? path : ":memory:", &h->conn,
+                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) == SQLITE_OK &&
+         sqlite3_busy_handler(h->conn, rc_turn_wait, &h->turn) == SQLITE_OK &&
+         (path == NULL || not_a_dataset(h, path, err, errlen)) &&
+         (path == NULL || sqlite3_exec(h->conn, "PRAGMA journal_mode = WAL", NULL, NULL, NULL) == SQLITE_OK) &&
+         sqlite3_exec(h->conn, schema, NULL, NULL, NULL) == SQLITE_OK && prepare(h);
+}
+
 /* Opens (creating) the history at path, or an in-memory one for NULL. */
 rc_history *rc_history_open(const char *path, char *err, size_t errlen)
 {
   rc_history *h = calloc(1, sizeof *h);
+  char msg[256];
   if (h == NULL) {
     snprintf(err, errlen, "out of memory");
     return NULL;
   }
-  if (sqlite3_open_v2(path ? path : ":memory:", &h->conn,
-                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK ||
-      sqlite3_busy_timeout(h->conn, 10000) != SQLITE_OK ||
-      (path && sqlite3_exec(h->conn, "PRAGMA journal_mode = WAL", NULL, NULL, NULL) != SQLITE_OK) ||
-      sqlite3_exec(h->conn, schema, NULL, NULL, NULL) != SQLITE_OK || !prepare(h)) {
-    snprintf(err, errlen, "cannot open history '%s': %s", path ? path : ":memory:",
-             h->conn ? sqlite3_errmsg(h->conn) : "out of memory");
+  h->turn.fd = -1;
+  err[0] = '\0';
+  if (!setup(h, path, err, errlen)) {
+    if (err[0] == '\0')
+      snprintf(err, errlen, "cannot open history '%s': %s", path ? path : ":memory:",
+               h->conn ? rc_db_errmsg(h->conn, msg, sizeof msg) : "out of memory");
     rc_history_close(h);
     return NULL;
   }
+  h->in_memory = path == NULL;
+  rc_turn_open(&h->turn, path);
   return h;
 }
 
@@ -65,7 +100,15 @@ void rc_history_close(rc_history *h)
   sqlite3_finalize(h->insert_line);
   sqlite3_finalize(h->course);
   sqlite3_close(h->conn);
+  rc_turn_close(&h->turn);
   free(h);
+}
+
+/* Certainly empty: an in-memory history nothing was recorded in. (A file
+ * may be written by other processes, so it is always read.) */
+int rc_history_empty(const rc_history *h)
+{
+  return h->in_memory && h->recorded == 0;
 }
 
 const char *rc_history_error(rc_history *h)
@@ -108,9 +151,12 @@ static int insert_line(rc_history *h, const rc_claim *claim, const rc_line *line
  * already recorded says so). */
 int rc_history_record(rc_history *h, const rc_claim *claim, char *err, size_t errlen)
 {
+  char msg[256];
   int i, rc, ok;
-  if (sqlite3_exec(h->conn, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
-    snprintf(err, errlen, "cannot record claim %s: %s", claim->id, sqlite3_errmsg(h->conn));
+  rc = sqlite3_exec(h->conn, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+  rc_turn_got(&h->turn);
+  if (rc != SQLITE_OK) {
+    snprintf(err, errlen, "cannot record claim %s: %s", claim->id, rc_db_errmsg(h->conn, msg, sizeof msg));
     return 0;
   }
   rc = insert_claim(h, claim);
@@ -119,11 +165,15 @@ int rc_history_record(rc_history *h, const rc_claim *claim, char *err, size_t er
   for (i = 0; ok && i < claim->nlines; i++)
     if (claim->lines[i].usable) ok = insert_line(h, claim, &claim->lines[i]);
   if (!ok && rc != SQLITE_CONSTRAINT)
-    snprintf(err, errlen, "cannot record claim %s: %s", claim->id, sqlite3_errmsg(h->conn));
+    snprintf(err, errlen, "cannot record claim %s: %s", claim->id, rc_db_errmsg(h->conn, msg, sizeof msg));
   sqlite3_reset(h->insert_claim);
   sqlite3_reset(h->insert_line);
-  if (ok && sqlite3_exec(h->conn, "COMMIT", NULL, NULL, NULL) == SQLITE_OK) return 1;
-  if (ok) snprintf(err, errlen, "cannot record claim %s: %s", claim->id, sqlite3_errmsg(h->conn));
+  if (ok && sqlite3_exec(h->conn, "COMMIT", NULL, NULL, NULL) == SQLITE_OK) {
+    h->recorded++;
+    rc_turn_yield(&h->turn);
+    return 1;
+  }
+  if (ok) snprintf(err, errlen, "cannot record claim %s: %s", claim->id, rc_db_errmsg(h->conn, msg, sizeof msg));
   sqlite3_exec(h->conn, "ROLLBACK", NULL, NULL, NULL);
   return 0;
 }

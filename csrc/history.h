@@ -14,5 +14,6 @@ int rc_history_record(rc_history *h, const rc_claim *claim, char *err, size_t er
 int rc_history_course(rc_history *h, const char *patient, const char *course,
                       const char *exclude_id, rc_history_visit visit, void *ctx);
 const char *rc_history_error(rc_history *h);
+int rc_history_empty(const rc_history *h);
 
 #endif

@@ -2,17 +2,20 @@
  * of files, plain or gzip) into the handle's database, and rc:datasets()
  * lists what has been loaded. The Lua side only reads the arguments into a
  * job (a userdata, so nothing leaks if Lua raises); the import itself runs
- * in C in ONE transaction: rows of an earlier import of the same dataset
- * are replaced, bad rows are rejected with their line numbers, a datasets
- * row records the load, the search index is rebuilt when codes changed, and
- * any failure rolls everything back. Kinds: ncci-ptp, mue, aoc, hcpcs, rvu,
- * opps, cpt-descriptors (see import_*.c). */
+ * in C in ONE transaction, in WAL mode so that other processes read on: rows
+ * of an earlier import of the same dataset are replaced, bad rows are
+ * rejected with their line numbers, a datasets row records the load, the
+ * search index is rebuilt when codes changed, and any failure (or a kill)
+ * rolls everything back. Kinds: ncci-ptp, mue, aoc, hcpcs, rvu, opps,
+ * cpt-descriptors (see import_*.c). */
 #define _POSIX_C_SOURCE 200809L
 #include "import.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include "handle.h"
 #include "importer.h"
 #include "opts.h"
@@ -43,23 +46,54 @@ static int exec(rc_import_job *job, const char *sql)
   return sqlite3_exec(job->conn, sql, NULL, NULL, NULL) == SQLITE_OK || rc_import_db_fail(job, sql);
 }
 
-/* Settings for a bulk load. The journal mode is left as the database has
- * it: a new file (rc:save) uses a rollback journal, which writes the pages
- * of a big load once, where WAL writes them twice (log, then checkpoint)
- * and measured 25% slower on the full NCCI file. synchronous NORMAL, and a
- * modest page cache (the files come sorted by key, so inserts go to the
- * right edge of the b-trees; a bigger cache only costs malloc time).
- * CHECK constraints are not evaluated per row while importing (the schema's
- * IN-lists cost a temporary b-tree each): the importers check every value
- * those constraints cover before inserting it. */
+/* Settings for a bulk load: synchronous NORMAL, and a modest page cache,
+ * 8 MiB (the files come sorted by key, so inserts go to the right edge of
+ * the b-trees; 32 and 128 MiB measured no faster on the full NCCI file, and
+ * a big load spills to the log either way). CHECK constraints are not
+ * evaluated per row while importing (the schema's IN-lists cost a temporary
+ * b-tree each): the importers check every value those constraints cover
+ * before inserting it. */
 static void tune(sqlite3 *conn, int on)
 {
   if (on)
-    sqlite3_exec(conn, "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -32768;"
+    sqlite3_exec(conn, "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -8192;"
                        " PRAGMA temp_store = MEMORY; PRAGMA ignore_check_constraints = ON",
                  NULL, NULL, NULL);
   else
     sqlite3_exec(conn, "PRAGMA ignore_check_constraints = OFF", NULL, NULL, NULL);
+}
+
+/* Runs a journal_mode pragma; the mode it reports into mode ("" if none). */
+static void journal_mode(sqlite3 *conn, const char *sql, char mode[16])
+{
+  sqlite3_stmt *st = NULL;
+  mode[0] = '\0';
+  if (sqlite3_prepare_v2(conn, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+    snprintf(mode, 16, "%s", (const char *)sqlite3_column_text(st, 0));
+  sqlite3_finalize(st);
+}
+
+/* The import runs in WAL mode, so that other processes keep reading the
+ * data of the last commit while it runs (a rollback journal would lock
+ * them out while the import spills and commits), and a killed import
+ * leaves a log whose uncommitted frames the next open ignores. It costs a
+ * second write of each page (log, then checkpoint). Returns 1 when the
+ * database is now in WAL mode. */
+static int enter_wal(sqlite3 *conn)
+{
+  char mode[16];
+  journal_mode(conn, "PRAGMA journal_mode = WAL", mode);
+  return strcmp(mode, "wal") == 0;   /* else (no shared memory, say) it stays as it was */
+}
+
+/* Between imports a radcode database keeps a rollback journal, so that it
+ * can be read from read-only media (a WAL database needs its -shm file).
+ * SQLite refuses while other connections have the database open; it then
+ * stays in WAL mode, which they all read, until the next import's end. */
+static void leave_wal(sqlite3 *conn, int wal)
+{
+  char mode[16];
+  if (wal) journal_mode(conn, "PRAGMA journal_mode = DELETE", mode);
 }
 
 static const char *base_name(const char *path)
@@ -115,7 +149,7 @@ static int load_all(rc_import_job *job, rc_import_fn load, sqlite3_int64 *id, do
 static int run(rc_import_job *job, rc_import_fn load, sqlite3_int64 *id, double *seconds)
 {
   double start = now();
-  int ok;
+  int ok, wal = enter_wal(job->conn);
   tune(job->conn, 1);
   ok = exec(job, "BEGIN IMMEDIATE");
   if (ok) {
@@ -123,6 +157,7 @@ static int run(rc_import_job *job, rc_import_fn load, sqlite3_int64 *id, double 
     if (!ok) sqlite3_exec(job->conn, "ROLLBACK", NULL, NULL, NULL);
   }
   tune(job->conn, 0);
+  leave_wal(job->conn, wal);
   *seconds = now() - start;
   return ok;
 }
@@ -219,21 +254,41 @@ static void name_dataset(rc_import_job *job, int kind, const char *edition)
     snprintf(job->name, sizeof job->name, "%s %s", prefixes[kind], job->edition);
 }
 
-/* The embedded default is an image deserialized into memory (SQLite's
- * memdb VFS), opened read-only; a file may be read-only too. Pushes the
- * message when the database cannot be written. */
+/* Can SQLite create its journal beside the file? If not, pushes why. */
+static int dir_writable(lua_State *L, const char *file, const char *origin)
+{
+  char dir[4096];
+  const char *slash = strrchr(file, '/');
+  size_t n = slash == NULL ? 1 : slash == file ? 1 : (size_t)(slash - file);
+  if (n >= sizeof dir) return 1;
+  memcpy(dir, slash == NULL ? "." : file, n);
+  dir[n] = '\0';
+  if (access(dir, W_OK | X_OK) == 0) return 1;
+  lua_pushfstring(L, "cannot import into '%s': its directory is not writable (%s),"
+                     " and SQLite keeps its journal there", origin, strerror(errno));
+  return 0;
+}
+
+/* Pushes why the database cannot be imported into, or returns 0: the
+ * embedded default is an image deserialized into memory (SQLite's memdb
+ * VFS), opened read-only; a file may be read-only, or sit in a directory
+ * where SQLite cannot create its journal. */
 static int is_read_only(lua_State *L, rc_handle *h)
 {
   sqlite3_vfs *vfs = NULL;
+  const char *file;
   sqlite3_file_control(h->db.conn, "main", SQLITE_FCNTL_VFS_POINTER, &vfs);
   if (vfs == NULL || strcmp(vfs->zName, "memdb") == 0) {
     lua_pushliteral(L, "the embedded default data is read-only; open a database file"
                        " (radcode.open{db = path}) or save one with rc:save(path)");
     return 1;
   }
-  if (!sqlite3_db_readonly(h->db.conn, "main")) return 0;
-  lua_pushfstring(L, "the database '%s' is read-only", h->origin);
-  return 1;
+  if (sqlite3_db_readonly(h->db.conn, "main")) {
+    lua_pushfstring(L, "the database '%s' is read-only", h->origin);
+    return 1;
+  }
+  file = sqlite3_db_filename(h->db.conn, "main");
+  return file != NULL && !dir_writable(L, file, h->origin);
 }
 
 static int import(lua_State *L)
@@ -256,6 +311,7 @@ static int import(lua_State *L)
   job->conn = h->db.conn;
   job->kind = kinds[kind];
   if (!run(job, loaders[kind], &id, &seconds)) return rc_failf(L, "import %s: %s", job->kind, job->err);
+  rc_handle_forget_rules(h);   /* this connection's own commit: PRAGMA data_version does not see it */
   push_result(L, job, id, seconds);
   return 1;
 }

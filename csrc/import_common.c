@@ -4,6 +4,7 @@
  * and stepping an INSERT so that a duplicate or a row that breaks a table
  * constraint is a reject while any other database error is fatal. */
 #include "importer.h"
+#include "db.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -37,7 +38,8 @@ int rc_import_fail(rc_import_job *job, const char *fmt, ...)
 
 int rc_import_db_fail(rc_import_job *job, const char *what)
 {
-  return rc_import_fail(job, "%s: database error: %s", what, sqlite3_errmsg(job->conn));
+  char msg[256];
+  return rc_import_fail(job, "%s: database error: %s", what, rc_db_errmsg(job->conn, msg, sizeof msg));
 }
 
 /* Adds a row's outcome to the counts (a fatal row counts as read only; a

@@ -1,8 +1,11 @@
 /* opts.c: option tables. An options argument may be absent or nil; when it
  * is a table every key must be one the function knows. Typed getters raise
- * on a wrong type (a programming error) and return NULL/default when the key
- * is absent. Dates and other values that come from data are checked with
- * rc_check_date, which pushes a message instead of raising. */
+ * on a wrong type (a programming error), and on a string hiding a zero byte
+ * (C would read only its start: a path "a.db\0b" would open a.db), and
+ * return NULL/default when the key is absent. Dates and other values that
+ * come from data are checked with rc_check_date, which pushes a message
+ * instead of raising. Values quoted in messages are cut to a short, plain
+ * form (rc_shown). */
 #include "opts.h"
 
 #include <stdarg.h>
@@ -46,19 +49,30 @@ void rc_opts_check(lua_State *L, int idx, const char *const allowed[])
   }
 }
 
-/* The string at opts[key], or NULL when absent. It stays valid while the
- * options table is alive (it is anchored there). */
-const char *rc_opts_string(lua_State *L, int idx, const char *key)
+/* The string at opts[key] and its length, or NULL when absent. It stays
+ * valid while the options table is alive (it is anchored there). */
+static const char *opts_lstring(lua_State *L, int idx, const char *key, size_t *len)
 {
   const char *s = NULL;
+  *len = 0;
   if (!has_options(L, idx)) return NULL;
   if (lua_getfield(L, idx, key) != LUA_TNIL) {
     if (lua_type(L, -1) != LUA_TSTRING)
       luaL_argerror(L, idx, lua_pushfstring(L, "option '%s' must be a string, got %s",
                                             key, luaL_typename(L, -1)));
-    s = lua_tostring(L, -1);
+    s = lua_tolstring(L, -1, len);
   }
   lua_pop(L, 1);
+  return s;
+}
+
+/* The string at opts[key], or NULL when absent; raises when it hides a zero byte. */
+const char *rc_opts_string(lua_State *L, int idx, const char *key)
+{
+  size_t len;
+  const char *s = opts_lstring(L, idx, key, &len);
+  if (s != NULL && strlen(s) != len)
+    luaL_argerror(L, idx, lua_pushfstring(L, "option '%s' contains a zero byte", key));
   return s;
 }
 
@@ -84,11 +98,13 @@ lua_Integer rc_opts_integer(lua_State *L, int idx, const char *key,
 const char *rc_opts_setting(lua_State *L, int idx, const char *def)
 {
   const char *s = rc_opts_string(L, idx, "setting");
+  char shown[RC_SHOWN_LEN];
   int i;
   if (s == NULL) return def;
   for (i = 0; settings[i] != NULL; i++)
     if (strcmp(s, settings[i]) == 0) return settings[i];
-  luaL_argerror(L, idx, lua_pushfstring(L, "invalid setting '%s' (expected practitioner or hospital)", s));
+  luaL_argerror(L, idx, lua_pushfstring(L, "invalid setting '%s' (expected practitioner or hospital)",
+                                        rc_shorten(s, shown)));
   return NULL;
 }
 
@@ -96,12 +112,13 @@ const char *rc_opts_setting(lua_State *L, int idx, const char *def)
 int rc_check_date(lua_State *L, const char *s, size_t len, char iso[RC_DATE_LEN + 1])
 {
   long day;
+  char shown[RC_SHOWN_LEN];
   switch (rc_date_parse(s, len, &day)) {
   case RC_DATE_MALFORMED:
-    lua_pushfstring(L, "malformed date '%s' (expected YYYY-MM-DD)", s);
+    lua_pushfstring(L, "malformed date '%s' (expected YYYY-MM-DD)", rc_shown(s, len, shown));
     return 0;
   case RC_DATE_IMPOSSIBLE:
-    lua_pushfstring(L, "impossible date '%s'", s);
+    lua_pushfstring(L, "impossible date '%s'", rc_shown(s, len, shown));
     return 0;
   default:
     break;
@@ -118,22 +135,30 @@ int rc_check_date(lua_State *L, const char *s, size_t len, char iso[RC_DATE_LEN 
 /* opts.date, or today when absent. On a bad date pushes the message, returns 0. */
 int rc_opts_date(lua_State *L, int idx, char iso[RC_DATE_LEN + 1])
 {
-  const char *s = rc_opts_string(L, idx, "date");
+  size_t len;
+  const char *s = opts_lstring(L, idx, "date", &len);
   if (s == NULL) {
     rc_date_format(rc_date_today(), iso);
     return 1;
   }
-  return rc_check_date(L, s, strlen(s), iso);
+  return rc_check_date(L, s, len, iso);
+}
+
+/* len bytes of s, fit to quote in a message: control bytes (a zero byte
+ * too) become '?', and a long text is cut ("..." marks the cut). */
+const char *rc_shown(const char *s, size_t len, char out[RC_SHOWN_LEN])
+{
+  size_t i, n = len < RC_SHOWN_LEN ? len : RC_SHOWN_LEN - 4;
+  for (i = 0; i < n; i++) out[i] = (unsigned char)s[i] < 0x20 ? '?' : s[i];
+  if (n < len) memcpy(out + n, "...", 4);
+  else out[n] = '\0';
+  return out;
 }
 
 /* The start of a string, cut to fit a message ("..." marks the cut). */
 const char *rc_shorten(const char *s, char out[RC_SHOWN_LEN])
 {
-  size_t n = strlen(s);
-  if (n < RC_SHOWN_LEN) return s;
-  memcpy(out, s, RC_SHOWN_LEN - 4);
-  memcpy(out + RC_SHOWN_LEN - 4, "...", 4);
-  return out;
+  return rc_shown(s, strlen(s), out);
 }
 
 /* Turns the message on top of the stack into the results nil, message. */

@@ -16,6 +16,7 @@ int rc_opts_date(lua_State *L, int idx, char iso[RC_DATE_LEN + 1]);
 int rc_check_date(lua_State *L, const char *s, size_t len, char iso[RC_DATE_LEN + 1]);
 #define RC_SHOWN_LEN 48
 const char *rc_shorten(const char *s, char out[RC_SHOWN_LEN]);
+const char *rc_shown(const char *s, size_t len, char out[RC_SHOWN_LEN]);
 int rc_fail(lua_State *L);
 int rc_failf(lua_State *L, const char *fmt, ...);
 

@@ -130,7 +130,8 @@ static rc_overlay *new_overlay(const rc_overlays *reg, const char *chunkname, co
   rc_overlay *ov = calloc(1, sizeof *ov);
   if (ov == NULL) return NULL;
   snprintf(ov->file, sizeof ov->file, "%s", chunkname[0] == '@' || chunkname[0] == '=' ? chunkname + 1 : chunkname);
-  snprintf(ov->name, sizeof ov->name, "%s", hint);
+  if (strlen(hint) < sizeof ov->name) snprintf(ov->name, sizeof ov->name, "%s", hint);
+  else snprintf(ov->name, sizeof ov->name, "%.27s...", hint);   /* refused by the name check, not cut silently */
   if ((ov->pool = rc_pool_new()) == NULL || (ov->merged = rc_codemap_new()) == NULL ||
       (ov->sb = rc_sandbox_new(reg->memory, reg->budget)) == NULL) {
     overlay_free(ov);

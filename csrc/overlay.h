@@ -37,6 +37,7 @@ typedef struct rc_overlay {
   rc_ov_proc *procs;
   int nprocs, capprocs;
   rc_codemap *merged;                 /* code -> the payer's rc_code_rules */
+  lua_Integer calls;                  /* procedural rule calls so far (overlay_rules.c) */
 } rc_overlay;
 
 typedef struct rc_overlays {

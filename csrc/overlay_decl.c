@@ -3,7 +3,9 @@
  * against the section's list, and an unknown key is refused with its name,
  * the file and the line where it first appears; every value is checked for
  * type and range. Codes may be given as ranges ("77280-77295"), diagnoses as
- * ranges ("C00-D49"). Rows go into ov->rows (owned by the overlay, so an
+ * ranges ("C00-D49"). Tables are read raw and may not have metatables, so
+ * no overlay code runs while they are read and the strings read stay
+ * anchored in them. Rows go into ov->rows (owned by the overlay, so an
  * error here leaks nothing: the caller frees the overlay); procedural rules
  * are kept as references in the sandbox registry. */
 #include "overlay.h"
@@ -74,10 +76,26 @@ static int known(const char *key, const char *const keys[])
   return 0;
 }
 
+/* Pushes t[key] without metamethods; returns its type. */
+static int raw_get(lua_State *S, int idx, const char *key)
+{
+  idx = lua_absindex(S, idx);
+  lua_pushstring(S, key);
+  return lua_rawget(S, idx);
+}
+
+/* Refuses a table with a metatable: its fields could come and go. */
+static void plain(decl *d, int idx)
+{
+  if (!lua_getmetatable(d->S, idx)) return;
+  fail(d, "tables in an overlay may not have metatables%s%s", "", "");
+}
+
 /* Refuses any key of the table at idx that is not in keys. */
 static void check_keys(decl *d, int idx, const char *const keys[])
 {
   lua_State *S = d->S;
+  plain(d, idx);
   lua_pushnil(S);
   while (lua_next(S, idx) != 0) {
     luaL_Buffer b;
@@ -96,11 +114,20 @@ static void check_keys(decl *d, int idx, const char *const keys[])
   }
 }
 
+/* The string on top of S, refused when it hides a zero byte (C would cut it there). */
+static const char *whole(decl *d, const char *what)
+{
+  size_t len;
+  const char *s = lua_tolstring(d->S, -1, &len);
+  if (strlen(s) != len) fail(d, "%s contains a zero byte%s", what, "");
+  return s;
+}
+
 /* t[key] as a string, or NULL when absent. */
 static const char *opt_string(decl *d, int idx, const char *key)
 {
-  int type = lua_getfield(d->S, idx, key);
-  const char *s = type == LUA_TSTRING ? lua_tostring(d->S, -1) : NULL;
+  int type = raw_get(d->S, idx, key);
+  const char *s = type == LUA_TSTRING ? whole(d, key) : NULL;
   if (type != LUA_TNIL && s == NULL) fail(d, "%s must be a string, got %s", key, luaL_typename(d->S, -1));
   lua_pop(d->S, 1);   /* the string stays alive in the table */
   return s;
@@ -108,7 +135,7 @@ static const char *opt_string(decl *d, int idx, const char *key)
 
 static long opt_int(decl *d, int idx, const char *key, long def, long min, long max)
 {
-  int type = lua_getfield(d->S, idx, key), isint = 0;
+  int type = raw_get(d->S, idx, key), isint = 0;
   lua_Integer v = lua_tointegerx(d->S, -1, &isint);
   lua_pop(d->S, 1);
   if (type == LUA_TNIL) {
@@ -173,11 +200,12 @@ static void read_codes(decl *d, int idx, const char *key, code_list *list)
   lua_Integer i, n;
   list->n = 0;
   if (one != NULL) add_code(d, one, list);
-  if (lua_getfield(S, idx, key) == LUA_TTABLE) {
+  if (raw_get(S, idx, key) == LUA_TTABLE) {
+    plain(d, -1);
     n = (lua_Integer)lua_rawlen(S, -1);
     for (i = 1; i <= n; i++) {
       if (lua_rawgeti(S, -1, i) != LUA_TSTRING) fail(d, "%s must be a list of codes (strings)%s", key, "");
-      add_code(d, lua_tostring(S, -1), list);
+      add_code(d, whole(d, key), list);
       lua_pop(S, 1);
     }
   } else if (!lua_isnil(S, -1)) {
@@ -223,6 +251,7 @@ static void read_base(decl *d, int idx, const char *section, rc_ov_row *row, con
   row->r.layer = (unsigned char)d->ov->depth;
   row->r.payer = intern(d, "*");
   row->r.extra = intern(d, "");
+  row->r.other = row->r.extra;
   row->r.text = intern(d, why ? why : reason);
   lua_pushfstring(d->S, "%s overlay (%s): %s", d->ov->name, row->id, source ? source : d->source);
   row->r.source = intern(d, lua_tostring(d->S, -1));
@@ -244,9 +273,9 @@ static void push_row(decl *d, const rc_ov_row *base, const char *code, rc_rule_k
   ov->rows[ov->nrows++].r.kind = (unsigned char)kind;
 }
 
-static void set_other(rc_ov_row *row, const char *other)
+static void set_other(decl *d, rc_ov_row *row, const char *other)
 {
-  snprintf(row->r.other, sizeof row->r.other, "%s", other);
+  row->r.other = intern(d, other);
 }
 
 static void decl_pair(decl *d, int idx)
@@ -261,15 +290,15 @@ static void decl_pair(decl *d, int idx)
   if (a == NULL || b == NULL) fail(d, "column1 and column2 are required%s%s", "", "");
   one_code(d, a, c1);
   one_code(d, b, c2);
-  lua_getfield(d->S, idx, "remove");
+  raw_get(d->S, idx, "remove");
   remove = lua_toboolean(d->S, -1);
   lua_pop(d->S, 1);
   read_base(d, idx, "pairs", &row, remove ? "the payer does not apply this pair edit" : "payer bundling edit");
   row.r.a = remove ? -1 : (int)opt_int(d, idx, "indicator", 0, 0, 1);
-  set_other(&row, c2);
+  set_other(d, &row, c2);
   push_row(d, &row, c1, RC_RULE_PTP);
   if (!remove) return;
-  set_other(&row, c1);   /* a removal hides the pair either way round */
+  set_other(d, &row, c1);   /* a removal hides the pair either way round */
   push_row(d, &row, c2, RC_RULE_PTP);
 }
 
@@ -307,7 +336,7 @@ static void decl_limit(decl *d, int idx)
     row.r.b = (int)opt_int(d, idx, "days", LONG_MIN, 1, 3660);
     row.r.c = sev;
   } else {
-    set_other(&row, per);
+    set_other(d, &row, per);
     row.r.extra = intern(d, severity_names[sev]);
     if (opt_int(d, idx, "days", 0, 0, 0) != 0) fail(d, "days goes with per = \"days\"%s%s", "", "");
   }
@@ -328,7 +357,7 @@ static void decl_window(decl *d, int idx)
   one_code(d, a, anchor);
   read_codes(d, idx, "codes", &list);
   read_base(d, idx, "windows", &row, "payer time window");
-  set_other(&row, anchor);
+  set_other(d, &row, anchor);
   row.r.a = (int)opt_int(d, idx, "before", 0, 0, 3660);
   row.r.b = (int)opt_int(d, idx, "after", 0, 0, 3660);
   row.r.c = read_severity(d, idx, RC_DENY);
@@ -350,7 +379,7 @@ static void decl_mapping(decl *d, int idx)
   row.r.c = read_severity(d, idx, RC_DENY);
   for (i = 0; i < list.n; i++)
     for (j = 0; j < use.n; j++) {
-      set_other(&row, use.code[j]);
+      set_other(d, &row, use.code[j]);
       push_row(d, &row, list.code[i], RC_RULE_MAPPING);
     }
 }
@@ -390,7 +419,7 @@ static void coverage_row(decl *d, rc_ov_row *row, const char *dx, code_list *lis
   snprintf(first, sizeof first, "%.*s", dash ? (int)(dash - dx) : 15, dx);
   read_dx(d, first, lo);
   read_dx(d, dash ? dash + 1 : first, hi);
-  set_other(row, lo);
+  set_other(d, row, lo);
   row->r.extra = intern(d, hi);
   for (i = 0; i < list->n; i++) push_row(d, row, list->code[i], RC_RULE_COVERAGE);
 }
@@ -401,16 +430,17 @@ static void decl_coverage(decl *d, int idx)
                                      "code", "codes", "diagnoses", "severity", NULL};
   code_list list;
   rc_ov_row row;
-  lua_Integer i, n;
+  lua_Integer i, n = 0;
   check_keys(d, idx, keys);
   read_codes(d, idx, "codes", &list);
   read_base(d, idx, "coverage", &row, "the payer covers the service only for listed diagnoses");
   row.r.c = read_severity(d, idx, RC_DENY);
-  if (lua_getfield(d->S, idx, "diagnoses") != LUA_TTABLE || (n = (lua_Integer)lua_rawlen(d->S, -1)) == 0)
+  if (raw_get(d->S, idx, "diagnoses") != LUA_TTABLE || (n = (lua_Integer)lua_rawlen(d->S, -1)) == 0)
     fail(d, "diagnoses must be a non-empty list of ICD-10-CM codes or ranges%s%s", "", "");
+  plain(d, -1);
   for (i = 1; i <= n; i++) {
     if (lua_rawgeti(d->S, -1, i) != LUA_TSTRING) fail(d, "diagnoses must be strings%s%s", "", "");
-    coverage_row(d, &row, lua_tostring(d->S, -1), &list);
+    coverage_row(d, &row, whole(d, "diagnoses"), &list);
     lua_pop(d->S, 1);
   }
   lua_pop(d->S, 1);
@@ -425,7 +455,7 @@ static void decl_rule(decl *d, int idx)
   check_keys(d, idx, keys);
   opt_string(d, idx, "description");
   if (id == NULL) fail(d, "id (a name for the rule, shown in its findings) is required%s%s", "", "");
-  if (lua_getfield(d->S, idx, "check") != LUA_TFUNCTION) fail(d, "check must be a function%s%s", "", "");
+  if (raw_get(d->S, idx, "check") != LUA_TFUNCTION) fail(d, "check must be a function%s%s", "", "");
   if (ov->nprocs == ov->capprocs) {
     int cap = ov->capprocs ? ov->capprocs * 2 : 8;
     rc_ov_proc *procs = realloc(ov->procs, (size_t)cap * sizeof *procs);
@@ -448,13 +478,14 @@ static void section(decl *d, int idx, const char *name, section_fn fn)
 {
   lua_State *S = d->S;
   lua_Integer i, n;
-  int type = lua_getfield(S, idx, name);
+  int type = raw_get(S, idx, name);
   snprintf(d->where, sizeof d->where, "%s", name);
   if (type == LUA_TNIL) {
     lua_pop(S, 1);
     return;
   }
   if (type != LUA_TTABLE) fail(d, "must be a list of tables, got %s%s", luaL_typename(S, -1), "");
+  plain(d, -1);
   n = (lua_Integer)lua_rawlen(S, -1);
   for (i = 1; i <= n; i++) {
     snprintf(d->where, sizeof d->where, "%s[%d]", name, (int)i);

@@ -9,10 +9,12 @@
  * where target is a rule id (every finding with that rule), a finding
  * table from the list, or its index. The changes are gathered in C while
  * the rule runs and applied to the check's findings only if it returns
- * normally. An error, a spent instruction budget or the memory ceiling
- * becomes one `overlay` finding (review) naming the overlay and rule; the
- * other findings stay, and a stopped overlay runs no more rules for the
- * claim. */
+ * normally; an `out` kept past its call refuses to act. Copying into the
+ * sandbox is charged to the overlay's budget, so a huge or self-referring
+ * claim table cannot make it work without bound. An error, a spent
+ * instruction budget, the memory ceiling or the time limit becomes one
+ * `overlay` finding (review) naming the overlay and rule; the other
+ * findings stay, and a stopped overlay runs no more rules for the claim. */
 #include "check.h"
 
 #include <stdio.h>
@@ -34,6 +36,7 @@ typedef struct run {
   rc_check *c;
   rc_overlay *ov;
   const rc_ov_proc *proc;
+  lua_Integer serial;            /* this call's number (ov->calls): its out's upvalue */
   action actions[MAX_ACTIONS];
   int nactions, nfindings;
 } run;
@@ -46,13 +49,17 @@ static const char *const edits[] = {"ptp", "mue", "addon", "frequency", "modifie
 
 static void copy_value(lua_State *L, int idx, lua_State *S, int depth);
 
+/* Tables are read raw (lua_next); each is charged for its entries, so a
+ * table that holds itself many times over is stopped by the budget. */
 static void copy_table(lua_State *L, int idx, lua_State *S, int depth)
 {
+  double entries = 0;
   lua_newtable(S);
   if (depth >= MAX_DEPTH || !lua_checkstack(L, 3)) return;
   lua_pushnil(L);
   while (lua_next(L, idx) != 0) {
     int kt = lua_type(L, -2);
+    entries++;
     if (kt == LUA_TSTRING || kt == LUA_TNUMBER) {
       copy_value(L, lua_gettop(L) - 1, S, depth + 1);
       copy_value(L, lua_gettop(L), S, depth + 1);
@@ -61,6 +68,7 @@ static void copy_table(lua_State *L, int idx, lua_State *S, int depth)
     }
     lua_pop(L, 1);
   }
+  rc_sandbox_charge(S, 1 + entries / 4);
 }
 
 /* Strings, numbers, booleans and tables are copied; other values are nil. */
@@ -153,9 +161,14 @@ static void push_findings(lua_State *S, run *r)
 
 /* ---- out.add, out.suppress, out.downgrade ---- */
 
+/* The call this out belongs to; an out kept from an earlier call (in a
+ * global, say) refuses, as the call it was given to is over. */
 static run *run_of(lua_State *S)
 {
-  return lua_touserdata(S, lua_upvalueindex(1));
+  run *r = rc_sandbox_current(S);
+  if (r == NULL || lua_tointeger(S, lua_upvalueindex(1)) != r->serial)
+    luaL_error(S, "out may only be used during the call of the rule it was given to");
+  return r;
 }
 
 static action *new_action(lua_State *S, run *r, int op)
@@ -176,7 +189,9 @@ static void field_text(lua_State *S, const char *key, char *out, size_t size, in
     lua_pop(S, 1);
     return;
   }
+  size_t len;
   if (type != LUA_TSTRING) luaL_error(S, "out.add: %s must be a string, got %s", key, luaL_typename(S, -1));
+  if (strlen(lua_tolstring(S, -1, &len)) != len) luaL_error(S, "out.add: %s contains a zero byte", key);
   snprintf(out, size, "%s", lua_tostring(S, -1));
   lua_pop(S, 1);
 }
@@ -184,11 +199,12 @@ static void field_text(lua_State *S, const char *key, char *out, size_t size, in
 static int field_option(lua_State *S, const char *key, const char *def, const char *const names[])
 {
   int i;
+  size_t len;
   const char *s;
   lua_getfield(S, 1, key);
-  s = luaL_optstring(S, -1, def);
+  s = luaL_optlstring(S, -1, def, &len);
   for (i = 0; names[i] != NULL; i++)
-    if (strcmp(s, names[i]) == 0) break;
+    if (strlen(names[i]) == len && strcmp(s, names[i]) == 0) break;
   if (names[i] == NULL) luaL_error(S, "out.add: %s '%s' is not allowed", key, s);
   lua_pop(S, 1);
   return i;
@@ -282,7 +298,7 @@ static void push_out(lua_State *S, run *r)
 {
   static const luaL_Reg fns[] = {{"add", out_add}, {"suppress", out_suppress}, {"downgrade", out_downgrade}, {NULL, NULL}};
   lua_createtable(S, 0, 3);
-  lua_pushlightuserdata(S, r);
+  lua_pushinteger(S, r->serial);
   luaL_setfuncs(S, fns, 1);
 }
 
@@ -290,6 +306,7 @@ static void push_out(lua_State *S, run *r)
 static int call_rule(lua_State *S)
 {
   run *r = lua_touserdata(S, 1);
+  r->serial = ++r->ov->calls;
   lua_rawgeti(S, LUA_REGISTRYINDEX, r->proc->ref);
   push_claim(S, r);
   push_findings(S, r);

@@ -11,14 +11,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include "codemap.h"
+#include "code.h"
 #include "date.h"
 #include "pool.h"
+#include "ptp.h"
 
 typedef struct modifier_row { char modifier[4]; int bypass; } modifier_row;
 typedef struct dx_row { char from[8], to[8]; const char *family, *payer, *note; long start, end; } dx_row;
 
 struct rc_rules {
-  sqlite3_stmt *load;
+  sqlite3_stmt *load, *load_ptp;
+  int batching;                  /* loads share one read transaction ... */
+  int reading;                   /* ... which is open */
   rc_codemap *codes;
   rc_pool *pool;
   modifier_row *modifiers;
@@ -32,8 +36,6 @@ struct rc_rules {
 static const char sql_code_rules[] =
   "SELECT 0, effective, terminated, '*', family, addon, 0, 0, '*', system, summary, source"
   " FROM codes WHERE code = ?1"
-  " UNION ALL SELECT 1, valid_from, valid_to, setting, col2, modifier, 0, 0, '*', '',"
-  " coalesce(rationale, ''), source FROM ptp WHERE col1 = ?1"
   " UNION ALL SELECT 2, valid_from, valid_to, setting, '', value, mai, 0, '*', '',"
   " coalesce(rationale, ''), source FROM mue WHERE code = ?1"
   " UNION ALL SELECT 3, i.valid_from, i.valid_to, '*', i.pctc, 0, 0, 0, '*',"
@@ -55,6 +57,11 @@ static const char sql_code_rules[] =
   " UNION ALL SELECT 10, '2015-01-01', NULL, '*', '', 0, 0, 0, '*', '', '', source"
   " FROM fraction_codes WHERE code = ?1"
   " ORDER BY 1, 5, 2";
+
+/* PTP rows in primary key order (column 2, setting, start): no sort. */
+static const char sql_code_ptp[] =
+  "SELECT valid_from, valid_to, setting, col2, modifier, coalesce(rationale, ''), source"
+  " FROM ptp WHERE col1 = ?1";
 
 static const char *const setting_names[] = {"*", "practitioner", "hospital", "dme", NULL};
 
@@ -88,7 +95,6 @@ static const char *text_of(rc_rules *rules, sqlite3_stmt *st, int col)
 /* Fills one rule row from the current result row; 0 when out of memory. */
 static int read_rule(rc_rules *rules, sqlite3_stmt *st, rc_rule *r)
 {
-  const char *other = (const char *)sqlite3_column_text(st, 4);
   const char *setting = (const char *)sqlite3_column_text(st, 3);
   int s = setting ? rc_setting_of(setting) : 0;
   r->kind = (unsigned char)sqlite3_column_int(st, 0);
@@ -96,7 +102,7 @@ static int read_rule(rc_rules *rules, sqlite3_stmt *st, rc_rule *r)
   r->to = day_of(st, 2, LONG_MAX);
   r->setting = (unsigned char)(s < 0 ? RC_SET_ANY : s);
   r->layer = 0;
-  snprintf(r->other, sizeof r->other, "%s", other ? other : "");
+  r->other = text_of(rules, st, 4);
   r->a = sqlite3_column_int(st, 5);
   r->b = sqlite3_column_int(st, 6);
   r->c = sqlite3_column_int(st, 7);
@@ -104,13 +110,14 @@ static int read_rule(rc_rules *rules, sqlite3_stmt *st, rc_rule *r)
   r->extra = text_of(rules, st, 9);
   r->text = text_of(rules, st, 10);
   r->source = text_of(rules, st, 11);
-  return r->payer && r->extra && r->text && r->source;
+  return r->other && r->payer && r->extra && r->text && r->source;
 }
 
 void rc_rules_free_code(void *p)
 {
   rc_code_rules *cr = p;
   free(cr->rows);
+  free(cr->ptp);
   free(cr);
 }
 
@@ -125,7 +132,7 @@ static void index_kinds(rc_code_rules *cr, int nrows)
   cr->known = cr->first[RC_RULE_CODE + 1] > cr->first[RC_RULE_CODE];
 }
 
-static int append_row(rc_rules *rules, sqlite3_stmt *st, rc_code_rules *cr, int *n, int *cap)
+static int append_row(rc_code_rules *cr, const rc_rule *r, int *n, int *cap)
 {
   if (*n == *cap) {
     int bigger = *cap ? *cap * 2 : 16;
@@ -134,7 +141,69 @@ static int append_row(rc_rules *rules, sqlite3_stmt *st, rc_code_rules *cr, int 
     cr->rows = rows;
     *cap = bigger;
   }
-  return read_rule(rules, st, &cr->rows[(*n)++]);
+  cr->rows[(*n)++] = *r;
+  return 1;
+}
+
+/* A text of the PTP query: consecutive rows mostly repeat the previous
+ * row's, so that is tried before the pool. */
+static const char *ptp_text(rc_rules *rules, sqlite3_stmt *st, int col, const char **last)
+{
+  const char *s = (const char *)sqlite3_column_text(st, col);
+  if (s == NULL) s = "";
+  if (*last == NULL || strcmp(s, *last) != 0) *last = rc_pool_intern(rules->pool, s);
+  return *last;
+}
+
+/* Reads the current PTP result row; 0 when out of memory. */
+static int read_ptp(rc_rules *rules, sqlite3_stmt *st, rc_rule *r, const char **text, const char **source)
+{
+  const char *setting = (const char *)sqlite3_column_text(st, 2);
+  int s = setting ? rc_setting_of(setting) : 0;
+  memset(r, 0, sizeof *r);
+  r->kind = RC_RULE_PTP;
+  r->from = day_of(st, 0, LONG_MIN);
+  r->to = day_of(st, 1, LONG_MAX);
+  r->setting = (unsigned char)(s < 0 ? RC_SET_ANY : s);
+  r->other = (const char *)sqlite3_column_text(st, 3);
+  if (r->other == NULL) r->other = "";
+  r->a = sqlite3_column_int(st, 4);
+  r->text = ptp_text(rules, st, 5, text);
+  r->source = ptp_text(rules, st, 6, source);
+  return r->text && r->source;
+}
+
+/* The code's PTP edits (as column 1) into its compact list; 1 done, 0 out
+ * of memory, -1 a database error. */
+static int load_ptp(rc_rules *rules, rc_code_rules *cr, const char *code)
+{
+  const char *text = NULL, *source = NULL;
+  int rc, cap = 0, ok = 1;
+  rc_rule r;
+  sqlite3_reset(rules->load_ptp);
+  sqlite3_bind_text(rules->load_ptp, 1, code, -1, SQLITE_STATIC);
+  while (ok && (rc = sqlite3_step(rules->load_ptp)) == SQLITE_ROW)
+    ok = read_ptp(rules, rules->load_ptp, &r, &text, &source) && rc_ptp_append(&cr->ptp, &cr->nptp, &cap, &r);
+  if (ok && rc != SQLITE_DONE) ok = -1;
+  sqlite3_reset(rules->load_ptp);
+  return ok;
+}
+
+/* Reads the current result row into the code's rows. */
+static int take_row(rc_rules *rules, rc_code_rules *cr, int *n, int *cap)
+{
+  rc_rule r;
+  return read_rule(rules, rules->load, &r) && append_row(cr, &r, n, cap);
+}
+
+/* Gives back what the doubling left unused: rows stay for the life of the
+ * handle, and a full PTP file makes them the bulk of its memory. */
+static void trim(rc_code_rules *cr, int n, int cap)
+{
+  rc_rule *rows;
+  cr->ptp = rc_ptp_trim(cr->ptp, cr->nptp);
+  if (n == 0 || n == cap || (rows = realloc(cr->rows, (size_t)n * sizeof *rows)) == NULL) return;
+  cr->rows = rows;
 }
 
 /* Loads every rule row of a code; NULL (with err) on failure. */
@@ -145,10 +214,11 @@ static rc_code_rules *load_code(rc_rules *rules, const char *code, char *err, si
   if (ok) snprintf(cr->code, sizeof cr->code, "%s", code);
   sqlite3_reset(rules->load);
   sqlite3_bind_text(rules->load, 1, code, -1, SQLITE_STATIC);
-  while (ok && (rc = sqlite3_step(rules->load)) == SQLITE_ROW) ok = append_row(rules, rules->load, cr, &n, &cap);
-  if (ok && rc != SQLITE_DONE) {
+  while (ok && (rc = sqlite3_step(rules->load)) == SQLITE_ROW) ok = take_row(rules, cr, &n, &cap);
+  if (ok && rc != SQLITE_DONE) ok = -1;
+  if (ok == 1) ok = load_ptp(rules, cr, code);
+  if (ok == -1) {
     snprintf(err, errlen, "loading rules for %s: %s", code, sqlite3_errmsg(sqlite3_db_handle(rules->load)));
-    ok = -1;
   } else if (ok != 1) {
     snprintf(err, errlen, "out of memory loading rules for %s", code);
   }
@@ -157,8 +227,31 @@ static rc_code_rules *load_code(rc_rules *rules, const char *code, char *err, si
     if (cr) rc_rules_free_code(cr);
     return NULL;
   }
+  trim(cr, n, cap);
   index_kinds(cr, n);
   return cr;
+}
+
+/* Between rc_rules_batch_begin and _end (a claim's lines), the codes seen
+ * for the first time load in one read transaction instead of two each:
+ * every transaction costs SQLite a lock, a stat and a read of the header. */
+void rc_rules_batch_begin(rc_rules *rules)
+{
+  rc_rules_batch_end(rules);   /* one an error left open */
+  rules->batching = 1;
+}
+
+void rc_rules_batch_end(rc_rules *rules)
+{
+  if (rules->reading) sqlite3_exec(sqlite3_db_handle(rules->load), "COMMIT", NULL, NULL, NULL);
+  rules->batching = rules->reading = 0;
+}
+
+static void start_reading(rc_rules *rules)
+{
+  sqlite3 *conn = sqlite3_db_handle(rules->load);
+  if (!rules->batching || rules->reading || !sqlite3_get_autocommit(conn)) return;
+  rules->reading = sqlite3_exec(conn, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
 }
 
 /* The cached rules of a code, loading them on first use. */
@@ -166,6 +259,7 @@ const rc_code_rules *rc_rules_code(rc_rules *rules, const char *code, char *err,
 {
   rc_code_rules *cr = rc_codemap_get(rules->codes, code);
   if (cr != NULL) return cr;
+  start_reading(rules);
   if ((cr = load_code(rules, code, err, errlen)) == NULL) return NULL;
   if (!rc_codemap_put(rules->codes, code, cr)) {
     rc_rules_free_code(cr);
@@ -178,7 +272,7 @@ const rc_code_rules *rc_rules_code(rc_rules *rules, const char *code, char *err,
 const rc_rule *rc_rules_of(const rc_code_rules *cr, rc_rule_kind kind, int *count)
 {
   *count = cr->first[kind + 1] - cr->first[kind];
-  return cr->rows + cr->first[kind];
+  return cr->rows != NULL ? cr->rows + cr->first[kind] : NULL;   /* a code without rows has none */
 }
 
 int rc_rule_applies(const rc_rule *r, long day, int setting)
@@ -212,27 +306,23 @@ const rc_rule *rc_rules_in_force(const rc_code_rules *cr, rc_rule_kind kind, lon
   return found;
 }
 
-/* The PTP edit (this code as column 1) against column2 in force on the day
- * in the setting; rows are sorted by column 2, so a binary search finds it. */
-const rc_rule *rc_rules_ptp(const rc_code_rules *cr, const char *column2, long day, int setting)
+/* The PTP edit (this code as column 1) against column 2 (its code key) in
+ * force on the day in the setting, written to out; NULL when none. */
+const rc_rule *rc_rules_ptp_key(const rc_code_rules *cr, uint64_t column2, long day, int setting, rc_rule *out)
 {
-  int n, lo = 0, hi;
-  const rc_rule *rows = rc_rules_of(cr, RC_RULE_PTP, &n), *found = NULL;
-  hi = n;
-  while (lo < hi) {
-    int mid = (lo + hi) / 2;
-    if (strcmp(rows[mid].other, column2) < 0) lo = mid + 1; else hi = mid;
-  }
-  for (; lo < n && strcmp(rows[lo].other, column2) == 0; lo++)
-    if (rc_rule_applies(&rows[lo], day, setting) && beats(&rows[lo], found)) found = &rows[lo];
-  return found != NULL && found->a < 0 ? NULL : found;   /* an overlay removed the pair */
+  return rc_ptp_find(cr->ptp, cr->nptp, column2, day, setting, out);
+}
+
+const rc_rule *rc_rules_ptp(const rc_code_rules *cr, const char *column2, long day, int setting, rc_rule *out)
+{
+  return rc_ptp_find(cr->ptp, cr->nptp, rc_code_key(column2), day, setting, out);
 }
 
 /* Does radcode hold any rule at all for the code (its record, or national
  * edits imported for it)? */
 int rc_rules_any(const rc_code_rules *cr)
 {
-  return cr->first[RC_RULE_KINDS] > 0;
+  return cr->first[RC_RULE_KINDS] > 0 || cr->nptp > 0;
 }
 
 const char *rc_rules_family(const rc_code_rules *cr)
@@ -258,13 +348,18 @@ rc_code_rules *rc_rules_merge(const rc_code_rules *national, const rc_rule *extr
 {
   int n = national->first[RC_RULE_KINDS], i = 0, j = 0, k = 0;
   rc_code_rules *cr = calloc(1, sizeof *cr);
-  if (cr == NULL || (cr->rows = malloc((size_t)(n + nextra) * sizeof *cr->rows)) == NULL) {
+  if (cr == NULL || (cr->rows = malloc((size_t)(n + nextra + 1) * sizeof *cr->rows)) == NULL) {
     free(cr);
     return NULL;
   }
   memcpy(cr->code, national->code, sizeof cr->code);
+  if (!rc_ptp_merge(national->ptp, national->nptp, extra, nextra, &cr->ptp, &cr->nptp)) {
+    rc_rules_free_code(cr);
+    return NULL;
+  }
   while (i < n || j < nextra) {
-    if (j >= nextra || (i < n && row_order(&national->rows[i], &extra[j]) <= 0)) cr->rows[k++] = national->rows[i++];
+    if (j < nextra && extra[j].kind == RC_RULE_PTP) j++;
+    else if (j >= nextra || (i < n && row_order(&national->rows[i], &extra[j]) <= 0)) cr->rows[k++] = national->rows[i++];
     else cr->rows[k++] = extra[j++];
   }
   index_kinds(cr, k);
@@ -347,6 +442,7 @@ rc_rules *rc_rules_new(sqlite3 *conn, char *err, size_t errlen)
     return NULL;
   }
   if (sqlite3_prepare_v2(conn, sql_code_rules, -1, &rules->load, NULL) != SQLITE_OK ||
+      sqlite3_prepare_v2(conn, sql_code_ptp, -1, &rules->load_ptp, NULL) != SQLITE_OK ||
       !load_modifiers(rules, conn) || !load_dx_support(rules, conn) || !load_dx_required(rules, conn)) {
     snprintf(err, errlen, "cannot read the rule tables: %s", sqlite3_errmsg(conn));
     rc_rules_free(rules);
@@ -358,7 +454,9 @@ rc_rules *rc_rules_new(sqlite3 *conn, char *err, size_t errlen)
 void rc_rules_free(rc_rules *rules)
 {
   if (rules == NULL) return;
+  if (rules->load != NULL) rc_rules_batch_end(rules);
   sqlite3_finalize(rules->load);
+  sqlite3_finalize(rules->load_ptp);
   rc_codemap_free(rules->codes, rc_rules_free_code);
   rc_pool_free(rules->pool);
   free(rules->modifiers);

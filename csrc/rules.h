@@ -5,6 +5,7 @@
 #define RC_RULES_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sqlite3.h>
 
 typedef enum {
@@ -32,18 +33,30 @@ typedef enum { RC_SET_ANY, RC_SET_PRACTITIONER, RC_SET_HOSPITAL, RC_SET_DME } rc
 
 typedef struct rc_rule {
   long from, to;                 /* day numbers, inclusive */
+  const char *other;             /* interned, like the texts below */
+  const char *payer, *extra, *text, *source;   /* interned; "" when empty */
+  int a, b, c;
   unsigned char kind, setting;
   unsigned char layer;           /* 0 national; overlays 1 (root) .. n (the payer's own) */
-  char other[24];
-  int a, b, c;
-  const char *payer, *extra, *text, *source;   /* interned; "" when empty */
 } rc_rule;
+
+/* A PTP edit with the code as column 1, in the compact form the national
+ * files need (millions of rows, 40 bytes each; ptp.c). */
+typedef struct rc_ptp {
+  uint64_t key;                  /* column 2's code key (rc_code_key) */
+  const char *text, *source;     /* interned rationale and dataset */
+  int32_t from, to;              /* day numbers, inclusive; INT32_MIN / INT32_MAX when open */
+  unsigned char setting, layer;
+  signed char indicator;         /* modifier indicator 0, 1 or 9; -1: an overlay removed the pair */
+} rc_ptp;
 
 typedef struct rc_code_rules {
   char code[8];
   int known;                     /* the codes table has it */
-  rc_rule *rows;
+  rc_rule *rows;                 /* every kind but PTP */
   int first[RC_RULE_KINDS + 1];  /* rows of kind k: [first[k], first[k + 1]) */
+  rc_ptp *ptp;                   /* sorted by column 2 key, then start, then layer */
+  int nptp;
 } rc_code_rules;
 
 typedef struct rc_rules rc_rules;
@@ -51,9 +64,12 @@ typedef struct rc_rules rc_rules;
 rc_rules *rc_rules_new(sqlite3 *conn, char *err, size_t errlen);
 void rc_rules_free(rc_rules *rules);
 const rc_code_rules *rc_rules_code(rc_rules *rules, const char *code, char *err, size_t errlen);
+void rc_rules_batch_begin(rc_rules *rules);
+void rc_rules_batch_end(rc_rules *rules);
 const rc_rule *rc_rules_of(const rc_code_rules *cr, rc_rule_kind kind, int *count);
 const rc_rule *rc_rules_in_force(const rc_code_rules *cr, rc_rule_kind kind, long day, int setting);
-const rc_rule *rc_rules_ptp(const rc_code_rules *cr, const char *column2, long day, int setting);
+const rc_rule *rc_rules_ptp(const rc_code_rules *cr, const char *column2, long day, int setting, rc_rule *out);
+const rc_rule *rc_rules_ptp_key(const rc_code_rules *cr, uint64_t column2, long day, int setting, rc_rule *out);
 int rc_rule_applies(const rc_rule *r, long day, int setting);
 int rc_rule_payer_matches(const rc_rule *r, const char *payer);
 const char *rc_rules_family(const rc_code_rules *cr);

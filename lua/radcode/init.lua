@@ -41,20 +41,29 @@ function radcode.shipped_payer(name)
   return (package.searchpath("radcode.payers." .. name, package.path))
 end
 
+-- The start of a text, to quote in a message.
+local function shown(text)
+  text = text:gsub("%c", "?")
+  return #text > 60 and text:sub(1, 57) .. "..." or text
+end
+
 -- A payer spec as {source, chunk, hint}, or nil, message: a shipped
 -- overlay's name (letters, digits, _ and -), a file, or else Lua source.
 local function resolve(spec, name)
   if type(spec) ~= "string" then
     error(("bad payer overlay (a path, a name or Lua source expected, got %s)"):format(type(spec)), 3)
   end
+  if name ~= nil and type(name) ~= "string" then
+    error(("bad overlay name (a string expected, got %s)"):format(type(name)), 3)
+  end
   local text = not spec:find("\n") and read_file(spec)
   if text then return { source = text, chunk = "@" .. spec, hint = name or spec:match("([^/\\]+)%.lua$") or spec } end
   if spec:match("^[%w_%-]+$") then
     local path = radcode.shipped_payer(spec)
-    if not path then return nil, ("no overlay file or shipped overlay named '%s'"):format(spec) end
+    if not path then return nil, ("no overlay file or shipped overlay named '%s'"):format(shown(spec)) end
     return { source = assert(read_file(path)), chunk = "@" .. path, hint = name or spec }
   end
-  if spec:match("^[^\n]*%.lua$") then return nil, ("cannot read overlay file %s"):format(spec) end
+  if spec:match("^[^\n]*%.lua$") then return nil, ("cannot read overlay file %s"):format(shown(spec)) end
   return { source = spec, chunk = "=" .. (name or "overlay source"), hint = name }
 end
 

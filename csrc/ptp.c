@@ -1,0 +1,144 @@
+/* ptp.c: the PTP edits of a code (the code as column 1), kept as 40-byte
+ * rows sorted by column 2's code key: a full national file loads hundreds of
+ * thousands of them, so they are not general rule rows. A search fills a
+ * caller's rc_rule with the edit in force, so the edits read one shape. */
+#include "ptp.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include "code.h"
+
+static int32_t day32(long day)
+{
+  if (day <= INT32_MIN) return INT32_MIN;
+  if (day >= INT32_MAX) return INT32_MAX;
+  return (int32_t)day;
+}
+
+static long day_long(int32_t day)
+{
+  if (day == INT32_MIN) return LONG_MIN;
+  if (day == INT32_MAX) return LONG_MAX;
+  return day;
+}
+
+static rc_ptp compact(const rc_rule *r)
+{
+  rc_ptp p;
+  memset(&p, 0, sizeof p);
+  p.key = rc_code_key(r->other);
+  p.text = r->text;
+  p.source = r->source;
+  p.from = day32(r->from);
+  p.to = day32(r->to);
+  p.setting = r->setting;
+  p.layer = r->layer;
+  p.indicator = (signed char)(r->a < 0 ? -1 : r->a > 9 ? 9 : r->a);
+  return p;
+}
+
+/* Appends rule row r (a PTP row) to a growing list; 0 when out of memory. */
+int rc_ptp_append(rc_ptp **rows, int *n, int *cap, const rc_rule *r)
+{
+  if (*n == *cap) {
+    int bigger = *cap ? *cap * 2 : 16;
+    rc_ptp *grown = realloc(*rows, (size_t)bigger * sizeof *grown);
+    if (grown == NULL) return 0;
+    *rows = grown;
+    *cap = bigger;
+  }
+  (*rows)[(*n)++] = compact(r);
+  return 1;
+}
+
+/* Gives back the unused end of a list that is done growing. */
+rc_ptp *rc_ptp_trim(rc_ptp *rows, int n)
+{
+  rc_ptp *exact;
+  if (n == 0) {
+    free(rows);
+    return NULL;
+  }
+  exact = realloc(rows, (size_t)n * sizeof *rows);
+  return exact != NULL ? exact : rows;
+}
+
+static int applies(const rc_ptp *p, long day, int setting)
+{
+  return day >= day_long(p->from) && day <= day_long(p->to) &&
+         (p->setting == RC_SET_ANY || setting == RC_SET_ANY || p->setting == setting);
+}
+
+/* A payer overlay's row beats the national one, then the later start. */
+static int beats(const rc_ptp *p, const rc_ptp *found)
+{
+  if (found == NULL) return 1;
+  if (p->layer != found->layer) return p->layer > found->layer;
+  return p->from > found->from;
+}
+
+static const rc_rule *expand(const rc_ptp *p, rc_rule *out)
+{
+  memset(out, 0, sizeof *out);
+  out->kind = RC_RULE_PTP;
+  out->from = day_long(p->from);
+  out->to = day_long(p->to);
+  out->setting = p->setting;
+  out->layer = p->layer;
+  out->a = p->indicator;
+  out->other = out->payer = out->extra = "";
+  out->text = p->text;
+  out->source = p->source;
+  return out;
+}
+
+/* The edit against column 2 in force on the day in the setting, written to
+ * out; NULL when there is none (or an overlay removed it). */
+const rc_rule *rc_ptp_find(const rc_ptp *rows, int n, uint64_t column2, long day, int setting, rc_rule *out)
+{
+  int lo = 0, hi = n;
+  const rc_ptp *found = NULL;
+  while (lo < hi) {
+    int mid = lo + (hi - lo) / 2;
+    if (rows[mid].key < column2) lo = mid + 1; else hi = mid;
+  }
+  for (; lo < n && rows[lo].key == column2; lo++)
+    if (applies(&rows[lo], day, setting) && beats(&rows[lo], found)) found = &rows[lo];
+  return found != NULL && found->indicator >= 0 ? expand(found, out) : NULL;
+}
+
+static int before(const rc_ptp *x, const rc_ptp *y)
+{
+  if (x->key != y->key) return x->key < y->key;
+  if (x->from != y->from) return x->from < y->from;
+  return x->layer <= y->layer;
+}
+
+/* The national rows with an overlay's PTP rows (the PTP kind among extra,
+ * which is sorted by column 2) merged in order, into a new list the caller
+ * frees (*out is NULL when both are empty); 0 when out of memory. */
+int rc_ptp_merge(const rc_ptp *national, int n, const rc_rule *extra, int nextra, rc_ptp **out, int *count)
+{
+  int i = 0, j, k = 0, total = n;
+  rc_ptp *rows;
+  for (j = 0; j < nextra; j++) total += extra[j].kind == RC_RULE_PTP;
+  *out = NULL;
+  *count = 0;
+  if (total == 0) return 1;
+  if ((rows = malloc((size_t)total * sizeof *rows)) == NULL) return 0;
+  for (j = 0; i < n || j < nextra;) {
+    if (j < nextra && extra[j].kind != RC_RULE_PTP) {
+      j++;
+    } else if (j < nextra) {
+      rc_ptp next = compact(&extra[j]);
+      if (i < n && before(&national[i], &next)) rows[k++] = national[i++];
+      else rows[k++] = next, j++;
+    } else {
+      rows[k++] = national[i++];
+    }
+  }
+  *out = rows;
+  *count = k;
+  return 1;
+}
