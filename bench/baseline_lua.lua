@@ -53,6 +53,8 @@ end
 
 function M:check(claim)
   local out, lines = {}, claim.lines
+  -- one finding per column 2 line and column 1 code that day (as radcode)
+  local verdicts, order = {}, {}
   for i, a in ipairs(lines) do
     local row = self.ptp[a.code]
     for j, b in ipairs(lines) do
@@ -60,11 +62,18 @@ function M:check(claim)
         local edit = in_force(row[b.code], a.date, 2)
         if edit and edit[1] ~= 9 then
           local pass = edit[1] == 1 and (bypassed(self, a) or bypassed(self, b))
-          out[#out + 1] = j .. ":ptp:" .. (pass and "info" or "deny")
+          local key = j .. "|" .. a.code .. "|" .. a.date
+          if verdicts[key] == nil then
+            order[#order + 1] = { key, j }
+            verdicts[key] = pass
+          else
+            verdicts[key] = verdicts[key] and pass
+          end
         end
       end
     end
   end
+  for _, o in ipairs(order) do out[#out + 1] = o[2] .. ":ptp:" .. (verdicts[o[1]] and "info" or "deny") end
   local seen = {}
   for i, l in ipairs(lines) do
     local rule = in_force(self.mue[l.code], l.date, 3)

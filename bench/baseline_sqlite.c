@@ -105,12 +105,37 @@ static void add(lua_State *L, int *n, int line, const char *edit, const char *se
   lua_rawseti(L, -2, ++*n);
 }
 
+/* Is line i the first of its code on its date? */
+static int first_of_code(const bline *lines, int i)
+{
+  int k;
+  for (k = 0; k < i; k++)
+    if (strcmp(lines[k].date, lines[i].date) == 0 && strcmp(lines[k].code, lines[i].code) == 0) return 0;
+  return 1;
+}
+
+/* Do all lines of line i's code that date bypass the edit beside line j? */
+static int all_bypass(baseline *b, bline *lines, int count, int i, int j)
+{
+  int k;
+  if (has_bypass(b, &lines[j])) return 1;
+  for (k = 0; k < count; k++)
+    if (strcmp(lines[k].date, lines[i].date) == 0 && strcmp(lines[k].code, lines[i].code) == 0 &&
+        !has_bypass(b, &lines[k]))
+      return 0;
+  return 1;
+}
+
+/* One finding per column 2 line and column 1 code that day, as radcode
+ * reports them. */
 static void ptp(lua_State *L, baseline *b, bline *lines, int count, int *n)
 {
   int i, j;
   for (i = 0; i < count; i++)
     for (j = 0; j < count; j++) {
-      if (i == j || strcmp(lines[i].date, lines[j].date) != 0 || strcmp(lines[i].code, lines[j].code) == 0) continue;
+      if (i == j || strcmp(lines[i].date, lines[j].date) != 0 || strcmp(lines[i].code, lines[j].code) == 0 ||
+          !first_of_code(lines, i))
+        continue;
       sqlite3_reset(b->ptp);
       sqlite3_bind_text(b->ptp, 1, lines[i].code, -1, SQLITE_STATIC);
       sqlite3_bind_text(b->ptp, 2, lines[j].code, -1, SQLITE_STATIC);
@@ -118,7 +143,7 @@ static void ptp(lua_State *L, baseline *b, bline *lines, int count, int *n)
       if (sqlite3_step(b->ptp) == SQLITE_ROW) {
         int m = sqlite3_column_int(b->ptp, 0);
         if (m == 9) continue;
-        add(L, n, j + 1, "ptp", m == 1 && (has_bypass(b, &lines[i]) || has_bypass(b, &lines[j])) ? "info" : "deny");
+        add(L, n, j + 1, "ptp", m == 1 && all_bypass(b, lines, count, i, j) ? "info" : "deny");
       }
     }
 }

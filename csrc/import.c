@@ -56,7 +56,7 @@ static int exec(rc_import_job *job, const char *sql)
 static void tune(sqlite3 *conn, int on)
 {
   if (on)
-    sqlite3_exec(conn, "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -8192;"
+    sqlite3_exec(conn, "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536;"
                        " PRAGMA temp_store = MEMORY; PRAGMA ignore_check_constraints = ON",
                  NULL, NULL, NULL);
   else
