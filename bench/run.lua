@@ -120,6 +120,7 @@ local function main()
   local files
   files, r.source = cms_files()
   r.import = stage("import", DB, files[1], files[2], files[3])
+  os.execute("sync")   -- the import's writes reach the disk before anything is timed
   r.pairs, r.codes = write_claims()
   r.radcode = stage("radcode", DB, CLAIMS, PASSES, OUT .. "/digest-radcode.txt")
   r.sqlite = stage("sqlite", DB, CLAIMS, SQLITE_CLAIMS, OUT .. "/digest-sqlite.txt")
