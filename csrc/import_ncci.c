@@ -11,13 +11,16 @@
  * starting on opts.from (default 2015-01-01), or on its own last day when
  * it was deleted by then (it never applies to the dates radcode covers);
  * two rows of one pair with the same deletion date are duplicates. Such files must list a pair's rows
- * together, as CMS's files do. */
+ * together, as CMS's files do. Rows go straight into the compact table
+ * ptp_edit, their rationale and the dataset name as ids into ptp_text
+ * (a file has about ten rationales, kept in a small cache). */
 #include <stdlib.h>
 #include <string.h>
 #include "import_table.h"
 
 #define GROUP_MAX 16
 #define RATIONALE_LEN 200
+#define TEXT_CACHE 32
 
 enum { C1, C2, PRIOR, EFFECTIVE, DELETION, MODIFIER, RATIONALE, NCOLUMNS };
 
@@ -31,8 +34,16 @@ typedef struct ptp_row {
   long line;
 } ptp_row;
 
+typedef struct text_id {
+  char text[RATIONALE_LEN];
+  sqlite3_int64 id;
+} text_id;
+
 typedef struct ncci_state {
   sqlite3_stmt *insert;
+  sqlite3_stmt *add_text, *find_text;  /* into and from ptp_text */
+  text_id texts[TEXT_CACHE];
+  int ntexts;
   int dated;                         /* the file has effective dates */
   int n;
   ptp_row group[GROUP_MAX + 1];      /* rows of one pair, when not dated */
@@ -51,12 +62,40 @@ static const rc_table_column columns[NCOLUMNS] = {
 };
 
 static const char sql_insert[] =
-  "INSERT OR IGNORE INTO ptp (col1, col2, setting, valid_from, valid_to, modifier, rationale, source)"
+  "INSERT OR IGNORE INTO ptp_edit (col1, col2, setting, valid_from, valid_to, modifier, rationale, source)"
   " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
   " ON CONFLICT (col1, col2, setting, valid_from) DO UPDATE SET"
   " valid_to = excluded.valid_to, modifier = excluded.modifier,"
   " rationale = excluded.rationale, source = excluded.source"
-  " WHERE ptp.source <> excluded.source";
+  " WHERE ptp_edit.source <> excluded.source";
+
+/* The id of a text in ptp_text, added when new; 0 on a database error. */
+static sqlite3_int64 stored_text_id(ncci_state *s, const char *text)
+{
+  sqlite3_int64 id = 0;
+  sqlite3_bind_text(s->add_text, 1, text, -1, SQLITE_STATIC);
+  sqlite3_bind_text(s->find_text, 1, text, -1, SQLITE_STATIC);
+  if (sqlite3_step(s->add_text) == SQLITE_DONE && sqlite3_step(s->find_text) == SQLITE_ROW)
+    id = sqlite3_column_int64(s->find_text, 0);
+  sqlite3_reset(s->add_text);
+  sqlite3_reset(s->find_text);
+  return id;
+}
+
+/* The id of a text, from the cache when it has it. */
+static sqlite3_int64 text_id_of(ncci_state *s, const char *text)
+{
+  sqlite3_int64 id;
+  int i;
+  for (i = 0; i < s->ntexts; i++)
+    if (strcmp(s->texts[i].text, text) == 0) return s->texts[i].id;
+  id = stored_text_id(s, text);
+  if (id != 0 && s->ntexts < TEXT_CACHE && strlen(text) < RATIONALE_LEN) {
+    strcpy(s->texts[s->ntexts].text, text);
+    s->texts[s->ntexts++].id = id;
+  }
+  return id;
+}
 
 static rc_row_result insert(rc_import_job *job, ncci_state *s, const ptp_row *r, const char *from)
 {
@@ -66,7 +105,13 @@ static rc_row_result insert(rc_import_job *job, ncci_state *s, const ptp_row *r,
   sqlite3_bind_text(st, 4, from, RC_DATE_LEN, SQLITE_STATIC);
   rc_import_bind_text(st, 5, r->valid_to);
   sqlite3_bind_int(st, 6, r->modifier);
-  rc_import_bind_text(st, 7, r->rationale);
+  if (r->rationale[0] == '\0') {
+    sqlite3_bind_null(st, 7);
+  } else {
+    sqlite3_int64 id = text_id_of(s, r->rationale);
+    if (id == 0) return (rc_import_db_fail(job, "storing a rationale"), RC_ROW_FATAL);
+    sqlite3_bind_int64(st, 7, id);
+  }
   return rc_import_step(job, st, r->line);
 }
 
@@ -160,22 +205,36 @@ static int end_file(rc_import_job *job, void *state)
   return flush(job, state);
 }
 
-/* Loads the files into ptp after removing the rows of an earlier import of
- * the same dataset (same source). */
+/* Prepares the statements and binds what every row shares: the setting
+ * (1 practitioner, 2 hospital) and the dataset's name. */
+static int prepare(rc_import_job *job, ncci_state *s)
+{
+  sqlite3_int64 source;
+  if (strcmp(job->setting, "practitioner") != 0 && strcmp(job->setting, "hospital") != 0)
+    return rc_import_fail(job, "ncci-ptp edits are for practitioner or hospital claims, not %s", job->setting);
+  if (!rc_import_prepare(job, sql_insert, &s->insert) ||
+      !rc_import_prepare(job, "INSERT OR IGNORE INTO ptp_text (text) VALUES (?1)", &s->add_text) ||
+      !rc_import_prepare(job, "SELECT id FROM ptp_text WHERE text = ?1", &s->find_text))
+    return 0;
+  if ((source = stored_text_id(s, job->name)) == 0) return rc_import_db_fail(job, "storing the dataset name");
+  sqlite3_bind_int(s->insert, 3, strcmp(job->setting, "hospital") == 0 ? 2 : 1);
+  sqlite3_bind_int64(s->insert, 8, source);
+  return 1;
+}
+
+/* Loads the files into ptp_edit after removing the rows of an earlier
+ * import of the same dataset (same source). */
 int rc_import_ncci(rc_import_job *job)
 {
   static const rc_table_spec spec = {columns, NCOLUMNS, 0, 0, row, header, end_file};
   ncci_state *s = calloc(1, sizeof *s);
   int ok;
   if (s == NULL) return rc_import_fail(job, "out of memory");
-  ok = rc_import_exec(job, "DELETE FROM ptp WHERE source = ?1", NULL) &&
-       rc_import_prepare(job, sql_insert, &s->insert);
-  if (ok) {
-    sqlite3_bind_text(s->insert, 3, job->setting, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s->insert, 8, job->name, -1, SQLITE_STATIC);
-    ok = rc_table_import(job, &spec, s);
-  }
+  ok = rc_import_exec(job, "DELETE FROM ptp_edit WHERE source IN (SELECT id FROM ptp_text WHERE text = ?1)", NULL) &&
+       prepare(job, s) && rc_table_import(job, &spec, s);
   sqlite3_finalize(s->insert);
+  sqlite3_finalize(s->add_text);
+  sqlite3_finalize(s->find_text);
   free(s);
   return ok;
 }

@@ -19,8 +19,11 @@
 typedef struct modifier_row { char modifier[4]; int bypass; } modifier_row;
 typedef struct dx_row { char from[8], to[8]; const char *family, *payer, *note; long start, end; } dx_row;
 
+#define PTP_TEXT_IDS 4096   /* ptp_text ids cached; a file has about ten */
+
 struct rc_rules {
-  sqlite3_stmt *load, *load_ptp;
+  sqlite3_stmt *load, *load_ptp, *load_ptp_text;
+  const char **ptp_texts;        /* by ptp_text id, interned; made on first use */
   int batching;                  /* loads share one read transaction ... */
   int reading;                   /* ... which is open */
   rc_codemap *codes;
@@ -58,10 +61,13 @@ static const char sql_code_rules[] =
   " FROM fraction_codes WHERE code = ?1"
   " ORDER BY 1, 5, 2";
 
-/* PTP rows in primary key order (column 2, setting, start): no sort. */
+/* PTP rows in primary key order (column 2, setting, start): no sort. The
+ * setting is 1 or 2 (practitioner, hospital), the texts are ptp_text ids. */
 static const char sql_code_ptp[] =
-  "SELECT valid_from, valid_to, setting, col2, modifier, coalesce(rationale, ''), source"
-  " FROM ptp WHERE col1 = ?1";
+  "SELECT valid_from, valid_to, setting, col2, modifier, rationale, source"
+  " FROM ptp_edit WHERE col1 = ?1";
+
+static const char sql_ptp_text[] = "SELECT text FROM ptp_text WHERE id = ?1";
 
 static const char *const setting_names[] = {"*", "practitioner", "hospital", "dme", NULL};
 
@@ -145,31 +151,39 @@ static int append_row(rc_code_rules *cr, const rc_rule *r, int *n, int *cap)
   return 1;
 }
 
-/* A text of the PTP query: consecutive rows mostly repeat the previous
- * row's, so that is tried before the pool. */
-static const char *ptp_text(rc_rules *rules, sqlite3_stmt *st, int col, const char **last)
+/* The text of a ptp_text id (NULL: none, ""), interned; NULL when out of
+ * memory. Ids below PTP_TEXT_IDS are cached. */
+static const char *ptp_text(rc_rules *rules, sqlite3_stmt *st, int col)
 {
-  const char *s = (const char *)sqlite3_column_text(st, col);
-  if (s == NULL) s = "";
-  if (*last == NULL || strcmp(s, *last) != 0) *last = rc_pool_intern(rules->pool, s);
-  return *last;
+  sqlite3_int64 id = sqlite3_column_int64(st, col);
+  const char *text = NULL;
+  int cached = id > 0 && id < PTP_TEXT_IDS;
+  if (sqlite3_column_type(st, col) == SQLITE_NULL) return "";
+  if (cached && rules->ptp_texts == NULL && (rules->ptp_texts = calloc(PTP_TEXT_IDS, sizeof (const char *))) == NULL)
+    return NULL;
+  if (cached && rules->ptp_texts[id] != NULL) return rules->ptp_texts[id];
+  sqlite3_bind_int64(rules->load_ptp_text, 1, id);
+  if (sqlite3_step(rules->load_ptp_text) == SQLITE_ROW) text = (const char *)sqlite3_column_text(rules->load_ptp_text, 0);
+  text = rc_pool_intern(rules->pool, text ? text : "");
+  sqlite3_reset(rules->load_ptp_text);
+  if (cached) rules->ptp_texts[id] = text;
+  return text;
 }
 
 /* Reads the current PTP result row; 0 when out of memory. */
-static int read_ptp(rc_rules *rules, sqlite3_stmt *st, rc_rule *r, const char **text, const char **source)
+static int read_ptp(rc_rules *rules, sqlite3_stmt *st, rc_rule *r)
 {
-  const char *setting = (const char *)sqlite3_column_text(st, 2);
-  int s = setting ? rc_setting_of(setting) : 0;
+  int setting = sqlite3_column_int(st, 2);
   memset(r, 0, sizeof *r);
   r->kind = RC_RULE_PTP;
   r->from = day_of(st, 0, LONG_MIN);
   r->to = day_of(st, 1, LONG_MAX);
-  r->setting = (unsigned char)(s < 0 ? RC_SET_ANY : s);
+  r->setting = (unsigned char)(setting == 1 ? RC_SET_PRACTITIONER : setting == 2 ? RC_SET_HOSPITAL : RC_SET_ANY);
   r->other = (const char *)sqlite3_column_text(st, 3);
   if (r->other == NULL) r->other = "";
   r->a = sqlite3_column_int(st, 4);
-  r->text = ptp_text(rules, st, 5, text);
-  r->source = ptp_text(rules, st, 6, source);
+  r->text = ptp_text(rules, st, 5);
+  r->source = ptp_text(rules, st, 6);
   return r->text && r->source;
 }
 
@@ -177,13 +191,12 @@ static int read_ptp(rc_rules *rules, sqlite3_stmt *st, rc_rule *r, const char **
  * of memory, -1 a database error. */
 static int load_ptp(rc_rules *rules, rc_code_rules *cr, const char *code)
 {
-  const char *text = NULL, *source = NULL;
   int rc, cap = 0, ok = 1;
   rc_rule r;
   sqlite3_reset(rules->load_ptp);
   sqlite3_bind_text(rules->load_ptp, 1, code, -1, SQLITE_STATIC);
   while (ok && (rc = sqlite3_step(rules->load_ptp)) == SQLITE_ROW)
-    ok = read_ptp(rules, rules->load_ptp, &r, &text, &source) && rc_ptp_append(&cr->ptp, &cr->nptp, &cap, &r);
+    ok = read_ptp(rules, rules->load_ptp, &r) && rc_ptp_append(&cr->ptp, &cr->nptp, &cap, &r);
   if (ok && rc != SQLITE_DONE) ok = -1;
   sqlite3_reset(rules->load_ptp);
   return ok;
@@ -443,6 +456,7 @@ rc_rules *rc_rules_new(sqlite3 *conn, char *err, size_t errlen)
   }
   if (sqlite3_prepare_v2(conn, sql_code_rules, -1, &rules->load, NULL) != SQLITE_OK ||
       sqlite3_prepare_v2(conn, sql_code_ptp, -1, &rules->load_ptp, NULL) != SQLITE_OK ||
+      sqlite3_prepare_v2(conn, sql_ptp_text, -1, &rules->load_ptp_text, NULL) != SQLITE_OK ||
       !load_modifiers(rules, conn) || !load_dx_support(rules, conn) || !load_dx_required(rules, conn)) {
     snprintf(err, errlen, "cannot read the rule tables: %s", sqlite3_errmsg(conn));
     rc_rules_free(rules);
@@ -457,6 +471,8 @@ void rc_rules_free(rc_rules *rules)
   if (rules->load != NULL) rc_rules_batch_end(rules);
   sqlite3_finalize(rules->load);
   sqlite3_finalize(rules->load_ptp);
+  sqlite3_finalize(rules->load_ptp_text);
+  free(rules->ptp_texts);
   rc_codemap_free(rules->codes, rc_rules_free_code);
   rc_pool_free(rules->pool);
   free(rules->modifiers);

@@ -87,17 +87,51 @@ CREATE TABLE mue (
 
 -- NCCI procedure-to-procedure edits: col2 is denied beside col1 on one DOS
 -- unless modifier = 1 and a bypass modifier is present; 9 = not applicable.
-CREATE TABLE ptp (
+-- A full CMS file is 2.5 million rows, so they are stored compactly in
+-- ptp_edit (setting as a number, rationale and source as ids into
+-- ptp_text) and read and written through the view ptp, which has the plain
+-- columns: SELECT from it, INSERT into it, DELETE from it.
+CREATE TABLE ptp_text (
+  id   INTEGER PRIMARY KEY,
+  text TEXT NOT NULL UNIQUE
+);
+
+CREATE TABLE ptp_edit (
   col1       TEXT NOT NULL,
   col2       TEXT NOT NULL,
-  setting    TEXT NOT NULL CHECK (setting IN ('practitioner', 'hospital')),
+  setting    INTEGER NOT NULL CHECK (setting IN (1, 2)),   -- 1 practitioner, 2 hospital
   valid_from TEXT NOT NULL,
   valid_to   TEXT,
   modifier   INTEGER NOT NULL CHECK (modifier IN (0, 1, 9)),
-  rationale  TEXT,
-  source     TEXT NOT NULL,
+  rationale  INTEGER REFERENCES ptp_text (id),               -- NULL: none given
+  source     INTEGER NOT NULL REFERENCES ptp_text (id),
   PRIMARY KEY (col1, col2, setting, valid_from)
-) WITHOUT ROWID;   -- one b-tree: the full NCCI file is 2.5 million rows
+) WITHOUT ROWID;   -- one b-tree
+
+CREATE VIEW ptp (col1, col2, setting, valid_from, valid_to, modifier, rationale, source) AS
+  SELECT e.col1, e.col2, CASE e.setting WHEN 1 THEN 'practitioner' WHEN 2 THEN 'hospital' END,
+         e.valid_from, e.valid_to, e.modifier, r.text, s.text
+  FROM ptp_edit e LEFT JOIN ptp_text r ON r.id = e.rationale JOIN ptp_text s ON s.id = e.source;
+
+CREATE TRIGGER ptp_insert INSTEAD OF INSERT ON ptp
+BEGIN
+  SELECT RAISE(ABORT, 'ptp.setting must be practitioner or hospital')
+    WHERE NEW.setting IS NOT 'practitioner' AND NEW.setting IS NOT 'hospital';
+  INSERT OR IGNORE INTO ptp_text (text) SELECT NEW.rationale WHERE NEW.rationale IS NOT NULL;
+  INSERT OR IGNORE INTO ptp_text (text) VALUES (NEW.source);
+  INSERT INTO ptp_edit (col1, col2, setting, valid_from, valid_to, modifier, rationale, source)
+  VALUES (NEW.col1, NEW.col2, CASE NEW.setting WHEN 'practitioner' THEN 1 ELSE 2 END,
+          NEW.valid_from, NEW.valid_to, NEW.modifier,
+          (SELECT id FROM ptp_text WHERE text = NEW.rationale),
+          (SELECT id FROM ptp_text WHERE text = NEW.source));
+END;
+
+CREATE TRIGGER ptp_delete INSTEAD OF DELETE ON ptp
+BEGIN
+  DELETE FROM ptp_edit WHERE col1 = OLD.col1 AND col2 = OLD.col2
+    AND setting = CASE OLD.setting WHEN 'practitioner' THEN 1 ELSE 2 END
+    AND valid_from = OLD.valid_from;
+END;
 
 -- NCCI add-on code edits. type 1: needs one of the listed primaries; type 2:
 -- no list, the contractor decides (primary_code NULL); type 3: some listed,

@@ -218,9 +218,14 @@ local function ptp_file(path, rows, rationale, extra)
   gen.ptp_csv(tmp, rows)
   local text = assert(io.open(tmp, "rb")):read("a")
   os.remove(tmp)
-  local pad = rationale .. string.rep(" Misuse of column two code with column one code.", 4)
-  pad = pad:sub(1, 190)
-  text = text:gsub(",Misuse of column two code with column one code\n", "," .. pad .. "\n")
+  -- a rationale of its own on every row, so that the rows stay as big as
+  -- CMS's on disk (radcode stores each distinct rationale once)
+  local pad = (rationale .. " Row %d." .. string.rep(" Misuse of column two code with column one code.", 4)):sub(1, 190)
+  local n = 0
+  text = text:gsub(",Misuse of column two code with column one code\n", function()
+    n = n + 1
+    return "," .. pad:format(n) .. "\n"
+  end)
   if extra then text = text:gsub("^([^\n]*\n)", "%1" .. extra) end
   H.write(path, text)
 end

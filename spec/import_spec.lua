@@ -96,6 +96,35 @@ describe("rc:import", function()
       assert.are_not.equal(first.dataset, again.dataset)
     end)
 
+    it("stores each rationale and dataset name once, and the view ptp reads them back", function()
+      local files = { FIX .. "ptp_practitioner_f1.txt", FIX .. "ptp_practitioner_f2.txt" }
+      assert(rc:import("ncci-ptp", files, { setting = "practitioner", edition = "v99.9" }))
+      assert(rc:import("ncci-ptp", files, { setting = "hospital", edition = "v99.9" }))
+      local texts = tonumber(sql(path, "SELECT count(*) FROM ptp_text")[1])
+      local distinct = tonumber(sql(path, "SELECT count(DISTINCT rationale) + count(DISTINCT source) FROM ptp")[1])
+      assert.are.equal(distinct, texts - #sql(path, "SELECT 1 FROM ptp_text WHERE id NOT IN"
+        .. " (SELECT rationale FROM ptp_edit WHERE rationale IS NOT NULL UNION SELECT source FROM ptp_edit)"))
+      assert.are.same({ "1|8", "2|8" }, sql(path, "SELECT setting, count(*) FROM ptp_edit"
+        .. " WHERE source = (SELECT id FROM ptp_text WHERE text = 'CMS NCCI PTP practitioner v99.9')"
+        .. " OR source = (SELECT id FROM ptp_text WHERE text = 'CMS NCCI PTP hospital v99.9') GROUP BY setting"))
+      -- the findings carry the texts
+      local f = assert(rc:pair("77301", "77295", { date = "2025-06-02", setting = "hospital" }))
+      assert.are.equal("CPT Manual or CMS manual coding instruction", f.rationale)
+      assert.matches("CMS NCCI PTP hospital v99.9", f.source, 1, true)
+    end)
+
+    it("takes rows written into the view ptp by hand, and refuses a setting it cannot store", function()
+      sql(path, "INSERT INTO ptp VALUES ('77401', '77999', 'hospital', '2015-01-01', NULL, 1, NULL, 'my own edits')")
+      assert.are.same({ "77401|77999|hospital|1||my own edits" },
+        sql(path, "SELECT col1, col2, setting, modifier, rationale, source FROM ptp WHERE col1 = '77401' AND col2 = '77999'"))
+      local _, err, code = H.run(("sqlite3 %s %s"):format(H.quote(path),
+        H.quote("INSERT INTO ptp VALUES ('77401', '77998', 'dme', '2015-01-01', NULL, 1, NULL, 'x')")))
+      assert.are_not.equal(0, code)
+      assert.matches("ptp.setting must be practitioner or hospital", err, 1, true)
+      sql(path, "DELETE FROM ptp WHERE col1 = '77401' AND col2 = '77999'")
+      assert.are.same({ "0" }, sql(path, "SELECT count(*) FROM ptp_edit WHERE col1 = '77401' AND col2 = '77999'"))
+    end)
+
     it("names the dataset after the file when no edition is given", function()
       local r = assert(rc:import("ncci-ptp", FIX .. "ptp_practitioner_f1.txt", { setting = "practitioner" }))
       assert.are.equal("CMS NCCI PTP practitioner ptp_practitioner_f1", r.source)
