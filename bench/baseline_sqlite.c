@@ -24,7 +24,21 @@ typedef struct bline {
   char code[8], date[11], mod[4][4];
   int nmods;
   long units;
+  long day;                     /* date as days since 1970-01-01, as ptp_edit keeps dates */
 } bline;
+
+/* Days since 1970-01-01 of a YYYY-MM-DD date (the civil-calendar formula). */
+static long day_number(const char *date)
+{
+  int y = 0, m = 0, d = 0;
+  long era, yoe, doy;
+  if (sscanf(date, "%4d-%2d-%2d", &y, &m, &d) != 3) return 0;
+  y -= m <= 2;
+  era = (y >= 0 ? y : y - 399) / 400;
+  yoe = y - era * 400;
+  doy = (153L * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+  return era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
+}
 
 static baseline *check_baseline(lua_State *L)
 {
@@ -50,8 +64,8 @@ static int b_open(lua_State *L)
   memset(b, 0, sizeof *b);
   luaL_setmetatable(L, "bench.baseline");
   if (sqlite3_open_v2(path, &b->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
-      sqlite3_prepare_v2(b->db, "SELECT modifier FROM ptp WHERE col1 = ?1 AND col2 = ?2"
-        " AND setting = 'practitioner' AND valid_from <= ?3 AND (valid_to IS NULL OR valid_to >= ?3)"
+      sqlite3_prepare_v2(b->db, "SELECT modifier FROM ptp_edit WHERE col1 = ?1 AND col2 = ?2"
+        " AND setting = 1 AND valid_from <= ?3 AND (valid_to IS NULL OR valid_to >= ?3)"   /* ?3: day number */
         " ORDER BY valid_from DESC LIMIT 1", -1, &b->ptp, NULL) != SQLITE_OK ||
       sqlite3_prepare_v2(b->db, "SELECT value, mai FROM mue WHERE code = ?1 AND setting = 'practitioner'"
         " AND valid_from <= ?2 AND (valid_to IS NULL OR valid_to >= ?2) ORDER BY valid_from DESC LIMIT 1",
@@ -78,6 +92,7 @@ static void read_line(lua_State *L, bline *l)
   snprintf(l->code, sizeof l->code, "%s", luaL_checkstring(L, -1));
   lua_getfield(L, t, "date");
   snprintf(l->date, sizeof l->date, "%s", luaL_checkstring(L, -1));
+  l->day = day_number(l->date);
   lua_getfield(L, t, "units");
   l->units = lua_isnil(L, -1) ? 1 : (long)luaL_checkinteger(L, -1);
   l->nmods = 0;
@@ -139,7 +154,7 @@ static void ptp(lua_State *L, baseline *b, bline *lines, int count, int *n)
       sqlite3_reset(b->ptp);
       sqlite3_bind_text(b->ptp, 1, lines[i].code, -1, SQLITE_STATIC);
       sqlite3_bind_text(b->ptp, 2, lines[j].code, -1, SQLITE_STATIC);
-      sqlite3_bind_text(b->ptp, 3, lines[i].date, -1, SQLITE_STATIC);
+      sqlite3_bind_int64(b->ptp, 3, lines[i].day);
       if (sqlite3_step(b->ptp) == SQLITE_ROW) {
         int m = sqlite3_column_int(b->ptp, 0);
         if (m == 9) continue;

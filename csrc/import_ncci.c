@@ -12,7 +12,7 @@
  * it was deleted by then (it never applies to the dates radcode covers);
  * two rows of one pair with the same deletion date are duplicates. Such files must list a pair's rows
  * together, as CMS's files do. Rows go straight into the compact table
- * ptp_edit, their rationale and the dataset name as ids into ptp_text
+ * ptp_edit, dates as day numbers, their rationale and the dataset name as ids into ptp_text
  * (a file has about ten rationales, kept in a small cache). */
 #include <stdlib.h>
 #include <string.h>
@@ -97,13 +97,21 @@ static sqlite3_int64 text_id_of(ncci_state *s, const char *text)
   return id;
 }
 
+/* Binds a checked date as its day number (ptp_edit's dates); "" as NULL. */
+static void bind_day(sqlite3_stmt *st, int i, const char *date)
+{
+  long day;
+  if (date[0] == '\0' || rc_date_parse(date, strlen(date), &day) != RC_DATE_OK) sqlite3_bind_null(st, i);
+  else sqlite3_bind_int64(st, i, day);
+}
+
 static rc_row_result insert(rc_import_job *job, ncci_state *s, const ptp_row *r, const char *from)
 {
   sqlite3_stmt *st = s->insert;
   sqlite3_bind_text(st, 1, r->col1, 5, SQLITE_STATIC);
   sqlite3_bind_text(st, 2, r->col2, 5, SQLITE_STATIC);
-  sqlite3_bind_text(st, 4, from, RC_DATE_LEN, SQLITE_STATIC);
-  rc_import_bind_text(st, 5, r->valid_to);
+  bind_day(st, 4, from);
+  bind_day(st, 5, r->valid_to);
   sqlite3_bind_int(st, 6, r->modifier);
   if (r->rationale[0] == '\0') {
     sqlite3_bind_null(st, 7);

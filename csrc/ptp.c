@@ -52,16 +52,16 @@ int rc_ptp_append(rc_ptp **rows, int *n, int *cap, const rc_rule *r)
   return 1;
 }
 
-/* Gives back the unused end of a list that is done growing. */
-rc_ptp *rc_ptp_trim(rc_ptp *rows, int n)
+/* A list of exactly n rows copied from rows (a reused scratch list); NULL
+ * for none, or (with *ok = 0) when out of memory. */
+rc_ptp *rc_ptp_copy(const rc_ptp *rows, int n, int *ok)
 {
   rc_ptp *exact;
-  if (n == 0) {
-    free(rows);
-    return NULL;
-  }
-  exact = realloc(rows, (size_t)n * sizeof *rows);
-  return exact != NULL ? exact : rows;
+  *ok = 1;
+  if (n == 0) return NULL;
+  if ((exact = malloc((size_t)n * sizeof *rows)) == NULL) *ok = 0;
+  else memcpy(exact, rows, (size_t)n * sizeof *rows);
+  return exact;
 }
 
 static int applies(const rc_ptp *p, long day, int setting)

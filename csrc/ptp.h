@@ -7,7 +7,7 @@
 #include "rules.h"
 
 int rc_ptp_append(rc_ptp **rows, int *n, int *cap, const rc_rule *r);
-rc_ptp *rc_ptp_trim(rc_ptp *rows, int n);
+rc_ptp *rc_ptp_copy(const rc_ptp *rows, int n, int *ok);
 const rc_rule *rc_ptp_find(const rc_ptp *rows, int n, uint64_t column2, long day, int setting, rc_rule *out);
 int rc_ptp_merge(const rc_ptp *national, int n, const rc_rule *extra, int nextra, rc_ptp **out, int *count);
 

@@ -24,6 +24,8 @@ typedef struct dx_row { char from[8], to[8]; const char *family, *payer, *note; 
 struct rc_rules {
   sqlite3_stmt *load, *load_ptp, *load_ptp_text;
   const char **ptp_texts;        /* by ptp_text id, interned; made on first use */
+  rc_ptp *ptp_scratch;           /* a code's PTP rows while they load: grown once, reused */
+  int ptp_scratch_cap;
   int batching;                  /* loads share one read transaction ... */
   int reading;                   /* ... which is open */
   rc_codemap *codes;
@@ -58,11 +60,11 @@ static const char sql_code_rules[] =
   " UNION ALL SELECT 9, valid_from, valid_to, setting, period, max_units, coalesce(fractions, 0),"
   " coalesce(leftover, 0), payer, severity, reason, source FROM frequency_limits WHERE code = ?1"
   " UNION ALL SELECT 10, '2015-01-01', NULL, '*', '', 0, 0, 0, '*', '', '', source"
-  " FROM fraction_codes WHERE code = ?1"
-  " ORDER BY 1, 5, 2";
+  " FROM fraction_codes WHERE code = ?1";   /* sorted in C: a sorter costs SQLite a large allocation */
 
 /* PTP rows in primary key order (column 2, setting, start): no sort. The
- * setting is 1 or 2 (practitioner, hospital), the texts are ptp_text ids. */
+ * setting is 1 or 2 (practitioner, hospital), the dates day numbers, the
+ * texts ptp_text ids. */
 static const char sql_code_ptp[] =
   "SELECT valid_from, valid_to, setting, col2, modifier, rationale, source"
   " FROM ptp_edit WHERE col1 = ?1";
@@ -127,6 +129,16 @@ void rc_rules_free_code(void *p)
   free(cr);
 }
 
+/* The order of a code's rows: by kind, then other, then start. */
+static int by_kind_other_from(const void *a, const void *b)
+{
+  const rc_rule *x = a, *y = b;
+  int c;
+  if (x->kind != y->kind) return x->kind < y->kind ? -1 : 1;
+  if ((c = strcmp(x->other, y->other)) != 0) return c;
+  return x->from < y->from ? -1 : x->from > y->from;
+}
+
 static void index_kinds(rc_code_rules *cr, int nrows)
 {
   int k, i = 0;
@@ -176,8 +188,8 @@ static int read_ptp(rc_rules *rules, sqlite3_stmt *st, rc_rule *r)
   int setting = sqlite3_column_int(st, 2);
   memset(r, 0, sizeof *r);
   r->kind = RC_RULE_PTP;
-  r->from = day_of(st, 0, LONG_MIN);
-  r->to = day_of(st, 1, LONG_MAX);
+  r->from = sqlite3_column_type(st, 0) == SQLITE_NULL ? LONG_MIN : (long)sqlite3_column_int64(st, 0);
+  r->to = sqlite3_column_type(st, 1) == SQLITE_NULL ? LONG_MAX : (long)sqlite3_column_int64(st, 1);
   r->setting = (unsigned char)(setting == 1 ? RC_SET_PRACTITIONER : setting == 2 ? RC_SET_HOSPITAL : RC_SET_ANY);
   r->other = (const char *)sqlite3_column_text(st, 3);
   if (r->other == NULL) r->other = "";
@@ -187,18 +199,23 @@ static int read_ptp(rc_rules *rules, sqlite3_stmt *st, rc_rule *r)
   return r->text && r->source;
 }
 
-/* The code's PTP edits (as column 1) into its compact list; 1 done, 0 out
- * of memory, -1 a database error. */
+/* The code's PTP edits (as column 1) into its compact list, gathered in
+ * the scratch list and copied once at their exact size; 1 done, 0 out of
+ * memory, -1 a database error. */
 static int load_ptp(rc_rules *rules, rc_code_rules *cr, const char *code)
 {
-  int rc, cap = 0, ok = 1;
+  int rc, n = 0, ok = 1;
   rc_rule r;
   sqlite3_reset(rules->load_ptp);
   sqlite3_bind_text(rules->load_ptp, 1, code, -1, SQLITE_STATIC);
   while (ok && (rc = sqlite3_step(rules->load_ptp)) == SQLITE_ROW)
-    ok = read_ptp(rules, rules->load_ptp, &r) && rc_ptp_append(&cr->ptp, &cr->nptp, &cap, &r);
+    ok = read_ptp(rules, rules->load_ptp, &r) && rc_ptp_append(&rules->ptp_scratch, &n, &rules->ptp_scratch_cap, &r);
   if (ok && rc != SQLITE_DONE) ok = -1;
   sqlite3_reset(rules->load_ptp);
+  if (ok == 1) {
+    cr->ptp = rc_ptp_copy(rules->ptp_scratch, n, &ok);
+    cr->nptp = ok ? n : 0;
+  }
   return ok;
 }
 
@@ -210,11 +227,10 @@ static int take_row(rc_rules *rules, rc_code_rules *cr, int *n, int *cap)
 }
 
 /* Gives back what the doubling left unused: rows stay for the life of the
- * handle, and a full PTP file makes them the bulk of its memory. */
+ * handle. */
 static void trim(rc_code_rules *cr, int n, int cap)
 {
   rc_rule *rows;
-  cr->ptp = rc_ptp_trim(cr->ptp, cr->nptp);
   if (n == 0 || n == cap || (rows = realloc(cr->rows, (size_t)n * sizeof *rows)) == NULL) return;
   cr->rows = rows;
 }
@@ -241,6 +257,7 @@ static rc_code_rules *load_code(rc_rules *rules, const char *code, char *err, si
     return NULL;
   }
   trim(cr, n, cap);
+  if (n > 1) qsort(cr->rows, (size_t)n, sizeof cr->rows[0], by_kind_other_from);
   index_kinds(cr, n);
   return cr;
 }
@@ -473,6 +490,7 @@ void rc_rules_free(rc_rules *rules)
   sqlite3_finalize(rules->load_ptp);
   sqlite3_finalize(rules->load_ptp_text);
   free(rules->ptp_texts);
+  free(rules->ptp_scratch);
   rc_codemap_free(rules->codes, rc_rules_free_code);
   rc_pool_free(rules->pool);
   free(rules->modifiers);

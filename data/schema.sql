@@ -88,9 +88,9 @@ CREATE TABLE mue (
 -- NCCI procedure-to-procedure edits: col2 is denied beside col1 on one DOS
 -- unless modifier = 1 and a bypass modifier is present; 9 = not applicable.
 -- A full CMS file is 2.5 million rows, so they are stored compactly in
--- ptp_edit (setting as a number, rationale and source as ids into
--- ptp_text) and read and written through the view ptp, which has the plain
--- columns: SELECT from it, INSERT into it, DELETE from it.
+-- ptp_edit (setting as a number, dates as day numbers, rationale and source
+-- as ids into ptp_text) and read and written through the view ptp, which
+-- has the plain columns: SELECT from it, INSERT into it, DELETE from it.
 CREATE TABLE ptp_text (
   id   INTEGER PRIMARY KEY,
   text TEXT NOT NULL UNIQUE
@@ -100,8 +100,8 @@ CREATE TABLE ptp_edit (
   col1       TEXT NOT NULL,
   col2       TEXT NOT NULL,
   setting    INTEGER NOT NULL CHECK (setting IN (1, 2)),   -- 1 practitioner, 2 hospital
-  valid_from TEXT NOT NULL,
-  valid_to   TEXT,
+  valid_from INTEGER NOT NULL,                               -- days since 1970-01-01
+  valid_to   INTEGER,                                        -- days since 1970-01-01
   modifier   INTEGER NOT NULL CHECK (modifier IN (0, 1, 9)),
   rationale  INTEGER REFERENCES ptp_text (id),               -- NULL: none given
   source     INTEGER NOT NULL REFERENCES ptp_text (id),
@@ -110,18 +110,22 @@ CREATE TABLE ptp_edit (
 
 CREATE VIEW ptp (col1, col2, setting, valid_from, valid_to, modifier, rationale, source) AS
   SELECT e.col1, e.col2, CASE e.setting WHEN 1 THEN 'practitioner' WHEN 2 THEN 'hospital' END,
-         e.valid_from, e.valid_to, e.modifier, r.text, s.text
+         date(e.valid_from * 86400, 'unixepoch'), date(e.valid_to * 86400, 'unixepoch'),
+         e.modifier, r.text, s.text
   FROM ptp_edit e LEFT JOIN ptp_text r ON r.id = e.rationale JOIN ptp_text s ON s.id = e.source;
 
 CREATE TRIGGER ptp_insert INSTEAD OF INSERT ON ptp
 BEGIN
   SELECT RAISE(ABORT, 'ptp.setting must be practitioner or hospital')
     WHERE NEW.setting IS NOT 'practitioner' AND NEW.setting IS NOT 'hospital';
+  SELECT RAISE(ABORT, 'ptp.valid_from and valid_to must be dates YYYY-MM-DD')
+    WHERE julianday(NEW.valid_from) IS NULL OR (NEW.valid_to IS NOT NULL AND julianday(NEW.valid_to) IS NULL);
   INSERT OR IGNORE INTO ptp_text (text) SELECT NEW.rationale WHERE NEW.rationale IS NOT NULL;
   INSERT OR IGNORE INTO ptp_text (text) VALUES (NEW.source);
   INSERT INTO ptp_edit (col1, col2, setting, valid_from, valid_to, modifier, rationale, source)
   VALUES (NEW.col1, NEW.col2, CASE NEW.setting WHEN 'practitioner' THEN 1 ELSE 2 END,
-          NEW.valid_from, NEW.valid_to, NEW.modifier,
+          CAST(julianday(NEW.valid_from) - 2440587.5 AS INTEGER),
+          CAST(julianday(NEW.valid_to) - 2440587.5 AS INTEGER), NEW.modifier,
           (SELECT id FROM ptp_text WHERE text = NEW.rationale),
           (SELECT id FROM ptp_text WHERE text = NEW.source));
 END;
@@ -130,7 +134,7 @@ CREATE TRIGGER ptp_delete INSTEAD OF DELETE ON ptp
 BEGIN
   DELETE FROM ptp_edit WHERE col1 = OLD.col1 AND col2 = OLD.col2
     AND setting = CASE OLD.setting WHEN 'practitioner' THEN 1 ELSE 2 END
-    AND valid_from = OLD.valid_from;
+    AND valid_from = CAST(julianday(OLD.valid_from) - 2440587.5 AS INTEGER);
 END;
 
 -- NCCI add-on code edits. type 1: needs one of the listed primaries; type 2:
