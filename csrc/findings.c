@@ -34,9 +34,10 @@ const char *rc_severity_name(rc_severity severity)
 
 /* Most claims get no finding or a few: the storage is made on the first
  * one, and the anchor slot holds nil until then. */
-void rc_findings_init(rc_findings *f, lua_State *L)
+void rc_findings_init(rc_findings *f, lua_State *L, rc_buffer *buf)
 {
   f->L = L;
+  f->buf = buf;
   f->capacity = 0;
   f->count = 0;
   f->items = NULL;
@@ -46,12 +47,15 @@ void rc_findings_init(rc_findings *f, lua_State *L)
   f->anchor = lua_gettop(L);
 }
 
-/* Replaces the anchored userdata by one twice as large. May raise (memory). */
+/* Twice the room: the buffer grown in place (realloc keeps the items), or
+ * a new userdata, anchored, that the items are copied to. May raise. */
 static void grow(rc_findings *f)
 {
   int capacity = f->capacity > 0 ? f->capacity * 2 : 4;
-  rc_finding *items = lua_newuserdatauv(f->L, (size_t)capacity * sizeof *items, 0);
-  if (f->count > 0) memcpy(items, f->items, (size_t)f->count * sizeof *items);
+  int in_buffer = f->buf != NULL && f->items != NULL && f->items == f->buf->data;
+  rc_finding *items = rc_work_buffer(f->L, f->buf, (size_t)capacity * sizeof *items);
+  int moved_by_realloc = in_buffer && items == f->buf->data;
+  if (f->count > 0 && !moved_by_realloc) memcpy(items, f->items, (size_t)f->count * sizeof *items);
   lua_replace(f->L, f->anchor);
   f->items = items;
   f->capacity = capacity;
@@ -154,20 +158,55 @@ static void add_dropped(rc_findings *f)
   snprintf(x->fix, sizeof x->fix, "correct the listed findings and check the claim again, or split it");
 }
 
+#define ORDER_SMALL 64
+
+typedef struct order_key { int line, seq, pos; } order_key;
+
+static int by_key(const void *a, const void *b)
+{
+  const order_key *x = a, *y = b;
+  if (x->line != y->line) return x->line < y->line ? -1 : 1;
+  return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* The positions of the findings in listing order (by line, then as added)
+ * into order. The usual few are sorted as small keys: findings are 1 KB
+ * each, and sorting them would copy them around (and make glibc's qsort
+ * allocate); a claim with more has its findings sorted in place. */
+static void list_order(rc_findings *f, int *order)
+{
+  order_key keys[ORDER_SMALL];
+  int i;
+  if (f->count > ORDER_SMALL) {
+    qsort(f->items, (size_t)f->count, sizeof *f->items, by_line);
+    for (i = 0; i < f->count; i++) order[i] = i;
+    return;
+  }
+  for (i = 0; i < f->count; i++) {
+    keys[i].line = f->items[i].line;
+    keys[i].seq = f->items[i].seq;
+    keys[i].pos = i;
+  }
+  if (f->count > 1) qsort(keys, (size_t)f->count, sizeof keys[0], by_key);
+  for (i = 0; i < f->count; i++) order[i] = keys[i].pos;
+}
+
 /* Pushes {ok = no deny finding, findings = {...} ordered by line}. */
 void rc_findings_push(rc_findings *f)
 {
   lua_State *L = f->L;
-  int i;
+  int i, small[ORDER_SMALL], *order = small;
   add_dropped(f);
-  if (f->count > 1) qsort(f->items, (size_t)f->count, sizeof *f->items, by_line);
+  if (f->count > ORDER_SMALL) order = lua_newuserdatauv(L, (size_t)f->count * sizeof *order, 0);
+  list_order(f, order);
   lua_createtable(L, 0, 2);
   lua_pushboolean(L, !rc_findings_denied(f));
   lua_setfield(L, -2, "ok");
   lua_createtable(L, f->count, 0);
   for (i = 0; i < f->count; i++) {
-    push_finding(L, &f->items[i]);
+    push_finding(L, &f->items[order[i]]);
     lua_rawseti(L, -2, i + 1);
   }
   lua_setfield(L, -2, "findings");
+  if (order != small) lua_remove(L, -2);   /* the order's userdata, below the result */
 }

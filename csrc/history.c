@@ -70,18 +70,48 @@ static int setup(rc_history *h, const char *path, char *err, size_t errlen)
          sqlite3_exec(h->conn, schema, NULL, NULL, NULL) == SQLITE_OK && prepare(h);
 }
 
-/* Opens (creating) the history at path, or an in-memory one for NULL. */
+/* Did setup fail only because another process held a lock at a moment
+ * when SQLite does not wait (switching to WAL, or a schema read becoming a
+ * write while another process writes)? Then it is worth another try. */
+static int busy_at_setup(rc_history *h, const char *err)
+{
+  int code = h->conn ? sqlite3_errcode(h->conn) & 0xff : SQLITE_OK;
+  return err[0] == '\0' && (code == SQLITE_BUSY || code == SQLITE_LOCKED);
+}
+
+static void close_connection(rc_history *h)
+{
+  sqlite3_finalize(h->insert_claim);
+  sqlite3_finalize(h->insert_line);
+  sqlite3_finalize(h->course);
+  sqlite3_close(h->conn);
+  h->insert_claim = h->insert_line = h->course = NULL;
+  h->conn = NULL;
+}
+
+/* Opens (creating) the history at path, or an in-memory one for NULL.
+ * Several processes may open one file at once: setup is tried again (a
+ * fresh connection every SETUP_PAUSE_MS) while it fails for a lock, for
+ * at most SETUP_TRIES times. */
+#define SETUP_TRIES 500
+#define SETUP_PAUSE_MS 10
+
 rc_history *rc_history_open(const char *path, char *err, size_t errlen)
 {
   rc_history *h = calloc(1, sizeof *h);
   char msg[256];
+  int ok, tries = 0;
   if (h == NULL) {
     snprintf(err, errlen, "out of memory");
     return NULL;
   }
   h->turn.fd = -1;
   err[0] = '\0';
-  if (!setup(h, path, err, errlen)) {
+  while (!(ok = setup(h, path, err, errlen)) && path != NULL && busy_at_setup(h, err) && ++tries < SETUP_TRIES) {
+    close_connection(h);
+    sqlite3_sleep(SETUP_PAUSE_MS);
+  }
+  if (!ok) {
     if (err[0] == '\0')
       snprintf(err, errlen, "cannot open history '%s': %s", path ? path : ":memory:",
                h->conn ? rc_db_errmsg(h->conn, msg, sizeof msg) : "out of memory");
@@ -96,10 +126,7 @@ rc_history *rc_history_open(const char *path, char *err, size_t errlen)
 void rc_history_close(rc_history *h)
 {
   if (h == NULL) return;
-  sqlite3_finalize(h->insert_claim);
-  sqlite3_finalize(h->insert_line);
-  sqlite3_finalize(h->course);
-  sqlite3_close(h->conn);
+  close_connection(h);
   rc_turn_close(&h->turn);
   free(h);
 }

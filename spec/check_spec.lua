@@ -457,3 +457,64 @@ describe("rc:pair", function()
     assert.has_error(function() rc:pair("77301", "77295", { setting = "office" }) end)
   end)
 end)
+
+-- A handle lends its line, day and finding buffers to one check at a time
+-- and keeps them between checks; a check in the middle of another (from a
+-- metamethod) gets fresh ones. None of this may change a result.
+describe("rc:check on one handle, claim after claim", function()
+  local function same_as_fresh(result, c, opts)
+    local fresh = assert(radcode.open())
+    assert.are.same(fresh:check(c, opts), result)
+    fresh:close()
+  end
+
+  it("gives the same findings before and after a huge claim and one with many findings", function()
+    local rc = assert(radcode.open())
+    local small = claim { lines = { line("77301", D25), line("77295", D25), line("77407", D25, 1, { "26" }) } }
+    local before = rc:check(small)
+    local huge = {}
+    for i = 1, 3000 do huge[i] = line(i % 2 == 0 and "77300" or "7730X", D25) end
+    local r = rc:check(claim { lines = huge }, { max_lines = 5000 })
+    assert.is_true(#r.findings >= 1500)
+    for i = 2, #r.findings do assert.is_true((r.findings[i - 1].line or 0) <= (r.findings[i].line or 0)) end
+    local many = {}
+    for i = 1, 100 do many[i] = line(i % 3 == 0 and "77295" or "77301", D25) end
+    local m = rc:check(claim { lines = many })
+    same_as_fresh(m, claim { lines = many })
+    assert.is_true(#m.findings > 64)
+    assert.are.same(before, rc:check(small))
+    same_as_fresh(before, small)
+    rc:close()
+  end)
+
+  it("checks a claim from a finalizer that runs in the middle of another check", function()
+    local rc = assert(radcode.open())
+    local outer_claim = claim { lines = { line("77301", D25), line("77295", D25), line("77412", D25, 1, { "26" }) } }
+    local inner_claim = claim { lines = { line("77014", D25), line("77280", D25), line("77280", D25) } }
+    local want_outer, want_inner = rc:check(outer_claim), rc:check(inner_claim)
+    local deepcompare = require("luassert.util").deepcompare
+    local in_outer, nested, wrong = false, 0, 0
+    local function finalizer()
+      local r = rc:check(inner_claim)
+      if in_outer then nested = nested + 1 end
+      if not deepcompare(r, want_inner) then wrong = wrong + 1 end
+    end
+    -- young collections every 1% of growth: their finalizers run inside checks
+    collectgarbage("generational", 1, 100)
+    local outers = 0
+    while nested < 20 and outers < 100000 do
+      setmetatable({}, { __gc = finalizer })
+      in_outer = true
+      local r = rc:check(outer_claim)
+      in_outer = false
+      outers = outers + 1
+      if not deepcompare(r, want_outer) then wrong = wrong + 1 end
+    end
+    collectgarbage("incremental")
+    collectgarbage()
+    assert.are.equal(0, wrong)
+    assert.is_true(nested > 0, "no finalizer ran inside a check")
+    print(("\n  %d of %d checks had another check run inside them"):format(nested, outers))
+    rc:close()
+  end)
+end)

@@ -516,6 +516,34 @@ describe("rc:record from two processes at once", function()
     for _, f in ipairs(r.findings) do frequency = frequency or (f.edit == "frequency" and f.code == "77336") end
     assert.is_true(frequency)
   end)
+
+  -- Opening a new history sets it up (WAL, tables): a moment at which
+  -- SQLite answers "locked" at once instead of waiting. Six processes open
+  -- one new file together, five rounds; every open and record must work.
+  it("opens one new history from several processes at once", function()
+    local script = write_script(dir, "opener.lua", PRELUDE .. [[
+local history, me, start_at = ...
+while radcode.clock() < tonumber(start_at) do end
+local rc, err = radcode.open { history = history }
+if not rc then io.stderr:write(err, "\n") os.exit(1) end
+assert(rc:record { id = "O-" .. me, patient = "P", course = "P/c", setting = "practitioner", diagnoses = { "C61" },
+  lines = { { code = "77427", date = "2025-06-02", units = 1, dx = { 1 } } } })
+]])
+    local procs = VALGRIND and 3 or 6
+    for round = 1, VALGRIND and 2 or 5 do
+      local history = ("%s/opened-%d.db"):format(dir, round)
+      local start_at = ("%.6f"):format(radcode.clock() + (VALGRIND and 8 or 0.5))
+      local cmds = {}
+      for me = 1, procs do
+        cmds[#cmds + 1] = lua_cmd(script, history, tostring(me), start_at) .. " 2>>" .. H.quote(dir .. "/opened.err") .. " &"
+      end
+      local _, _, code = H.run(table.concat(cmds, " ") .. " wait")
+      assert.are.equal(0, code)
+      local err = io.open(dir .. "/opened.err") and table.concat(read_lines(dir .. "/opened.err"), "\n") or ""
+      assert.are.equal("", err)
+      assert.are.same({ tostring(procs) }, sql(history, "SELECT count(*) FROM claims"), "round " .. round)
+    end
+  end)
 end)
 
 ---------------------------------------------------------------------------
