@@ -73,7 +73,7 @@ static int key_index(const char *key, const char *const keys[])
 {
   int i;
   for (i = 0; keys[i] != NULL; i++)
-    if (strcmp(key, keys[i]) == 0) return i;
+    if (key[0] == keys[i][0] && strcmp(key, keys[i]) == 0) return i;
   return -1;
 }
 
@@ -310,7 +310,8 @@ static void read_date(lua_State *L, int idx, rc_line *line, rc_findings *f)
   rc_date_result r = s ? rc_date_parse(s, len, &line->day) : RC_DATE_MALFORMED;
   const char *fix = "give the date of service as YYYY-MM-DD";
   if (r == RC_DATE_OK) {
-    rc_date_format(line->day, line->date);
+    memcpy(line->date, s, RC_DATE_LEN);   /* a date that parses is in ISO form already */
+    line->date[RC_DATE_LEN] = '\0';
     if (strcmp(line->date, RC_FIRST_DOS) >= 0) {
       lua_pop(L, 1);
       return;

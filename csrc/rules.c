@@ -518,7 +518,7 @@ int rc_rules_dx_required(const rc_rules *rules, const char *family)
 {
   int i;
   for (i = 0; i < rules->nfamilies; i++)
-    if (strcmp(rules->dx_families[i], family) == 0) return 1;
+    if (rules->dx_families[i][0] == family[0] && strcmp(rules->dx_families[i], family) == 0) return 1;
   return 0;
 }
 
