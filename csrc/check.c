@@ -32,7 +32,7 @@ static int index_lines(lua_State *L, rc_check *c, char *err, size_t errlen)
 {
   rc_claim *claim = c->claim;
   int i;
-  c->by_day = rc_work_buffer(L, c->work ? &c->work->by_day : NULL, (size_t)(claim->nlines + 1) * sizeof *c->by_day);
+  c->by_day = lua_newuserdatauv(L, (size_t)(claim->nlines + 1) * sizeof *c->by_day, 0);
   c->nby_day = 0;
   rc_rules_batch_begin(c->rules);
   for (i = 0; i < claim->nlines; i++) {
@@ -148,9 +148,8 @@ static int check(lua_State *L)
   max_lines = (int)rc_opts_integer(L, 3, "max_lines", RC_DEFAULT_MAX_LINES, 1, 100000);
   memset(&c, 0, sizeof c);
   if ((c.rules = rc_handle_rules(h, err, sizeof err)) == NULL) return rc_failf(L, "%s", err);
-  c.work = rc_work_take(&h->work);
-  rc_findings_init(&f, L, c.work ? &c.work->findings : NULL);
-  rc_claim_read(L, 2, &claim, &f, max_lines, c.work ? &c.work->lines : NULL);
+  rc_findings_init(&f, L);
+  rc_claim_read(L, 2, &claim, &f, max_lines);
   payer_of(rc_opts_string(L, 3, "payer"), claim.payer, payer);
   c.claim = &claim;
   c.f = &f;
@@ -158,10 +157,8 @@ static int check(lua_State *L)
   c.setting = claim.setting;
   c.claim_idx = 2;
   find_overlay(h, &c);
-  if (!index_lines(L, &c, err, sizeof err) || !read_history(h, &c, err, sizeof err)) {
-    rc_work_give_back(c.work);
+  if (!index_lines(L, &c, err, sizeof err) || !read_history(h, &c, err, sizeof err))
     return rc_failf(L, "%s", err);
-  }
   rc_edits_line(&c);
   rc_edits_day(&c);
   rc_edits_course(&c);
@@ -171,7 +168,6 @@ static int check(lua_State *L)
     rc_overlay_rules(&c);
   }
   rc_findings_push(&f);
-  rc_work_give_back(c.work);
   return 1;
 }
 
@@ -197,8 +193,8 @@ static int record(lua_State *L)
   const char *bad;
   luaL_checktype(L, 2, LUA_TTABLE);
   lua_settop(L, 2);
-  rc_findings_init(&f, L, NULL);
-  rc_claim_read(L, 2, &claim, &f, RC_DEFAULT_MAX_LINES, NULL);
+  rc_findings_init(&f, L);
+  rc_claim_read(L, 2, &claim, &f, RC_DEFAULT_MAX_LINES);
   if (claim.id[0] == '\0') return rc_failf(L, "claim has no id; only claims with an id can be recorded");
   if ((bad = input_error(&f)) != NULL) return rc_failf(L, "claim %s has input errors: %s", claim.id, bad);
   if ((history = rc_handle_history(h, err, sizeof err)) == NULL ||

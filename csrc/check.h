@@ -34,7 +34,6 @@ typedef struct rc_check {
   int setting;
   rc_day_entry *by_day;          /* usable lines, by day, code, position */
   int nby_day;
-  rc_work *work;                 /* the handle's buffers, or NULL: userdata */
   long history_fractions;        /* fractions delivered earlier in the course */
   int history_read;              /* the course's history was consulted */
 } rc_check;

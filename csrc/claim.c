@@ -513,7 +513,7 @@ static void read_line(lua_State *L, const rc_claim *claim, rc_line *line, rc_fin
   lua_settop(L, idx);
 }
 
-static void read_lines(lua_State *L, int idx, rc_claim *claim, rc_findings *f, int max_lines, rc_buffer *buf)
+static void read_lines(lua_State *L, int idx, rc_claim *claim, rc_findings *f, int max_lines)
 {
   int type = raw_field(L, idx, "lines"), i, n;
   rc_finding *x;
@@ -532,7 +532,7 @@ static void read_lines(lua_State *L, int idx, rc_claim *claim, rc_findings *f, i
     lua_pop(L, 1);
     return;
   }
-  claim->lines = rc_work_buffer(L, buf, (size_t)n * sizeof *claim->lines);
+  claim->lines = lua_newuserdatauv(L, (size_t)n * sizeof *claim->lines, 0);
   memset(claim->lines, 0, (size_t)n * sizeof *claim->lines);
   lua_insert(L, -2);   /* keep the userdata below the lines table, on the stack */
   for (i = 0; i < n; i++) {
@@ -546,10 +546,9 @@ static void read_lines(lua_State *L, int idx, rc_claim *claim, rc_findings *f, i
   lua_pop(L, 1);
 }
 
-/* Reads the claim at idx (a table: the caller checked), its lines into buf
- * when there is one (work.h). Leaves one value on the stack (the lines'
- * storage, or nil) that must stay while the claim is used. */
-void rc_claim_read(lua_State *L, int idx, rc_claim *claim, rc_findings *f, int max_lines, rc_buffer *buf)
+/* Reads the claim at idx (a table: the caller checked). Leaves one value on
+ * the stack (the lines' storage) that must stay while the claim is used. */
+void rc_claim_read(lua_State *L, int idx, rc_claim *claim, rc_findings *f, int max_lines)
 {
   char npi[16];
   idx = lua_absindex(L, idx);
@@ -564,7 +563,7 @@ void rc_claim_read(lua_State *L, int idx, rc_claim *claim, rc_findings *f, int m
   read_text(L, idx, "npi", npi, sizeof npi, f);
   read_setting(L, idx, claim, f);
   read_diagnoses(L, idx, claim, f);
-  read_lines(L, idx, claim, f, max_lines, buf);
+  read_lines(L, idx, claim, f, max_lines);
   if (claim->lines != NULL) lua_remove(L, -2);   /* the storage replaces the placeholder */
 }
 

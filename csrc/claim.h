@@ -39,7 +39,7 @@ typedef struct rc_claim {
   rc_line *lines;               /* in a userdata on the Lua stack */
 } rc_claim;
 
-void rc_claim_read(lua_State *L, int idx, rc_claim *claim, rc_findings *f, int max_lines, rc_buffer *buf);
+void rc_claim_read(lua_State *L, int idx, rc_claim *claim, rc_findings *f, int max_lines);
 int rc_line_has_modifier(const rc_line *line, const char *modifier);
 
 #endif

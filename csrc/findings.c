@@ -34,10 +34,9 @@ const char *rc_severity_name(rc_severity severity)
 
 /* Most claims get no finding or a few: the storage is made on the first
  * one, and the anchor slot holds nil until then. */
-void rc_findings_init(rc_findings *f, lua_State *L, rc_buffer *buf)
+void rc_findings_init(rc_findings *f, lua_State *L)
 {
   f->L = L;
-  f->buf = buf;
   f->capacity = 0;
   f->count = 0;
   f->items = NULL;
@@ -47,15 +46,12 @@ void rc_findings_init(rc_findings *f, lua_State *L, rc_buffer *buf)
   f->anchor = lua_gettop(L);
 }
 
-/* Twice the room: the buffer grown in place (realloc keeps the items), or
- * a new userdata, anchored, that the items are copied to. May raise. */
+/* Replaces the anchored userdata by one twice as large. May raise (memory). */
 static void grow(rc_findings *f)
 {
   int capacity = f->capacity > 0 ? f->capacity * 2 : 4;
-  int in_buffer = f->buf != NULL && f->items != NULL && f->items == f->buf->data;
-  rc_finding *items = rc_work_buffer(f->L, f->buf, (size_t)capacity * sizeof *items);
-  int moved_by_realloc = in_buffer && items == f->buf->data;
-  if (f->count > 0 && !moved_by_realloc) memcpy(items, f->items, (size_t)f->count * sizeof *items);
+  rc_finding *items = lua_newuserdatauv(f->L, (size_t)capacity * sizeof *items, 0);
+  if (f->count > 0) memcpy(items, f->items, (size_t)f->count * sizeof *items);
   lua_replace(f->L, f->anchor);
   f->items = items;
   f->capacity = capacity;

@@ -3,7 +3,6 @@
 #define RC_FINDINGS_H
 
 #include <lua.h>
-#include "work.h"
 
 typedef enum {
   RC_EDIT_PTP, RC_EDIT_MUE, RC_EDIT_ADDON, RC_EDIT_FREQUENCY, RC_EDIT_MODIFIER,
@@ -33,7 +32,6 @@ typedef struct rc_finding {
 
 typedef struct rc_findings {
   lua_State *L;
-  rc_buffer *buf;                /* where items live, or NULL: a userdata (work.h) */
   int anchor;                    /* stack slot of the userdata holding items */
   rc_finding *items;
   int count, capacity;
@@ -42,7 +40,7 @@ typedef struct rc_findings {
   rc_finding spare;              /* what rc_findings_add hands out past the limit */
 } rc_findings;
 
-void rc_findings_init(rc_findings *f, lua_State *L, rc_buffer *buf);
+void rc_findings_init(rc_findings *f, lua_State *L);
 rc_finding *rc_findings_add(rc_findings *f, int line, rc_edit edit, rc_severity severity,
                             const char *code, const char *source);
 int rc_findings_denied(const rc_findings *f);

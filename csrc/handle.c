@@ -165,7 +165,6 @@ static void close_all(rc_handle *h)
   h->rules = NULL;
   rc_history_close(h->history);
   h->history = NULL;
-  rc_work_free(&h->work);
   rc_db_close(&h->db);
 }
 

@@ -8,7 +8,6 @@
 #include "history.h"
 #include "overlay.h"
 #include "rules.h"
-#include "work.h"
 
 #define RC_HANDLE_NAME "radcode.Handle"
 #define RC_ORIGIN_LEN 200
@@ -24,7 +23,6 @@ typedef struct rc_handle {
   int is_file;                  /* opts.db: a file other processes may change */
   long long data_version;       /* PRAGMA data_version the rules were made at */
   long long looked_at;          /* when it was last asked, monotonic ms */
-  rc_work work;                 /* buffers lent to one check at a time */
   char origin[RC_ORIGIN_LEN];   /* "embedded default data" or the file path */
 } rc_handle;
 
