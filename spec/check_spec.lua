@@ -458,9 +458,9 @@ describe("rc:pair", function()
   end)
 end)
 
--- A handle lends its line, day and finding buffers to one check at a time
--- and keeps them between checks; a check in the middle of another (from a
--- metamethod) gets fresh ones. None of this may change a result.
+-- One handle checks claim after claim, large and small, and even a claim
+-- in the middle of another check (from a finalizer the collector runs
+-- there): no result may depend on what the handle checked before.
 describe("rc:check on one handle, claim after claim", function()
   local function same_as_fresh(result, c, opts)
     local fresh = assert(radcode.open())
