@@ -80,10 +80,17 @@ local function same_digests(a, b, n)
   return differ, findings
 end
 
+-- The best of BATCH_RUNS runs of the whole command, in seconds.
+local BATCH_RUNS = 3
+
 local function batch()
-  local t0 = radcode.clock()
-  os.execute(("RADCODE_BUILD=build lua5.4 bin/radcode check --batch %s --db %s --quiet > %s/batch.out 2>&1"):format(CLAIMS, DB, OUT))
-  return radcode.clock() - t0
+  local best = math.huge
+  for _ = 1, BATCH_RUNS do
+    local t0 = radcode.clock()
+    os.execute(("RADCODE_BUILD=build lua5.4 bin/radcode check --batch %s --db %s --quiet > %s/batch.out 2>&1"):format(CLAIMS, DB, OUT))
+    best = math.min(best, radcode.clock() - t0)
+  end
+  return best
 end
 
 local function report(r)
@@ -99,17 +106,18 @@ local function report(r)
   line("database size", ("%.1f MB"):format(r.import.db_bytes / 1e6))
   line("open to first finished check", ("%.1f ms"):format(r.radcode.open_to_first_check_ms),
     ("target < 100 ms: %s"):format(verdict(r.radcode.open_to_first_check_ms < 100)))
-  line("rc:check, one core", ("%.0f claim lines/s (%d lines, %.2f s CPU)"):format(r.radcode.lines_per_s, r.radcode.lines,
-    r.radcode.cpu_seconds), ("target 1,000,000: %s"):format(verdict(r.radcode.lines_per_s >= 1e6)))
+  line("rc:check, one core, best pass", ("%.0f claim lines/s (mean of %d passes %.0f)"):format(r.radcode.lines_per_s,
+    PASSES, r.radcode.mean_lines_per_s), ("target 1,000,000: %s"):format(verdict(r.radcode.lines_per_s >= 1e6)))
   line("peak RSS of the check process", ("%.0f MB (claims loaded: %.0f MB)"):format(r.radcode.peak_rss_kb / 1024,
     r.radcode.rss_claims_kb / 1024), ("target < 200 MB: %s"):format(verdict(r.radcode.peak_rss_kb < 200 * 1024)))
   local vs_sqlite, vs_lua = r.radcode.lines_per_s / r.sqlite.lines_per_s, r.radcode.lines_per_s / r.lua.lines_per_s
-  line("baseline: SQLite query per pair and code", ("%.0f lines/s; radcode %.1fx"):format(r.sqlite.lines_per_s, vs_sqlite),
-    ("target 30x: %s"):format(verdict(vs_sqlite >= 30)))
-  line("baseline: plain Lua over Lua tables", ("%.0f lines/s (load %.1f s); radcode %.1fx"):format(r.lua.lines_per_s,
-    r.lua.load_seconds, vs_lua), ("target 3x: %s"):format(verdict(vs_lua >= 3)))
-  line("radcode check --batch, end to end", ("%.0f lines/s (%d lines, %.2f s wall)"):format(r.batch_lines / r.batch_seconds,
-    r.batch_lines, r.batch_seconds), ("target 300,000: %s"):format(verdict(r.batch_lines / r.batch_seconds >= 300000)))
+  line("baseline: SQLite query per pair and code", ("%.0f lines/s (best of %d); radcode %.1fx"):format(r.sqlite.lines_per_s,
+    r.sqlite.passes, vs_sqlite), ("target 30x: %s"):format(verdict(vs_sqlite >= 30)))
+  line("baseline: plain Lua over Lua tables", ("%.0f lines/s (best of %d; load %.1f s); radcode %.1fx"):format(
+    r.lua.lines_per_s, r.lua.passes, r.lua.load_seconds, vs_lua), ("target 3x: %s"):format(verdict(vs_lua >= 3)))
+  line("radcode check --batch, end to end", ("%.0f lines/s (%d lines, %.2f s wall, best of %d)"):format(
+    r.batch_lines / r.batch_seconds, r.batch_lines, r.batch_seconds, BATCH_RUNS),
+    ("target 300,000: %s"):format(verdict(r.batch_lines / r.batch_seconds >= 300000)))
   line("same PTP/MUE findings, radcode vs SQLite", ("%d of %d claims differ (%d findings)"):format(r.diff_sqlite, SQLITE_CLAIMS, r.findings_sqlite))
   line("same PTP/MUE findings, radcode vs Lua", ("%d of %d claims differ (%d findings)"):format(r.diff_lua, N_CLAIMS, r.findings_lua))
 end

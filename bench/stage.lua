@@ -83,26 +83,39 @@ function stages.radcode(db, claims_path, passes, digest_path)
     if not result.ok then denied = denied + 1 end
   end
   write_digest(digest_path, digests)
-  local c0 = os.clock()
+  -- each pass timed on its own: the best is the figure (this virtual
+  -- machine's neighbours slow single passes by 10-30%), the mean is kept too
+  local best, total = math.huge, 0
   for _ = 1, tonumber(passes) do
+    local c0 = os.clock()
     for i = 1, #claims do rc:check(claims[i]) end
+    local cpu = os.clock() - c0
+    best, total = math.min(best, cpu), total + cpu
   end
-  local cpu = os.clock() - c0
-  local lines = count_lines(claims) * tonumber(passes)
-  return { open_to_first_check_ms = first * 1000, lines = lines, cpu_seconds = cpu, lines_per_s = lines / cpu,
+  local lines = count_lines(claims)
+  return { open_to_first_check_ms = first * 1000, lines = lines * tonumber(passes), cpu_seconds = total,
+    lines_per_s = lines / best, mean_lines_per_s = lines * tonumber(passes) / total,
     peak_rss_kb = peak_rss_kb(), rss_claims_kb = rss_before, claims = #claims,
     findings_per_claim = findings / #claims, denied_share = denied / #claims }
 end
 
+-- The best of REPEATS passes, as radcode's figure is.
+local REPEATS = 3
+
 local function baseline(engine, claims_path, count, digest_path)
   local claims = read_claims(claims_path, tonumber(count))
   local digests = {}
-  local c0 = os.clock()
-  for i = 1, #claims do digests[i] = engine:check(claims[i]) end
-  local cpu = os.clock() - c0
+  local best, total = math.huge, 0
+  for _ = 1, REPEATS do
+    local c0 = os.clock()
+    for i = 1, #claims do digests[i] = engine:check(claims[i]) end
+    local cpu = os.clock() - c0
+    best, total = math.min(best, cpu), total + cpu
+  end
   write_digest(digest_path, digests)
   local lines = count_lines(claims)
-  return { lines = lines, cpu_seconds = cpu, lines_per_s = lines / cpu, peak_rss_kb = peak_rss_kb() }
+  return { lines = lines, cpu_seconds = total, lines_per_s = lines / best, mean_lines_per_s = lines * REPEATS / total,
+    passes = REPEATS, peak_rss_kb = peak_rss_kb() }
 end
 
 function stages.sqlite(db, claims_path, count, digest_path)
