@@ -400,6 +400,7 @@ static void read_modifiers(lua_State *L, int idx, rc_line *line, rc_findings *f)
   char what[32];
   if (type == LUA_TTABLE) {
     n = (lua_Integer)lua_rawlen(L, -1);
+    line->mods_given = (long)n;
     snprintf(what, sizeof what, "line %d: modifiers", line->index);
     check_list(L, lua_gettop(L), n, what, f, line->index);
     for (i = 1; i <= n && i <= RC_MAX_MODIFIERS; i++) {

@@ -21,6 +21,7 @@ typedef struct rc_line {
   char date[11];
   long units;
   int nmods;
+  long mods_given;              /* modifiers the line listed; only the first RC_MAX_MODIFIERS are kept */
   char mods[RC_MAX_MODIFIERS][4];
   int ndx;
   int dx[RC_MAX_LINE_DX];       /* 1-based pointers into claim diagnoses */

@@ -142,7 +142,8 @@ static void listed(rc_check *c, const rc_line *line)
   int i, j, bypass;
   char msg[256];
   if (line->nmods > 4) {
-    snprintf(msg, sizeof msg, "line has %d modifiers; a claim line holds at most four", line->nmods);
+    snprintf(msg, sizeof msg, "line has %ld modifiers; a claim line holds at most four",
+             line->mods_given > line->nmods ? line->mods_given : (long)line->nmods);
     modifier_finding(c, line, RC_DENY, NULL, msg, "keep the four modifiers that matter for payment");
   }
   for (i = 0; i < line->nmods; i++) {

@@ -375,6 +375,13 @@ describe("bounds: hostile values in a claim", function()
     for i = 1, 100 do dx[i] = 1 end
     local result = rc:check(claim { lines = { line("77300", D25, 1, mods, dx) } })
     input_with(result, "line 1 has 1000000 modifiers; only the first 8 were read")
+    -- the modifier edit counts every modifier the line listed, not the 8 read
+    local twelve = { "59", "XS", "XE", "XU", "XP", "76", "77", "LT", "RT", "GA", "GY", "GZ" }
+    local four = false
+    for _, f in ipairs(rc:check(claim { lines = { line("77300", D25, 1, twelve) } }).findings) do
+      four = four or (f.edit == "modifier" and f.message == "line has 12 modifiers; a claim line holds at most four")
+    end
+    assert.is_true(four)
     input_with(result, "line 1 has 100 diagnosis pointers; only the first 12 were read")
     assert.is_true(#result.findings < 20)
     local diagnoses = {}
