@@ -1,4 +1,4 @@
-/* ptp.c: the PTP edits of a code (the code as column 1), kept as 40-byte
+/* ptp.c: the PTP edits of a code (the code as column 1), kept as 24-byte
  * rows sorted by column 2's code key: a full national file loads hundreds of
  * thousands of them, so they are not general rule rows. A search fills a
  * caller's rc_rule with the edit in force, so the edits read one shape. */
@@ -23,23 +23,22 @@ static long day_long(int32_t day)
   return day;
 }
 
-static rc_ptp compact(const rc_rule *r)
+/* Rule row r (a PTP row) in compact form into p; 0 when out of memory. */
+static int compact(const rc_rule *r, rc_ptp_texts *texts, rc_ptp *p)
 {
-  rc_ptp p;
-  memset(&p, 0, sizeof p);
-  p.key = rc_code_key(r->other);
-  p.text = r->text;
-  p.source = r->source;
-  p.from = day32(r->from);
-  p.to = day32(r->to);
-  p.setting = r->setting;
-  p.layer = r->layer;
-  p.indicator = (signed char)(r->a < 0 ? -1 : r->a > 9 ? 9 : r->a);
-  return p;
+  memset(p, 0, sizeof *p);
+  if (!rc_ptp_texts_index(texts, r->text, r->source, &p->texts)) return 0;
+  p->key = rc_code_key(r->other);
+  p->from = day32(r->from);
+  p->to = day32(r->to);
+  p->setting = r->setting;
+  p->layer = r->layer;
+  p->indicator = (signed char)(r->a < 0 ? -1 : r->a > 9 ? 9 : r->a);
+  return 1;
 }
 
 /* Appends rule row r (a PTP row) to a growing list; 0 when out of memory. */
-int rc_ptp_append(rc_ptp **rows, int *n, int *cap, const rc_rule *r)
+int rc_ptp_append(rc_ptp **rows, int *n, int *cap, const rc_rule *r, rc_ptp_texts *texts)
 {
   if (*n == *cap) {
     int bigger = *cap ? *cap * 2 : 16;
@@ -48,7 +47,8 @@ int rc_ptp_append(rc_ptp **rows, int *n, int *cap, const rc_rule *r)
     *rows = grown;
     *cap = bigger;
   }
-  (*rows)[(*n)++] = compact(r);
+  if (!compact(r, texts, &(*rows)[*n])) return 0;
+  (*n)++;
   return 1;
 }
 
@@ -78,7 +78,7 @@ static int beats(const rc_ptp *p, const rc_ptp *found)
   return p->from > found->from;
 }
 
-static const rc_rule *expand(const rc_ptp *p, rc_rule *out)
+static const rc_rule *expand(const rc_ptp *p, const rc_ptp_texts *texts, rc_rule *out)
 {
   memset(out, 0, sizeof *out);
   out->kind = RC_RULE_PTP;
@@ -88,14 +88,15 @@ static const rc_rule *expand(const rc_ptp *p, rc_rule *out)
   out->layer = p->layer;
   out->a = p->indicator;
   out->other = out->payer = out->extra = "";
-  out->text = p->text;
-  out->source = p->source;
+  out->text = rc_ptp_texts_text(texts, p->texts);
+  out->source = rc_ptp_texts_source(texts, p->texts);
   return out;
 }
 
 /* The edit against column 2 in force on the day in the setting, written to
  * out; NULL when there is none (or an overlay removed it). */
-const rc_rule *rc_ptp_find(const rc_ptp *rows, int n, uint64_t column2, long day, int setting, rc_rule *out)
+const rc_rule *rc_ptp_find(const rc_ptp *rows, int n, const rc_ptp_texts *texts, uint64_t column2, long day,
+                           int setting, rc_rule *out)
 {
   int lo = 0, hi = n;
   const rc_ptp *found = NULL;
@@ -105,7 +106,7 @@ const rc_rule *rc_ptp_find(const rc_ptp *rows, int n, uint64_t column2, long day
   }
   for (; lo < n && rows[lo].key == column2; lo++)
     if (applies(&rows[lo], day, setting) && beats(&rows[lo], found)) found = &rows[lo];
-  return found != NULL && found->indicator >= 0 ? expand(found, out) : NULL;
+  return found != NULL && found->indicator >= 0 ? expand(found, texts, out) : NULL;
 }
 
 static int before(const rc_ptp *x, const rc_ptp *y)
@@ -118,7 +119,8 @@ static int before(const rc_ptp *x, const rc_ptp *y)
 /* The national rows with an overlay's PTP rows (the PTP kind among extra,
  * which is sorted by column 2) merged in order, into a new list the caller
  * frees (*out is NULL when both are empty); 0 when out of memory. */
-int rc_ptp_merge(const rc_ptp *national, int n, const rc_rule *extra, int nextra, rc_ptp **out, int *count)
+int rc_ptp_merge(const rc_ptp *national, int n, const rc_rule *extra, int nextra, rc_ptp_texts *texts,
+                 rc_ptp **out, int *count)
 {
   int i = 0, j, k = 0, total = n;
   rc_ptp *rows;
@@ -131,7 +133,11 @@ int rc_ptp_merge(const rc_ptp *national, int n, const rc_rule *extra, int nextra
     if (j < nextra && extra[j].kind != RC_RULE_PTP) {
       j++;
     } else if (j < nextra) {
-      rc_ptp next = compact(&extra[j]);
+      rc_ptp next;
+      if (!compact(&extra[j], texts, &next)) {
+        free(rows);
+        return 0;
+      }
       if (i < n && before(&national[i], &next)) rows[k++] = national[i++];
       else rows[k++] = next, j++;
     } else {

@@ -19,11 +19,12 @@
 typedef struct modifier_row { char modifier[4]; int bypass; } modifier_row;
 typedef struct dx_row { char from[8], to[8]; const char *family, *payer, *note; long start, end; } dx_row;
 
-#define PTP_TEXT_IDS 4096   /* ptp_text ids cached; a file has about ten */
+#define TEXT_IDS 4096   /* ptp_text ids cached; a file has about ten */
 
 struct rc_rules {
   sqlite3_stmt *load, *load_ptp, *load_ptp_text;
-  const char **ptp_texts;        /* by ptp_text id, interned; made on first use */
+  const char **text_by_id;        /* by ptp_text id, interned; made on first use */
+  rc_ptp_texts pairs;            /* (rationale, dataset) pairs the PTP rows index */
   rc_ptp *ptp_scratch;           /* a code's PTP rows while they load: grown once, reused */
   int ptp_scratch_cap;
   int batching;                  /* loads share one read transaction ... */
@@ -164,21 +165,21 @@ static int append_row(rc_code_rules *cr, const rc_rule *r, int *n, int *cap)
 }
 
 /* The text of a ptp_text id (NULL: none, ""), interned; NULL when out of
- * memory. Ids below PTP_TEXT_IDS are cached. */
+ * memory. Ids below TEXT_IDS are cached. */
 static const char *ptp_text(rc_rules *rules, sqlite3_stmt *st, int col)
 {
   sqlite3_int64 id = sqlite3_column_int64(st, col);
   const char *text = NULL;
-  int cached = id > 0 && id < PTP_TEXT_IDS;
+  int cached = id > 0 && id < TEXT_IDS;
   if (sqlite3_column_type(st, col) == SQLITE_NULL) return "";
-  if (cached && rules->ptp_texts == NULL && (rules->ptp_texts = calloc(PTP_TEXT_IDS, sizeof (const char *))) == NULL)
+  if (cached && rules->text_by_id == NULL && (rules->text_by_id = calloc(TEXT_IDS, sizeof (const char *))) == NULL)
     return NULL;
-  if (cached && rules->ptp_texts[id] != NULL) return rules->ptp_texts[id];
+  if (cached && rules->text_by_id[id] != NULL) return rules->text_by_id[id];
   sqlite3_bind_int64(rules->load_ptp_text, 1, id);
   if (sqlite3_step(rules->load_ptp_text) == SQLITE_ROW) text = (const char *)sqlite3_column_text(rules->load_ptp_text, 0);
   text = rc_pool_intern(rules->pool, text ? text : "");
   sqlite3_reset(rules->load_ptp_text);
-  if (cached) rules->ptp_texts[id] = text;
+  if (cached) rules->text_by_id[id] = text;
   return text;
 }
 
@@ -209,12 +210,14 @@ static int load_ptp(rc_rules *rules, rc_code_rules *cr, const char *code)
   sqlite3_reset(rules->load_ptp);
   sqlite3_bind_text(rules->load_ptp, 1, code, -1, SQLITE_STATIC);
   while (ok && (rc = sqlite3_step(rules->load_ptp)) == SQLITE_ROW)
-    ok = read_ptp(rules, rules->load_ptp, &r) && rc_ptp_append(&rules->ptp_scratch, &n, &rules->ptp_scratch_cap, &r);
+    ok = read_ptp(rules, rules->load_ptp, &r) &&
+         rc_ptp_append(&rules->ptp_scratch, &n, &rules->ptp_scratch_cap, &r, &rules->pairs);
   if (ok && rc != SQLITE_DONE) ok = -1;
   sqlite3_reset(rules->load_ptp);
   if (ok == 1) {
     cr->ptp = rc_ptp_copy(rules->ptp_scratch, n, &ok);
     cr->nptp = ok ? n : 0;
+    cr->texts = &rules->pairs;
   }
   return ok;
 }
@@ -340,12 +343,12 @@ const rc_rule *rc_rules_in_force(const rc_code_rules *cr, rc_rule_kind kind, lon
  * force on the day in the setting, written to out; NULL when none. */
 const rc_rule *rc_rules_ptp_key(const rc_code_rules *cr, uint64_t column2, long day, int setting, rc_rule *out)
 {
-  return rc_ptp_find(cr->ptp, cr->nptp, column2, day, setting, out);
+  return rc_ptp_find(cr->ptp, cr->nptp, cr->texts, column2, day, setting, out);
 }
 
 const rc_rule *rc_rules_ptp(const rc_code_rules *cr, const char *column2, long day, int setting, rc_rule *out)
 {
-  return rc_ptp_find(cr->ptp, cr->nptp, rc_code_key(column2), day, setting, out);
+  return rc_ptp_find(cr->ptp, cr->nptp, cr->texts, rc_code_key(column2), day, setting, out);
 }
 
 /* Does radcode hold any rule at all for the code (its record, or national
@@ -383,7 +386,8 @@ rc_code_rules *rc_rules_merge(const rc_code_rules *national, const rc_rule *extr
     return NULL;
   }
   memcpy(cr->code, national->code, sizeof cr->code);
-  if (!rc_ptp_merge(national->ptp, national->nptp, extra, nextra, &cr->ptp, &cr->nptp)) {
+  cr->texts = national->texts;
+  if (!rc_ptp_merge(national->ptp, national->nptp, extra, nextra, cr->texts, &cr->ptp, &cr->nptp)) {
     rc_rules_free_code(cr);
     return NULL;
   }
@@ -489,8 +493,9 @@ void rc_rules_free(rc_rules *rules)
   sqlite3_finalize(rules->load);
   sqlite3_finalize(rules->load_ptp);
   sqlite3_finalize(rules->load_ptp_text);
-  free(rules->ptp_texts);
+  free(rules->text_by_id);
   free(rules->ptp_scratch);
+  rc_ptp_texts_free(&rules->pairs);
   rc_codemap_free(rules->codes, rc_rules_free_code);
   rc_pool_free(rules->pool);
   free(rules->modifiers);
