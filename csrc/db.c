@@ -39,6 +39,14 @@ const char *rc_db_errmsg(sqlite3 *conn, char *buf, size_t len)
   return buf;
 }
 
+/* What to do when the last failed call on conn found the file damaged, to
+ * append to its message; "" otherwise. */
+const char *rc_db_damage_hint(sqlite3 *conn)
+{
+  int code = sqlite3_errcode(conn) & 0xff;
+  return code == SQLITE_CORRUPT || code == SQLITE_NOTADB ? "; the database file is damaged: restore it from a copy" : "";
+}
+
 /* Why the meta table cannot be read, by SQLite's error code (wal: the
  * file's header says WAL mode). */
 static void unreadable(sqlite3 *conn, const char *what, int wal, char *err, size_t errlen)

@@ -33,5 +33,6 @@ sqlite3_stmt *rc_db_statement(rc_db *d, rc_sql_slot slot, const char *sql);
 int rc_db_refresh_search(sqlite3 *conn);
 int rc_db_save(rc_db *d, const char *path, char *err, size_t errlen);
 const char *rc_db_errmsg(sqlite3 *conn, char *buf, size_t len);
+const char *rc_db_damage_hint(sqlite3 *conn);
 
 #endif

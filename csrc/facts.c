@@ -73,7 +73,7 @@ static int load_specs(lua_State *L, rc_db *db, rc_facts *F)
   sqlite3_stmt *st = rc_db_statement(db, RC_SQL_CLASSIFY_FACTS, sql_facts);
   int rc;
   if (st == NULL) {
-    lua_pushfstring(L, "database error: %s", sqlite3_errmsg(db->conn));
+    lua_pushfstring(L, "database error: %s%s", sqlite3_errmsg(db->conn), rc_db_damage_hint(db->conn));
     return 0;
   }
   while ((rc = sqlite3_step(st)) == SQLITE_ROW && F->count < RC_FACTS_MAX) {
@@ -86,7 +86,7 @@ static int load_specs(lua_State *L, rc_db *db, rc_facts *F)
   }
   sqlite3_reset(st);
   if (rc == SQLITE_ROW || rc == SQLITE_DONE) return 1;
-  lua_pushfstring(L, "database error: %s", sqlite3_errmsg(db->conn));
+  lua_pushfstring(L, "database error: %s%s", sqlite3_errmsg(db->conn), rc_db_damage_hint(db->conn));
   return 0;
 }
 

@@ -30,11 +30,9 @@ rc_handle *rc_handle_check(lua_State *L, int idx)
  * what to do when it says the file is damaged. */
 void rc_handle_push_error(lua_State *L, rc_handle *h)
 {
-  int code = sqlite3_errcode(h->db.conn);
   char msg[256];
   lua_pushfstring(L, "database error (%s): %s%s", h->origin, rc_db_errmsg(h->db.conn, msg, sizeof msg),
-                  code == SQLITE_CORRUPT || code == SQLITE_NOTADB
-                    ? "; the database file is damaged: restore it from a copy" : "");
+                  rc_db_damage_hint(h->db.conn));
 }
 
 /* Returns nil, message for a failed SQLite call on this handle. */

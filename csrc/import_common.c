@@ -39,7 +39,8 @@ int rc_import_fail(rc_import_job *job, const char *fmt, ...)
 int rc_import_db_fail(rc_import_job *job, const char *what)
 {
   char msg[256];
-  return rc_import_fail(job, "%s: database error: %s", what, rc_db_errmsg(job->conn, msg, sizeof msg));
+  return rc_import_fail(job, "%s: database error: %s%s", what, rc_db_errmsg(job->conn, msg, sizeof msg),
+                        rc_db_damage_hint(job->conn));
 }
 
 /* Adds a row's outcome to the counts (a fatal row counts as read only; a

@@ -13,6 +13,7 @@
 #include "codemap.h"
 #include "code.h"
 #include "date.h"
+#include "db.h"
 #include "pool.h"
 #include "ptp.h"
 
@@ -250,7 +251,8 @@ static rc_code_rules *load_code(rc_rules *rules, const char *code, char *err, si
   if (ok && rc != SQLITE_DONE) ok = -1;
   if (ok == 1) ok = load_ptp(rules, cr, code);
   if (ok == -1) {
-    snprintf(err, errlen, "loading rules for %s: %s", code, sqlite3_errmsg(sqlite3_db_handle(rules->load)));
+    sqlite3 *conn = sqlite3_db_handle(rules->load);
+    snprintf(err, errlen, "loading rules for %s: %s%s", code, sqlite3_errmsg(conn), rc_db_damage_hint(conn));
   } else if (ok != 1) {
     snprintf(err, errlen, "out of memory loading rules for %s", code);
   }
@@ -479,7 +481,7 @@ rc_rules *rc_rules_new(sqlite3 *conn, char *err, size_t errlen)
       sqlite3_prepare_v2(conn, sql_code_ptp, -1, &rules->load_ptp, NULL) != SQLITE_OK ||
       sqlite3_prepare_v2(conn, sql_ptp_text, -1, &rules->load_ptp_text, NULL) != SQLITE_OK ||
       !load_modifiers(rules, conn) || !load_dx_support(rules, conn) || !load_dx_required(rules, conn)) {
-    snprintf(err, errlen, "cannot read the rule tables: %s", sqlite3_errmsg(conn));
+    snprintf(err, errlen, "cannot read the rule tables: %s%s", sqlite3_errmsg(conn), rc_db_damage_hint(conn));
     rc_rules_free(rules);
     return NULL;
   }

@@ -646,6 +646,8 @@ describe("files radcode cannot use", function()
           assert(fine, ("page %d: raised %s"):format(at + 1, tostring(v)))
           if v == nil then
             assert(match_any(msg, "database disk image is malformed", "vtable constructor failed: code_search"), msg)
+            -- a damaged file is named as such, with what to do
+            assert(not msg:find("malformed", 1, true) or msg:find("restore it from a copy", 1, true), msg)
             said = said + 1
           end
         end
