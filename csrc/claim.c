@@ -78,8 +78,8 @@ static int key_index(const char *key, const char *const keys[])
 }
 
 /* One pass over the table at idx: pushes the values of the first `wanted`
- * keys (nil when absent), in the order of keys, and notes each unknown
- * key. Returns the stack slot of the first value; readers take them from
+ * keys (nil when absent; none for 0), in the order of keys, and notes each
+ * unknown key. Returns the stack slot of the first value; readers take them from
  * there (slot_value) instead of looking each field up. */
 static int collect_fields(lua_State *L, int idx, const char *const keys[], int wanted, rc_findings *f, int line)
 {
@@ -103,19 +103,6 @@ static int slot_value(lua_State *L, int slot)
 {
   lua_pushvalue(L, slot);
   return lua_type(L, -1);
-}
-
-/* Every key of the table at idx must be a known field name. */
-static void check_keys(lua_State *L, int idx, const char *const keys[], rc_findings *f, int line)
-{
-  long unknown = 0;
-  lua_pushnil(L);
-  while (lua_next(L, idx) != 0) {
-    if ((lua_type(L, -2) != LUA_TSTRING || key_index(lua_tostring(L, -2), keys) < 0) && ++unknown <= NAMED_UNKNOWN)
-      unknown_field(L, f, line);
-    lua_pop(L, 1);
-  }
-  unknown_rest(f, line, unknown);
 }
 
 /* The keys of the list at idx (n long) must be its positions 1..n. */
@@ -555,7 +542,7 @@ void rc_claim_read(lua_State *L, int idx, rc_claim *claim, rc_findings *f, int m
   idx = lua_absindex(L, idx);
   memset(claim, 0, sizeof *claim);
   lua_pushnil(L);   /* placeholder when the claim has no usable lines */
-  check_keys(L, idx, claim_keys, f, 0);
+  collect_fields(L, idx, claim_keys, 0, f, 0);   /* only notes unknown keys */
   read_text(L, idx, "id", claim->id, sizeof claim->id, f);
   read_text(L, idx, "patient", claim->patient, sizeof claim->patient, f);
   read_text(L, idx, "course", claim->course, sizeof claim->course, f);

@@ -99,8 +99,8 @@ static int by_line(const void *a, const void *b)
 }
 
 /* Values are pushed with their length: lua_pushstring would first look a
- * C string up in Lua's cache by address, and the message buffers are
- * reused from check to check. */
+ * C string up in Lua's cache by address, which the findings' buffers,
+ * allocated anew for each check, seldom hit. */
 static void set_string(lua_State *L, const char *key, const char *value)
 {
   if (value == NULL || value[0] == '\0') return;
@@ -165,18 +165,17 @@ static int by_key(const void *a, const void *b)
   return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-/* The positions of the findings in listing order (by line, then as added)
- * into order. The usual few are sorted as small keys: findings are 1 KB
- * each, and sorting them would copy them around (and make glibc's qsort
- * allocate); a claim with more has its findings sorted in place. */
-static void list_order(rc_findings *f, int *order)
+/* Puts the findings in listing order (by line, then as added): the usual
+ * few as their positions into order (returns 1); sorting the 1 KB findings
+ * themselves would copy them around and make glibc's qsort allocate. A
+ * claim with more has its findings sorted in place (returns 0). */
+static int list_order(rc_findings *f, int order[ORDER_SMALL])
 {
   order_key keys[ORDER_SMALL];
   int i;
   if (f->count > ORDER_SMALL) {
     qsort(f->items, (size_t)f->count, sizeof *f->items, by_line);
-    for (i = 0; i < f->count; i++) order[i] = i;
-    return;
+    return 0;
   }
   for (i = 0; i < f->count; i++) {
     keys[i].line = f->items[i].line;
@@ -185,24 +184,23 @@ static void list_order(rc_findings *f, int *order)
   }
   if (f->count > 1) qsort(keys, (size_t)f->count, sizeof keys[0], by_key);
   for (i = 0; i < f->count; i++) order[i] = keys[i].pos;
+  return 1;
 }
 
 /* Pushes {ok = no deny finding, findings = {...} ordered by line}. */
 void rc_findings_push(rc_findings *f)
 {
   lua_State *L = f->L;
-  int i, small[ORDER_SMALL], *order = small;
+  int i, order[ORDER_SMALL], by_order;
   add_dropped(f);
-  if (f->count > ORDER_SMALL) order = lua_newuserdatauv(L, (size_t)f->count * sizeof *order, 0);
-  list_order(f, order);
+  by_order = list_order(f, order);
   lua_createtable(L, 0, 2);
   lua_pushboolean(L, !rc_findings_denied(f));
   lua_setfield(L, -2, "ok");
   lua_createtable(L, f->count, 0);
   for (i = 0; i < f->count; i++) {
-    push_finding(L, &f->items[order[i]]);
+    push_finding(L, &f->items[by_order ? order[i] : i]);
     lua_rawseti(L, -2, i + 1);
   }
   lua_setfield(L, -2, "findings");
-  if (order != small) lua_remove(L, -2);   /* the order's userdata, below the result */
 }

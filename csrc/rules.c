@@ -131,14 +131,20 @@ void rc_rules_free_code(void *p)
   free(cr);
 }
 
-/* The order of a code's rows: by kind, then other, then start. */
-static int by_kind_other_from(const void *a, const void *b)
+/* Row order within a code: kind, then other (PTP rows are searched by
+ * column 2), then start; layers last. */
+static int row_order(const rc_rule *x, const rc_rule *y)
 {
-  const rc_rule *x = a, *y = b;
-  int c;
+  int cmp;
   if (x->kind != y->kind) return x->kind < y->kind ? -1 : 1;
-  if ((c = strcmp(x->other, y->other)) != 0) return c;
-  return x->from < y->from ? -1 : x->from > y->from;
+  if ((cmp = strcmp(x->other, y->other)) != 0) return cmp;
+  if (x->from != y->from) return x->from < y->from ? -1 : 1;
+  return (int)x->layer - (int)y->layer;
+}
+
+static int by_row_order(const void *a, const void *b)
+{
+  return row_order(a, b);
 }
 
 static void index_kinds(rc_code_rules *cr, int nrows)
@@ -262,7 +268,7 @@ static rc_code_rules *load_code(rc_rules *rules, const char *code, char *err, si
     return NULL;
   }
   trim(cr, n, cap);
-  if (n > 1) qsort(cr->rows, (size_t)n, sizeof cr->rows[0], by_kind_other_from);
+  if (n > 1) qsort(cr->rows, (size_t)n, sizeof cr->rows[0], by_row_order);
   index_kinds(cr, n);
   return cr;
 }
@@ -365,16 +371,6 @@ const char *rc_rules_family(const rc_code_rules *cr)
   return cr->known ? cr->rows[cr->first[RC_RULE_CODE]].other : "";
 }
 
-/* Row order within a code: kind, then other (PTP rows are searched by
- * column 2), then start; layers last. */
-static int row_order(const rc_rule *x, const rc_rule *y)
-{
-  int cmp;
-  if (x->kind != y->kind) return x->kind < y->kind ? -1 : 1;
-  if ((cmp = strcmp(x->other, y->other)) != 0) return cmp;
-  if (x->from != y->from) return x->from < y->from ? -1 : 1;
-  return (int)x->layer - (int)y->layer;
-}
 
 /* A payer's rules of a code: the national rows and an overlay chain's rows
  * (each sorted by row_order), merged into one new set the caller owns (free

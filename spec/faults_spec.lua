@@ -151,14 +151,10 @@ mark(marks, r and "done" or ("failed " .. tostring(err)))
 rc:close()
 ]]
 
-local CHILD_READER = PRELUDE .. [[
-local db, log, stop = ...
-local c = (function() ]] .. PAIR_CLAIM_SOURCE .. [[ end)()
-local rc = assert(radcode.open { db = db })
-local out = assert(io.open(log, "w"))
-out:setvbuf("line")
-local deadline = radcode.clock() + 300
-local function answer(r)
+-- A check's result in one line (verdict, then its findings' edit,
+-- severity, code and source, sorted), for the reader in both processes.
+local ANSWER_SOURCE = [[
+return function(r)
   local seen = {}
   for _, f in ipairs(r.findings) do
     seen[#seen + 1] = ("%s/%s/%s/%s"):format(f.edit, f.severity, f.code or "-", f.source or "-")
@@ -166,6 +162,17 @@ local function answer(r)
   table.sort(seen)
   return (r.ok and "ok" or "deny") .. " " .. table.concat(seen, ",")
 end
+]]
+local answer = load(ANSWER_SOURCE)()
+
+local CHILD_READER = PRELUDE .. [[
+local db, log, stop = ...
+local c = (function() ]] .. PAIR_CLAIM_SOURCE .. [[ end)()
+local rc = assert(radcode.open { db = db })
+local out = assert(io.open(log, "w"))
+out:setvbuf("line")
+local deadline = radcode.clock() + 300
+local answer = load(]] .. ("%q"):format(ANSWER_SOURCE) .. [[)()
 repeat
   local t0 = radcode.clock()
   local ok, r, err = pcall(rc.check, rc, c)
@@ -380,13 +387,7 @@ describe("a reader in another process while an import runs", function()
   teardown(function() H.remove_tree(dir) end)
 
   local function answer_of(rc)
-    local r = assert(rc:check(PAIR_CLAIM))
-    local seen = {}
-    for _, f in ipairs(r.findings) do
-      seen[#seen + 1] = ("%s/%s/%s/%s"):format(f.edit, f.severity, f.code or "-", f.source or "-")
-    end
-    table.sort(seen)
-    return (r.ok and "ok" or "deny") .. " " .. table.concat(seen, ",")
+    return answer(assert(rc:check(PAIR_CLAIM)))
   end
 
   it("keeps answering, with the old data until the import commits and the new after", function()

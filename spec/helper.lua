@@ -72,6 +72,13 @@ function H.cms(name)
   return path
 end
 
+--- The first finding of an edit on a line (0: the whole claim), or nil.
+function H.find(result, edit, line_no)
+  for _, f in ipairs(result.findings) do
+    if f.edit == edit and (f.line or 0) == line_no then return f end
+  end
+end
+
 --- The set of codes in a list of records.
 function H.codes(list)
   local set = {}

@@ -37,11 +37,7 @@ local function expect(list)
   return out
 end
 
-local function find(result, edit, line_no)
-  for _, f in ipairs(result.findings) do
-    if f.edit == edit and (f.line or 0) == line_no then return f end
-  end
-end
+local find = H.find
 
 -- A test overlay: every declarative section, one row each.
 local TEST = [[

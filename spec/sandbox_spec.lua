@@ -8,6 +8,7 @@
 -- were. overlay_spec.lua covers the plain cases (no io, no string.dump, an
 -- infinite loop, a memory bomb); these are the hostile ones.
 local radcode = require "radcode"
+local H = require "helper"
 
 local D25 = "2025-06-02"
 -- Wall-clock seconds a stopped rule may take: the stops are about CPU
@@ -19,11 +20,7 @@ local function claim(payer)
     diagnoses = { "C61" }, lines = { { code = "77300", date = D25 }, { code = "77300", date = D25, units = 20 } } }
 end
 
-local function find(result, edit, line_no)
-  for _, f in ipairs(result.findings) do
-    if f.edit == edit and (f.line or 0) == line_no then return f end
-  end
-end
+local find = H.find
 
 -- What the host's string metatable, string library and globals hold.
 local function host_state()
