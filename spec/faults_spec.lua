@@ -310,14 +310,19 @@ describe("an import killed with SIGKILL", function()
     local scale = 1      -- shrinks when kills land after the commit (a busier machine than at calibration)
     -- (an ASan or valgrind run imports too little to outgrow the page cache)
     local want_hot = (ASAN or VALGRIND) and 0 or 5
+    -- where the commit (the log's writing) starts, after the spawn: narrowed
+    -- down by the kills of the last phase, which land before or after it
+    local commit_lo, commit_hi = 0.8 * loading, 1.5 * loading
     while (interrupted < KILLS or hot < want_hot) and attempts < 4 * KILLS + 20 do
       attempts = attempts + 1
       -- a third of the kills anywhere while it loads, a third near the end
       -- of the load, and a third around the commit, when it writes its log;
-      -- once there are enough kills, only around the commit
-      local f, delay = next_fraction(), nil
+      -- once there are enough kills, only at the commit, found by halving
+      local f, delay, aim = next_fraction(), nil, nil
       if interrupted >= KILLS then
-        delay = startup + (0.9 + 0.15 * f) * loading * scale
+        if commit_hi - commit_lo < 0.002 then commit_lo, commit_hi = commit_lo - 0.01, commit_hi + 0.01 end
+        aim = (commit_lo + commit_hi) / 2
+        delay = startup + aim + (f - 0.5) * 0.002
       elseif attempts % 3 == 1 then
         delay = startup + f * loading * scale
       elseif attempts % 3 == 2 then
@@ -326,7 +331,7 @@ describe("an import killed with SIGKILL", function()
         delay = startup + (0.9 + 0.15 * f) * loading * scale
       end
       delay = math.max(0, delay - lag)
-      local use_cli = attempts % 5 == 0
+      local use_cli = attempts % 5 == 0 and aim == nil
       local cmd = use_cli
         and radcode_cmd("import", "ncci-ptp", file, "--db", db, "--setting", "practitioner", "--edition", "v1")
         or lua_cmd(script, db, file, marks, "v1")
@@ -353,6 +358,7 @@ describe("an import killed with SIGKILL", function()
         assert(use_cli or m.begun, where)
         committed = committed + 1
         scale = scale * 0.9
+        if aim then commit_hi = aim end
         sh(("cp %s %s && rm -f %s-wal %s-shm %s-journal"):format(H.quote(pristine), H.quote(db),
           H.quote(db), H.quote(db), H.quote(db)))
       else
@@ -362,7 +368,7 @@ describe("an import killed with SIGKILL", function()
         scale = math.min(1, scale * 1.05)
         if status == 137 and not use_cli and m.begun then
           interrupted = interrupted + 1
-          if logged then hot = hot + 1 end
+          if logged then hot = hot + 1 elseif aim then commit_lo = aim end
         end
       end
     end
