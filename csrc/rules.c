@@ -60,7 +60,8 @@ static const char sql_code_rules[] =
   " UNION ALL SELECT 8, valid_from, valid_to, setting, partner, 0, 0, 0, '*', coalesce(modifier, ''),"
   " reason, source FROM companions WHERE code = ?1"
   " UNION ALL SELECT 9, valid_from, valid_to, setting, period, max_units, coalesce(fractions, 0),"
-  " coalesce(leftover, 0), payer, severity, reason, source FROM frequency_limits WHERE code = ?1"
+  " coalesce(leftover, 0) + 256 * coalesce(minimum, 0), payer, severity || coalesce(' ' || instead, ''),"
+  " reason, source FROM frequency_limits WHERE code = ?1"
   " UNION ALL SELECT 10, '2015-01-01', NULL, '*', '', 0, 0, 0, '*', '', '', source"
   " FROM fraction_codes WHERE code = ?1";   /* sorted in C: a sorter costs SQLite a large allocation */
 

@@ -18,7 +18,8 @@ typedef enum {
   RC_RULE_REQUIRED,    /* other = modifier the code must carry */
   RC_RULE_REPLACEMENT, /* other = replacement code, payer */
   RC_RULE_COMPANION,   /* other = partner code or family:<f>, extra = modifier condition */
-  RC_RULE_FREQUENCY,   /* other = period, a = max, b = fractions, c = leftover, extra = severity */
+  RC_RULE_FREQUENCY,   /* other = period, a = max, b = fractions, c = leftover + 256 * minimum,
+                        * extra = severity [" " the code to bill instead] */
   RC_RULE_FRACTION,    /* the code's units are delivered fractions */
   /* kinds only payer overlays add (overlay.c); c = severity */
   RC_RULE_DAYS,        /* a = max units, b = days: at most a units in any b days */

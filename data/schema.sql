@@ -246,13 +246,18 @@ CREATE TABLE companions (
 -- Limits that cross claims of a course: at most max_units of the code per
 -- course, per calendar week (Monday to Sunday), or per `fractions` delivered
 -- fractions (with `leftover` or more fractions left at the end earning one
--- more unit: the 77427 rule). payer '*' = any payer.
+-- more unit: the 77427 rule; `minimum` units allowed however few fractions,
+-- at least one, were delivered: 77336 once in a course of fewer than five;
+-- `instead`: the code a course too short to earn a unit bills, 77431 for
+-- 77427). Units count in date order. payer '*' = any payer.
 CREATE TABLE frequency_limits (
   code       TEXT NOT NULL,
   period     TEXT NOT NULL CHECK (period IN ('course', 'week', 'fractions')),
   max_units  INTEGER NOT NULL CHECK (max_units >= 0),
   fractions  INTEGER CHECK (fractions IS NULL OR fractions > 0),
-  leftover   INTEGER CHECK (leftover IS NULL OR leftover > 0),
+  leftover   INTEGER CHECK (leftover IS NULL OR (leftover > 0 AND leftover < 256)),
+  minimum    INTEGER CHECK (minimum IS NULL OR (minimum > 0 AND minimum < 256)),
+  instead    TEXT,      -- the code a course too short to earn a unit bills instead
   setting    TEXT NOT NULL CHECK (setting IN ('practitioner', 'hospital', '*')),
   payer      TEXT NOT NULL,
   valid_from TEXT NOT NULL,

@@ -134,12 +134,13 @@ local CASES = {
   { "denies 77387-26 with no delivery that day (2026)",
     claim { setting = "hospital", lines = { line("77387", D26, 1, { "26" }) } }, { { "companion", 1, "deny" } } },
   -- frequency, within a claim
-  { "denies a second 77301 in the course",
-    claim { lines = { line("77301", D25), line("77301", "2025-06-09") } }, { { "frequency", 2, "deny" } } },
-  { "denies a second 77336 in one week",
-    claim { lines = { line("77336", "2025-06-02"), line("77336", "2025-06-06") } }, { { "frequency", 2, "deny" } } },
-  { "accepts 77336 once in each of two weeks",
-    claim { lines = { line("77336", "2025-06-06"), line("77336", "2025-06-09") } }, {} },
+  { "reviews a second 77301 in the course (CPT guidance: a new plan for a boost can be billable)",
+    claim { lines = { line("77301", D25), line("77301", "2025-06-09") } }, { { "frequency", 2, "review" } } },
+  { "denies a second 77336 for five fractions",
+    claim { lines = daily("77412", D25, 5, { line("77336", "2025-06-02"), line("77336", "2025-06-06") }) },
+    { { "frequency", 7, "deny" } } },
+  { "accepts 77336 once for each five of ten fractions",
+    claim { lines = daily("77412", D25, 10, { line("77336", "2025-06-06"), line("77336", "2025-06-11") }) }, {} },
   { "accepts 77427 after five fractions",
     claim { lines = daily("77412", D25, 5, { line("77427", "2025-06-06") }) }, {} },
   { "accepts 77427 for four fractions (leftover 4)",
@@ -373,7 +374,7 @@ describe("rc:record and course history", function()
     assert.is_true(rc:record(first))
     local second = claim { id = "B", lines = { line("77301", "2025-07-01") } }
     local result = rc:check(second)
-    assert.are.same({ "frequency", 1, "deny" }, { result.findings[1].edit, result.findings[1].line, result.findings[1].severity })
+    assert.are.same({ "frequency", 1, "review" }, { result.findings[1].edit, result.findings[1].line, result.findings[1].severity })
     local other_course = claim { id = "C", course = "P-1/c-2", lines = { line("77301", "2025-07-01") } }
     assert.is_true(rc:check(other_course).ok)
     assert.is_true(rc:check(first).ok, "re-checking a recorded claim does not count it twice")
