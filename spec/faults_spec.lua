@@ -516,12 +516,13 @@ describe("rc:record from two processes at once", function()
       sql(history, "SELECT count(*), count(DISTINCT claim_id || '/' || line) FROM lines"))
     assert.are.equal("ok", integrity(history))
 
-    -- and the course limits count them: 77336 is once a week, and each
-    -- patient's course already has it on 2025-06-02
+    -- and the course limits count them: 77336 is once per five fractions,
+    -- and each patient's course already has it on 2025-06-02
     local rc = assert(radcode.open { history = history })
+    local lines = { { code = "77336", date = "2025-06-03", units = 1, dx = { 1 } } }
+    for d = 2, 6 do lines[#lines + 1] = { code = "G6008", date = ("2025-06-%02d"):format(d), units = 1, dx = { 1 } } end
     local r = assert(rc:check { id = "N-1", patient = "P-1", course = "P-1/c", payer = "medicare",
-      setting = "practitioner", diagnoses = { "C61" },
-      lines = { { code = "77336", date = "2025-06-03", units = 1, dx = { 1 } } } })
+      setting = "practitioner", diagnoses = { "C61" }, lines = lines })
     rc:close()
     local frequency = false
     for _, f in ipairs(r.findings) do frequency = frequency or (f.edit == "frequency" and f.code == "77336") end
