@@ -189,14 +189,28 @@ static void unverified_finding(rc_check *c, const unverified *u)
   snprintf(x->rule, sizeof x->rule, "frequency fractions unverified");
 }
 
+static int any_limit(const rc_check *c)
+{
+  int i, n;
+  for (i = 0; i < c->claim->nlines; i++) {
+    if (!c->claim->lines[i].usable) continue;
+    rc_rules_of(c->claim->lines[i].rules, RC_RULE_FREQUENCY, &n);
+    if (n > 0) return 1;
+  }
+  return 0;
+}
+
 void rc_edits_course(rc_check *c)
 {
   lua_State *L = c->f->L;
   int top = lua_gettop(L);
-  long fractions = c->history_fractions + claim_fractions(c);
-  const earlier *e = earlier_units(c);
+  long fractions;
+  const earlier *e;
   unverified u;
   int i, j, n, counted = 0;
+  if (!any_limit(c)) return;
+  fractions = c->history_fractions + claim_fractions(c);
+  e = earlier_units(c);
   memset(&u, 0, sizeof u);
   for (i = 0; i < c->claim->nlines; i++) {
     const rc_line *line = &c->claim->lines[i];

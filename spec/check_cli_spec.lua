@@ -178,11 +178,12 @@ describe("radcode check", function()
     assert.are.equal(3, last.summary.denied)
   end)
 
+  -- 77432 (a whole-course code): a second is denied; 77301 would be a review
   it("counts a course limit across claims with --record, in one batch and in a --history file", function()
     local dir = H.tmpdir()
     local claim = [[{"id": "C-%d", "patient": "P-1", "course": "P-1/prostate-1", "payer": "medicare",
       "setting": "practitioner", "diagnoses": ["C61"],
-      "lines": [{"code": "77301", "date": "%s", "units": 1, "dx": [1]}]}]]
+      "lines": [{"code": "77432", "date": "%s", "units": 1, "dx": [1]}]}]]
     local one, two = claim:format(1, "2025-03-05"):gsub("\n", ""), claim:format(2, "2025-04-02"):gsub("\n", "")
     H.write(dir .. "/course.jsonl", one .. "\n" .. two .. "\n")
     H.write(dir .. "/two.json", two)
@@ -196,7 +197,7 @@ describe("radcode check", function()
     assert.matches("^line 2 C%-2: 1 deny\n", out)
     assert.matches("denied    1 claim\n", out)
     assert.are.equal(1, again_code)
-    assert.matches("DENY    77301: 2 units in course P%-1/prostate%-1, more than 1", again)
+    assert.matches("DENY    77432: 2 units in course P%-1/prostate%-1, more than 1", again)
   end)
 end)
 
