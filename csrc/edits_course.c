@@ -101,7 +101,10 @@ static rc_finding *frequency_finding(rc_check *c, const rc_line *line, const rc_
 {
   rc_finding *x = rc_findings_add(c->f, line->index, RC_EDIT_FREQUENCY, severity_of(limit->extra),
                                   line->code, limit->source);
-  snprintf(x->rule, sizeof x->rule, "frequency %s %d per %s", line->code, limit->a, limit->other);
+  if (strcmp(limit->other, "fractions") == 0)
+    snprintf(x->rule, sizeof x->rule, "frequency %s %d per %d fractions", line->code, limit->a, limit->b > 0 ? limit->b : 5);
+  else
+    snprintf(x->rule, sizeof x->rule, "frequency %s %d per %s", line->code, limit->a, limit->other);
   return x;
 }
 

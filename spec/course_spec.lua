@@ -98,6 +98,7 @@ describe("course limits by fractions", function()
     assert.matches("five fractions whatever the calendar", f.message, 1, true)
     assert.matches("bill 77336 1 per 5 fractions delivered, 1 in a course of fewer than 5", f.fix, 1, true)
     assert.matches("NCCI 2006 radiation oncology edits", f.source, 1, true)
+    assert.are.equal("frequency 77336 1 per 5 fractions", f.rule)
   end)
 
   it("cites CPT Assistant and the claims manual for 77417", function()
