@@ -344,6 +344,107 @@ describe("rc:classify", function()
     end
   end)
 
+  describe("the same facts on any date", function()
+    local FACTS = { technique = "imrt", imrt_site = "prostate", motion_management = "breath_hold", isocenters = 1 }
+    local function all(r) return table.concat(r.reasons, " | ") end
+
+    it("classifies 2026 facts on a 2025 date, naming those not used", function()
+      local r, err = rc:classify(svc("delivery", hosp(A, with(FACTS))))
+      assert.is_table(r, err)
+      assert.are.equal("77385x1", render(r.lines))
+      assert.is_truthy(all(r):find("motion_management (breath_hold) does not decide the level before 2026", 1, true), all(r))
+      assert.is_truthy(all(r):find("isocenters (1) does not decide the level before 2026", 1, true), all(r))
+      r = assert(rc:classify(svc("delivery", mp(A, with(FACTS)))))
+      assert.are.equal("G6015x1", render(r.lines))
+    end)
+
+    it("classifies the same facts in 2026 by the level ladder", function()
+      local r = assert(rc:classify(svc("delivery", hosp(B, with(FACTS)))))
+      assert.are.equal("77412x1", render(r.lines))
+      assert.are.equal("level 3", r.level)
+      assert.is_truthy(all(r):find("imrt_site (prostate) does not decide the level from 2026", 1, true), all(r))
+    end)
+
+    it("classifies a 3D course with 2015-2025 and 2026 facts in both eras", function()
+      local facts = { technique = "3d", areas = 2, energy_mev = 6, isocenters = 1 }
+      assert.are.equal("G6008x1", render(assert(rc:classify(svc("delivery", mp(A, with(facts))))).lines))
+      assert.are.equal("77407x1", render(assert(rc:classify(svc("delivery", hosp(A, with(facts))))).lines))
+      assert.are.equal("77407x1", render(assert(rc:classify(svc("delivery", mp(B, with(facts))))).lines))
+    end)
+
+    it("gives service imrt the lines and level of delivery with technique imrt", function()
+      local contexts = { mp(A), hosp(A), comm(A), mp(LAST_A), hosp(FIRST_B), mp(B), comm(B) }
+      local variants = {
+        { imrt_site = "prostate" }, { imrt_site = "other" }, { imrt_method = "compensator", imrt_site = "breast" },
+        { imrt_site = "other", isocenters = 2 }, { imrt_site = "other", motion_management = "gating" },
+        { imrt_site = "other", mixed_modality = true }, { imrt_site = "breast", isocenters = 1 },
+      }
+      for _, ctx in ipairs(contexts) do
+        for _, v in ipairs(variants) do
+          local alias = assert(rc:classify(svc("imrt", with(ctx, v))))
+          local direct = assert(rc:classify(svc("delivery", with(ctx, with(v, { technique = "imrt" })))))
+          local where = ctx.date .. " " .. ctx.setting .. " " .. (ctx.payer or "")
+          assert.are.equal(render(direct.lines), render(alias.lines), where)
+          assert.are.equal(direct.level, alias.level, where)
+        end
+      end
+    end)
+  end)
+
+  describe("from 2026, facts that no longer decide the level", function()
+    local GIVEN = { areas = 2, ports = 3, blocks = 3, energy_mev = 6, custom_blocking = true, tangential = true,
+                    wedges = true, rotational = true, compensation = true, electrons = true }
+    local SHOWN = { areas = "2", ports = "3", blocks = "3", energy_mev = "6" }
+
+    for name, value in pairs(GIVEN) do
+      it("names " .. name .. " as not used when given", function()
+        local r = assert(rc:classify(svc("delivery", hosp(B, { technique = "3d", [name] = value }))))
+        assert.are.equal("77407x1", render(r.lines))
+        local note = ("%s (%s) does not decide the level from 2026"):format(name, SHOWN[name] or "yes")
+        local all = table.concat(r.reasons, " | ")
+        assert.is_truthy(all:find(note, 1, true), all)
+        assert.is_truthy(r.reasons[1]:find("^3D conformal"), r.reasons[1])
+      end)
+    end
+
+    it("names nothing when no such fact is given", function()
+      local r = assert(rc:classify(svc("delivery", mp(B, { technique = "imrt", isocenters = 1 }))))
+      assert.are.same({ "intensity-modulated (imrt) to a single isocentre" }, r.reasons)
+    end)
+
+    it("names areas even when the level is 3", function()
+      local r = assert(rc:classify(svc("delivery", hosp(B, { technique = "vmat", isocenters = 2, areas = 3 }))))
+      assert.are.same({ "multiple isocentres (2)", "areas (3) does not decide the level from 2026" }, r.reasons)
+    end)
+  end)
+
+  describe("the single isocentre wording", function()
+    for _, technique in ipairs { "3d", "imrt", "vmat" } do
+      it("is absent for " .. technique .. " when isocenters is not given", function()
+        local r = assert(rc:classify(svc("delivery", hosp(B, { technique = technique }))))
+        assert.are.equal("level 2", r.level)
+        local all = table.concat(r.reasons, " | ")
+        assert.is_falsy(all:find("single isocentre", 1, true), all)
+        assert.is_truthy(all:find("isocenters not given", 1, true), all)
+        r = assert(rc:classify(svc("imrt", hosp(B, {}))))
+        assert.is_falsy(table.concat(r.reasons, " | "):find("single isocentre", 1, true))
+      end)
+      it("is present for " .. technique .. " when isocenters is 1", function()
+        local r = assert(rc:classify(svc("delivery", hosp(B, { technique = technique, isocenters = 1 }))))
+        assert.is_truthy(table.concat(r.reasons, " | "):find("single isocentre", 1, true))
+      end)
+    end
+
+    it("appears in no case unless the facts say isocenters == 1", function()
+      for _, case in ipairs(CASES) do
+        local r = rc:classify(case[2])
+        if r and table.concat(r.reasons, " | "):find("single isocentre", 1, true) then
+          assert.are.equal(1, case[2].isocenters, case[1])
+        end
+      end
+    end)
+  end)
+
   it("matches the payer without regard to case", function()
     local r = assert(rc:classify { service = "delivery", date = A, payer = "Medicare", energy_mev = 6 })
     assert.are.equal("G6004", r.lines[1].code)
@@ -497,6 +598,33 @@ describe("classification data", function()
       assert.is_truthy(r.source, where)
     end
   end)
+
+  for _, file in ipairs { "classify_rules", "classify_facts" } do
+    it("cites a real source on every row of " .. file .. ", never DOMAIN.md", function()
+      local rows = read_tsv(H.root .. "/data/" .. file .. ".tsv")
+      assert.is_true(#rows > 30, file)
+      for _, r in ipairs(rows) do
+        local where = file .. " " .. (r.service or "") .. " " .. (r.priority or r.name or "")
+        assert.is_string(r.source, where)
+        assert.is_truthy(r.source:find("%S"), where)
+        assert.is_falsy(r.source:lower():find("domain", 1, true), where .. ": " .. r.source)
+        assert.is_falsy(r.source:find("README", 1, true), where .. ": " .. r.source)
+        assert.is_truthy(r.source:find("CPT 20%d%d") or r.source:find("CMS ") or r.source:find("ASTRO")
+          or r.source:find("NCCI") or r.source:find("Medicare Claims Processing Manual"), where .. ": " .. r.source)
+        if r.source:find("ASTRO") or r.source:find("Jahraus") then
+          assert.is_truthy(r.source:find("(secondary)", 1, true), where)
+        end
+      end
+    end)
+  end
+
+  it("keeps G0339/G0340 off hospital claims", function()
+    for _, r in ipairs(read_tsv(H.root .. "/data/classify_rules.tsv")) do
+      if r.code == "G0339" or r.code == "G0340" then
+        assert.are.same({ "practitioner", "medicare" }, { r.setting, r.payer }, r.service .. " " .. r.priority)
+      end
+    end
+  end)
 end)
 
 describe("rc:classify on a user's database", function()
@@ -520,6 +648,8 @@ describe("rc:classify on a user's database", function()
     { "1 2", nil, "unexpected '2'" },
     { "areas and true", nil, "'and' needs booleans" },
     { ("("):rep(100) .. "true" .. (")"):rep(100), nil, "nested too deeply" },
+    { "given(areas) and has(ports) and not given(ports)", "YES" }, { "given(energy_mev)", "NO" },
+    { "given(service)", "NO" }, { "given(areas", nil, "expected given%(name%)" },
   }
 
   local function sql(statements)
