@@ -675,6 +675,12 @@ describe("rc:classify on a user's database", function()
       statements[#statements + 1] = rule("probe" .. i, 1, p[1], "YES")
       statements[#statements + 1] = rule("probe" .. i, 2, nil, "NO")
     end
+    -- one note slot per row: 49 slots are more than a run tracks
+    for i = 1, 49 do
+      statements[#statements + 1] = ("INSERT INTO classify_rules (service, slot, priority, valid_from, setting,"
+        .. " payer, reason, source) VALUES ('notes', 'note:%d', %d, '2015-01-01', '*', '*', 'note %d', 'spec');")
+        :format(i, i, i)
+    end
     -- a new year of codes is new rows: a made-up 2027 level-2 code
     statements[#statements + 1] = rule("delivery", 299, 'level == "level 2"', "77999", "2027-01-01")
     sql(table.concat(statements, "\n"))
@@ -699,6 +705,18 @@ describe("rc:classify on a user's database", function()
       end
     end)
   end
+
+  it("adds the reason of every note slot, and refuses more slots than it tracks", function()
+    local result, err = rc:classify { service = "notes" }
+    assert.is_nil(result)
+    assert.are.equal("classify_rules notes: more than 48 slots", err)
+    assert(H.run("sqlite3 " .. H.quote(path) .. " \"DELETE FROM classify_rules WHERE slot = 'note:49'\""))
+    local other = assert(radcode.open { db = path })
+    result = assert(other:classify { service = "notes" })
+    other:close()
+    assert.are.equal(48, #result.reasons)
+    assert.are.equal("note 48", result.reasons[48])
+  end)
 
   it("takes a new year's codes from new rows", function()
     local facts = { service = "delivery", setting = "hospital", technique = "3d" }
