@@ -5,7 +5,9 @@
  *   - the rows of the service in force on the date, for the setting (or
  *     '*') and the payer (or '*'), are read in priority order;
  *   - each row belongs to a slot; the first row of a slot whose condition
- *     holds decides that slot, later rows of a decided slot are skipped;
+ *     holds decides that slot, later rows of a decided slot are skipped
+ *     (a row alone in its slot, e.g. a note on a fact that is not used,
+ *     adds its reason whenever its condition holds);
  *   - the deciding row may refuse (nil, its reason), set the level (visible
  *     to later rows as the fact `level`), add its reason, and emit its code
  *     with a units expression; a row with dated_by emits one line per unit,
@@ -19,7 +21,7 @@
 #include "handle.h"
 #include "opts.h"
 
-#define MAX_SLOTS 16
+#define MAX_SLOTS 48
 #define SLOT_LEN 32
 
 static const char sql_services[] =
@@ -218,14 +220,15 @@ static int emit(run *r)
   return 1;
 }
 
-/* Marks the row's slot decided; returns 0 if it already was. */
+/* Marks the row's slot decided (the caller checked it was not); 0 with a
+ * message pushed when the service has more slots than a run can track. */
 static int decide_slot(run *r)
 {
-  const char *slot = text(r->st, C_SLOT);
-  int i;
-  for (i = 0; i < r->nslots; i++)
-    if (strcmp(r->slots[i], slot) == 0) return 0;
-  if (r->nslots < MAX_SLOTS) snprintf(r->slots[r->nslots++], SLOT_LEN, "%s", slot);
+  if (r->nslots == MAX_SLOTS) {
+    lua_pushfstring(r->L, "classify_rules %s: more than %d slots", r->F->service, MAX_SLOTS);
+    return 0;
+  }
+  snprintf(r->slots[r->nslots++], SLOT_LEN, "%s", text(r->st, C_SLOT));
   return 1;
 }
 
@@ -234,7 +237,7 @@ static int is_decided(run *r)
   const char *slot = text(r->st, C_SLOT);
   int i;
   for (i = 0; i < r->nslots; i++)
-    if (strcmp(r->slots[i], slot) == 0) return 1;
+    if (strncmp(r->slots[i], slot, SLOT_LEN - 1) == 0) return 1;
   return 0;
 }
 
@@ -254,7 +257,7 @@ static int apply_row(run *r)
   if (is_decided(r)) return 1;
   h = holds(r);
   if (h <= 0) return h == 0;
-  decide_slot(r);
+  if (!decide_slot(r)) return 0;
   if (sqlite3_column_int(r->st, C_REFUSE)) {
     push_text(r, reason ? reason : "these facts cannot be classified");
     return 0;

@@ -7,7 +7,8 @@
  *   not := "not" not | cmp      cmp := sum [("=="|"!="|"<"|"<="|">"|">=") sum]
  *   sum := term {("+"|"-") term}  term := unary {("*"|"/"|"%") unary}
  *   unary := "-" unary | primary
- *   primary := INTEGER | "string" | true | false | has(NAME) | NAME | "(" or ")"
+ *   primary := INTEGER | "string" | true | false | has(NAME) | given(NAME)
+ *            | NAME | "(" or ")"
  * Booleans count as 0/1 in arithmetic; comparisons need equal types. */
 #include "expr.h"
 
@@ -144,18 +145,20 @@ static size_t scan_name(parser *ps)
   return n;
 }
 
-/* has(NAME): true when the fact was given (or has a default). */
-static void has_call(parser *ps, int skip, rc_value *v)
+/* has(NAME): true when the fact has a value (given, or a default);
+ * given(NAME): true only when the facts name it (a default does not count).
+ * `least` is the lookup answer that makes it true (1 or 2, see expr.h). */
+static void has_call(parser *ps, int skip, int least, rc_value *v)
 {
   const char *name;
   size_t n;
   rc_value ignored;
-  if (!accept(ps, "(")) { fail(ps, "expected '(' after has"); return; }
+  if (!accept(ps, "(")) { fail(ps, "expected '(' after %s", least > 1 ? "given" : "has"); return; }
   n = scan_name(ps);
   name = ps->p;
   ps->p += n;
-  if (n == 0 || !accept(ps, ")")) { fail(ps, "expected has(name)"); return; }
-  set_bool(v, skip ? 0 : ps->fn(ps->ud, name, n, &ignored));
+  if (n == 0 || !accept(ps, ")")) { fail(ps, "expected %s(name)", least > 1 ? "given" : "has"); return; }
+  set_bool(v, skip ? 0 : ps->fn(ps->ud, name, n, &ignored) >= least);
 }
 
 static void primary(parser *ps, int skip, rc_value *v)
@@ -172,7 +175,8 @@ static void primary(parser *ps, int skip, rc_value *v)
   }
   if (accept_word(ps, "true")) { set_bool(v, 1); return; }
   if (accept_word(ps, "false")) { set_bool(v, 0); return; }
-  if (accept_word(ps, "has")) { has_call(ps, skip, v); return; }
+  if (accept_word(ps, "has")) { has_call(ps, skip, 1, v); return; }
+  if (accept_word(ps, "given")) { has_call(ps, skip, 2, v); return; }
   n = scan_name(ps);
   if (n == 0) { fail(ps, "unexpected '%.20s'", ps->p); return; }
   ps->p += n;

@@ -1,6 +1,6 @@
 /* expr.h: a tiny expression language for classification rules, free of Lua
  * and of malloc. Integers, booleans, "strings", names of facts, has(name),
- * comparisons, + - * / %, and / or / not, parentheses. See data/README.md. */
+ * given(name), comparisons, + - * / %, and / or / not, parentheses. See data/README.md. */
 #ifndef RC_EXPR_H
 #define RC_EXPR_H
 
@@ -14,8 +14,9 @@ typedef struct rc_value {
   const char *s;        /* RC_V_STR, NUL-terminated, owned by the caller */
 } rc_value;
 
-/* Resolves a fact by name; returns 1 and fills *out when it has a value,
- * 0 when the fact is absent. */
+/* Resolves a fact by name and fills *out when it has a value: returns 2
+ * when the facts give it, 1 when it has a value they did not give (a
+ * default, or the context), 0 when the fact is absent. */
 typedef int (*rc_expr_lookup)(void *ud, const char *name, size_t len, rc_value *out);
 
 typedef enum { RC_EXPR_OK, RC_EXPR_MISSING, RC_EXPR_ERROR } rc_expr_status;

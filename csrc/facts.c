@@ -319,5 +319,5 @@ int rc_facts_lookup(void *ud, const char *name, size_t len, rc_value *out)
   if (f == NULL) return 0;
   if (f->given) *out = f->value;
   else if (f->has_default) *out = f->def;
-  return f->given || f->has_default;
+  return f->given ? 2 : f->has_default;
 }

@@ -101,6 +101,23 @@ local CASES = {
   { "IGRT alone never raises the level", svc("delivery", hosp(B, { technique = "3d", guidance = "cbct" })),
     lines = "77407x1", level = "level 2" },
   { "Era A wedges mean nothing in Era B", svc("delivery", hosp(B, { technique = "2d", wedges = true })), lines = "77402x1" },
+  -- delivery with technique imrt or vmat, before 2026: the IMRT codes
+  { "delivery IMRT prostate in the hospital is 77385", svc("delivery", hosp(A, { technique = "imrt", imrt_site = "prostate" })),
+    lines = "77385x1", level = "simple", reason = "prostate" },
+  { "delivery VMAT head and neck in the hospital is 77386", svc("delivery", hosp(LAST_A, { technique = "vmat", imrt_site = "other" })),
+    lines = "77386x1", level = "complex" },
+  { "delivery IMRT breast, commercial, is 77385", svc("delivery", comm(A, { technique = "imrt", imrt_site = "breast" })),
+    lines = "77385x1" },
+  { "delivery IMRT compensator in the hospital is 77385", svc("delivery", hosp(A, { technique = "imrt", imrt_method = "compensator" })),
+    lines = "77385x1" },
+  { "delivery IMRT, Medicare practitioner, is G6015 without energy", svc("delivery", mp(A, { technique = "imrt" })),
+    lines = "G6015x1", level = "mlc" },
+  { "delivery VMAT compensator, Medicare practitioner, is G6016", svc("delivery", mp(A, { technique = "vmat", imrt_method = "compensator" })),
+    lines = "G6016x1" },
+  { "delivery IMRT ignores the 3D ladder's areas", svc("delivery", hosp(A, { technique = "imrt", imrt_site = "prostate", areas = 3 })),
+    lines = "77385x1" },
+  { "delivery electron technique before 2026 is electron beam", svc("delivery", hosp(A, { technique = "electron" })),
+    lines = "77412x1", reason = "electron beam" },
   -- IMRT
   { "IMRT Medicare practitioner MLC", svc("imrt", mp(A, {})), lines = "G6015x1", reason = "multileaf" },
   { "IMRT Medicare practitioner compensator", svc("imrt", mp(A, { imrt_method = "compensator" })), lines = "G6016x1" },
@@ -110,7 +127,13 @@ local CASES = {
   { "IMRT hospital head and neck is complex", svc("imrt", hosp(A, { imrt_site = "other" })), lines = "77386x1",
     level = "complex" },
   { "IMRT hospital compensator is simple", svc("imrt", hosp(A, { imrt_method = "compensator" })), lines = "77385x1" },
-  { "IMRT codes end with 2025", svc("imrt", hosp(FIRST_B, { imrt_site = "other" })), err = "ended on 2025%-12%-31" },
+  -- service imrt is an alias of delivery with technique imrt: from 2026 the level ladder
+  { "service imrt from 2026 is level 2", svc("imrt", hosp(FIRST_B, { imrt_site = "other" })), lines = "77407x1",
+    level = "level 2" },
+  { "service imrt from 2026 with gating is level 3", svc("imrt", mp(B, { motion_management = "gating" })),
+    lines = "77412x1", level = "level 3" },
+  { "service imrt refuses another technique", svc("imrt", hosp(A, { technique = "3d", imrt_site = "other" })),
+    err = "service delivery" },
   { "IMRT site is needed outside Medicare practitioner", svc("imrt", hosp(A, {})), err = "^imrt_site is required" },
   -- image guidance
   { "CT guidance, Medicare practitioner", svc("guidance", mp(A, { guidance = "ct" })), lines = "77014x1" },
@@ -122,12 +145,25 @@ local CASES = {
   { "hospital guidance is 77387", svc("guidance", hosp(A, { guidance = "kv" })), lines = "77387x1" },
   { "commercial practitioner guidance is 77387", svc("guidance", comm(A, { guidance = "ct" })), lines = "77387x1" },
   { "guidance is inside hospital IMRT", svc("guidance", hosp(A, { guidance = "cbct", with_imrt = true })), lines = "",
-    level = "included" },
+    level = "included", reason = "no line; the physician's professional claim reports the professional part as 77387%-26" },
+  { "hospital Medicare guidance inside IMRT too", svc("guidance", hosp(A, { payer = "medicare", guidance = "kv", with_imrt = true })),
+    lines = "", level = "included" },
+  { "2015-2025: commercial practitioner guidance beside IMRT is 77387-26",
+    svc("guidance", comm(A, { guidance = "cbct", with_imrt = true })), lines = "77387-26x1", reason = "professional part" },
+  { "2015-2025: practitioner without a payer, beside IMRT, is 77387-26",
+    svc("guidance", { date = LAST_A, guidance = "ct", with_imrt = true }), lines = "77387-26x1" },
+  { "Medicare practitioner CT guidance beside G6015 stays 77014", svc("guidance", mp(A, { guidance = "ct", with_imrt = true })),
+    lines = "77014x1" },
   { "Medicare practitioner guidance beside G6015", svc("guidance", mp(A, { guidance = "kv", with_imrt = true })),
     lines = "G6002x1" },
   { "2026: 77387-26 for Medicare practitioner", svc("guidance", mp(FIRST_B, { guidance = "ct" })), lines = "77387-26x1",
-    reason = "professional%-only" },
-  { "2026: 77387-26 in the hospital", svc("guidance", hosp(B, { guidance = "cbct" })), lines = "77387-26x1" },
+    reason = "professional part, 77387%-26" },
+  { "2026: 77387-26 for a commercial practitioner claim", svc("guidance", comm(B, { guidance = "kv", with_imrt = true })),
+    lines = "77387-26x1" },
+  { "2026: 77387 with no modifier on a hospital claim", svc("guidance", hosp(B, { guidance = "cbct" })), lines = "77387x1",
+    reason = "no modifier %(OPPS status N, packaged%)" },
+  { "2026: 77387 with no modifier on a hospital Medicare claim, first day",
+    svc("guidance", hosp(FIRST_B, { payer = "medicare", guidance = "ct" })), lines = "77387x1" },
   { "guidance method needed for Medicare G-codes", svc("guidance", mp(A, {})), err = "^guidance is required" },
   -- proton
   { "proton simple without compensation", svc("proton", hosp(A, {})), lines = "77520x1", level = "simple" },
@@ -141,18 +177,27 @@ local CASES = {
   -- SRS and SBRT
   { "SRS linac", svc("srs", hosp(A, {})), lines = "77372x1" },
   { "SRS cobalt", svc("srs", hosp(B, { platform = "cobalt" })), lines = "77371x1" },
-  { "SRS robotic Medicare", svc("srs", hosp(A, { payer = "medicare", platform = "robotic" })), lines = "G0339x1" },
+  { "SRS robotic Medicare professional claim", svc("srs", mp(A, { platform = "robotic" })), lines = "G0339x1" },
+  { "SRS robotic Medicare professional claim 2026", svc("srs", mp(B, { platform = "robotic" })), lines = "G0339x1" },
+  { "SRS robotic Medicare hospital claim is 77372", svc("srs", hosp(A, { payer = "medicare", platform = "robotic" })),
+    lines = "77372x1", reason = "OPPS status B" },
+  { "SRS robotic Medicare hospital claim 2026 is 77372", svc("srs", hosp(B, { payer = "medicare", platform = "robotic" })),
+    lines = "77372x1" },
   { "SRS robotic commercial is linac", svc("srs", comm(A, { platform = "robotic" })), lines = "77372x1" },
   { "SRS in three fractions is refused", svc("srs", hosp(A, { fractions = 3 })), err = "SBRT" },
   { "SBRT fifth fraction", svc("sbrt", hosp(A, { fraction = 5 })), lines = "77373x1" },
   { "SBRT sixth fraction is refused", svc("sbrt", hosp(B, { fraction = 6 })), err = "fraction 6" },
   { "SBRT six-fraction course is refused", svc("sbrt", hosp(A, { fractions = 6 })), err = "at most five" },
-  { "SBRT robotic Medicare first session", svc("sbrt", hosp(A, { payer = "medicare", platform = "robotic", fraction = 1 })),
+  { "SBRT robotic Medicare first session", svc("sbrt", mp(A, { platform = "robotic", fraction = 1 })),
     lines = "G0339x1" },
-  { "SBRT robotic Medicare second session", svc("sbrt", hosp(A, { payer = "medicare", platform = "robotic", fraction = 2 })),
+  { "SBRT robotic Medicare second session", svc("sbrt", mp(B, { platform = "robotic", fraction = 2 })),
     lines = "G0340x1" },
-  { "SBRT robotic needs the fraction number", svc("sbrt", hosp(A, { payer = "medicare", platform = "robotic" })),
+  { "SBRT robotic needs the fraction number", svc("sbrt", mp(A, { platform = "robotic" })),
     err = "^fraction is required" },
+  { "SBRT robotic Medicare hospital claim is 77373", svc("sbrt", hosp(A, { payer = "medicare", platform = "robotic", fraction = 1 })),
+    lines = "77373x1", reason = "OPPS status B" },
+  { "SBRT robotic Medicare hospital claim 2026 is 77373", svc("sbrt", hosp(B, { payer = "medicare", platform = "robotic", fraction = 2 })),
+    lines = "77373x1" },
   -- HDR
   { "HDR one channel", svc("hdr", comm(A, { channels = 1 })), lines = "77770x1" },
   { "HDR two channels", svc("hdr", comm(A, { channels = 2 })), lines = "77771x1" },
@@ -225,7 +270,8 @@ local CASES = {
   { "energy is needed for Medicare practitioner delivery", svc("delivery", mp(A, { areas = 2 })),
     err = "^energy_mev is required for Medicare practitioner delivery before 2026$" },
   { "technique is needed from 2026", svc("delivery", hosp(B, {})), err = "^technique is required" },
-  { "IMRT is not 2015-2025 delivery", svc("delivery", hosp(A, { technique = "imrt" })), err = "service imrt" },
+  { "IMRT delivery before 2026 needs the site outside Medicare practitioner claims",
+    svc("delivery", hosp(A, { technique = "imrt" })), err = "^imrt_site is required to classify delivery" },
   { "total skin needs electrons", svc("delivery", hosp(B, { technique = "3d", total_skin = true })),
     err = "technique electron" },
   { "negative ports", svc("delivery", hosp(A, { ports = -1 })), err = "^ports %-1 is out of range" },
@@ -296,6 +342,107 @@ describe("rc:classify", function()
     for i, line in ipairs(result.lines) do
       assert.are.same({ code = "77427", units = 1, date = dates[5 * i] }, line)
     end
+  end)
+
+  describe("the same facts on any date", function()
+    local FACTS = { technique = "imrt", imrt_site = "prostate", motion_management = "breath_hold", isocenters = 1 }
+    local function all(r) return table.concat(r.reasons, " | ") end
+
+    it("classifies 2026 facts on a 2025 date, naming those not used", function()
+      local r, err = rc:classify(svc("delivery", hosp(A, with(FACTS))))
+      assert.is_table(r, err)
+      assert.are.equal("77385x1", render(r.lines))
+      assert.is_truthy(all(r):find("motion_management (breath_hold) does not decide the level before 2026", 1, true), all(r))
+      assert.is_truthy(all(r):find("isocenters (1) does not decide the level before 2026", 1, true), all(r))
+      r = assert(rc:classify(svc("delivery", mp(A, with(FACTS)))))
+      assert.are.equal("G6015x1", render(r.lines))
+    end)
+
+    it("classifies the same facts in 2026 by the level ladder", function()
+      local r = assert(rc:classify(svc("delivery", hosp(B, with(FACTS)))))
+      assert.are.equal("77412x1", render(r.lines))
+      assert.are.equal("level 3", r.level)
+      assert.is_truthy(all(r):find("imrt_site (prostate) does not decide the level from 2026", 1, true), all(r))
+    end)
+
+    it("classifies a 3D course with 2015-2025 and 2026 facts in both eras", function()
+      local facts = { technique = "3d", areas = 2, energy_mev = 6, isocenters = 1 }
+      assert.are.equal("G6008x1", render(assert(rc:classify(svc("delivery", mp(A, with(facts))))).lines))
+      assert.are.equal("77407x1", render(assert(rc:classify(svc("delivery", hosp(A, with(facts))))).lines))
+      assert.are.equal("77407x1", render(assert(rc:classify(svc("delivery", mp(B, with(facts))))).lines))
+    end)
+
+    it("gives service imrt the lines and level of delivery with technique imrt", function()
+      local contexts = { mp(A), hosp(A), comm(A), mp(LAST_A), hosp(FIRST_B), mp(B), comm(B) }
+      local variants = {
+        { imrt_site = "prostate" }, { imrt_site = "other" }, { imrt_method = "compensator", imrt_site = "breast" },
+        { imrt_site = "other", isocenters = 2 }, { imrt_site = "other", motion_management = "gating" },
+        { imrt_site = "other", mixed_modality = true }, { imrt_site = "breast", isocenters = 1 },
+      }
+      for _, ctx in ipairs(contexts) do
+        for _, v in ipairs(variants) do
+          local alias = assert(rc:classify(svc("imrt", with(ctx, v))))
+          local direct = assert(rc:classify(svc("delivery", with(ctx, with(v, { technique = "imrt" })))))
+          local where = ctx.date .. " " .. ctx.setting .. " " .. (ctx.payer or "")
+          assert.are.equal(render(direct.lines), render(alias.lines), where)
+          assert.are.equal(direct.level, alias.level, where)
+        end
+      end
+    end)
+  end)
+
+  describe("from 2026, facts that no longer decide the level", function()
+    local GIVEN = { areas = 2, ports = 3, blocks = 3, energy_mev = 6, custom_blocking = true, tangential = true,
+                    wedges = true, rotational = true, compensation = true, electrons = true }
+    local SHOWN = { areas = "2", ports = "3", blocks = "3", energy_mev = "6" }
+
+    for name, value in pairs(GIVEN) do
+      it("names " .. name .. " as not used when given", function()
+        local r = assert(rc:classify(svc("delivery", hosp(B, { technique = "3d", [name] = value }))))
+        assert.are.equal("77407x1", render(r.lines))
+        local note = ("%s (%s) does not decide the level from 2026"):format(name, SHOWN[name] or "yes")
+        local all = table.concat(r.reasons, " | ")
+        assert.is_truthy(all:find(note, 1, true), all)
+        assert.is_truthy(r.reasons[1]:find("^3D conformal"), r.reasons[1])
+      end)
+    end
+
+    it("names nothing when no such fact is given", function()
+      local r = assert(rc:classify(svc("delivery", mp(B, { technique = "imrt", isocenters = 1 }))))
+      assert.are.same({ "intensity-modulated (imrt) to a single isocentre" }, r.reasons)
+    end)
+
+    it("names areas even when the level is 3", function()
+      local r = assert(rc:classify(svc("delivery", hosp(B, { technique = "vmat", isocenters = 2, areas = 3 }))))
+      assert.are.same({ "multiple isocentres (2)", "areas (3) does not decide the level from 2026" }, r.reasons)
+    end)
+  end)
+
+  describe("the single isocentre wording", function()
+    for _, technique in ipairs { "3d", "imrt", "vmat" } do
+      it("is absent for " .. technique .. " when isocenters is not given", function()
+        local r = assert(rc:classify(svc("delivery", hosp(B, { technique = technique }))))
+        assert.are.equal("level 2", r.level)
+        local all = table.concat(r.reasons, " | ")
+        assert.is_falsy(all:find("single isocentre", 1, true), all)
+        assert.is_truthy(all:find("isocenters not given", 1, true), all)
+        r = assert(rc:classify(svc("imrt", hosp(B, {}))))
+        assert.is_falsy(table.concat(r.reasons, " | "):find("single isocentre", 1, true))
+      end)
+      it("is present for " .. technique .. " when isocenters is 1", function()
+        local r = assert(rc:classify(svc("delivery", hosp(B, { technique = technique, isocenters = 1 }))))
+        assert.is_truthy(table.concat(r.reasons, " | "):find("single isocentre", 1, true))
+      end)
+    end
+
+    it("appears in no case unless the facts say isocenters == 1", function()
+      for _, case in ipairs(CASES) do
+        local r = rc:classify(case[2])
+        if r and table.concat(r.reasons, " | "):find("single isocentre", 1, true) then
+          assert.are.equal(1, case[2].isocenters, case[1])
+        end
+      end
+    end)
   end)
 
   it("matches the payer without regard to case", function()
@@ -436,7 +583,7 @@ describe("classification data", function()
       kinds[f.name] = f.type
     end
     local words = { ["and"] = true, ["or"] = true, ["not"] = true, ["true"] = true,
-                    ["false"] = true, has = true }
+                    ["false"] = true, has = true, given = true }
     for _, r in ipairs(read_tsv(H.root .. "/data/classify_rules.tsv")) do
       local where = r.service .. " " .. r.priority
       for _, text in ipairs { r.condition or "", r.units or "" } do
@@ -449,6 +596,33 @@ describe("classification data", function()
       end
       if r.dated_by then assert.are.equal("dates", kinds[r.dated_by], where) end
       assert.is_truthy(r.source, where)
+    end
+  end)
+
+  for _, file in ipairs { "classify_rules", "classify_facts" } do
+    it("cites a real source on every row of " .. file .. ", never DOMAIN.md", function()
+      local rows = read_tsv(H.root .. "/data/" .. file .. ".tsv")
+      assert.is_true(#rows > 30, file)
+      for _, r in ipairs(rows) do
+        local where = file .. " " .. (r.service or "") .. " " .. (r.priority or r.name or "")
+        assert.is_string(r.source, where)
+        assert.is_truthy(r.source:find("%S"), where)
+        assert.is_falsy(r.source:lower():find("domain", 1, true), where .. ": " .. r.source)
+        assert.is_falsy(r.source:find("README", 1, true), where .. ": " .. r.source)
+        assert.is_truthy(r.source:find("CPT 20%d%d") or r.source:find("CMS ") or r.source:find("ASTRO")
+          or r.source:find("NCCI") or r.source:find("Medicare Claims Processing Manual"), where .. ": " .. r.source)
+        if r.source:find("ASTRO") or r.source:find("Jahraus") then
+          assert.is_truthy(r.source:find("(secondary)", 1, true), where)
+        end
+      end
+    end)
+  end
+
+  it("keeps G0339/G0340 off hospital claims", function()
+    for _, r in ipairs(read_tsv(H.root .. "/data/classify_rules.tsv")) do
+      if r.code == "G0339" or r.code == "G0340" then
+        assert.are.same({ "practitioner", "medicare" }, { r.setting, r.payer }, r.service .. " " .. r.priority)
+      end
     end
   end)
 end)
@@ -474,6 +648,8 @@ describe("rc:classify on a user's database", function()
     { "1 2", nil, "unexpected '2'" },
     { "areas and true", nil, "'and' needs booleans" },
     { ("("):rep(100) .. "true" .. (")"):rep(100), nil, "nested too deeply" },
+    { "given(areas) and has(ports) and not given(ports)", "YES" }, { "given(energy_mev)", "NO" },
+    { "given(service)", "NO" }, { "given(areas", nil, "expected given%(name%)" },
   }
 
   local function sql(statements)
@@ -499,6 +675,12 @@ describe("rc:classify on a user's database", function()
       statements[#statements + 1] = rule("probe" .. i, 1, p[1], "YES")
       statements[#statements + 1] = rule("probe" .. i, 2, nil, "NO")
     end
+    -- one note slot per row: 49 slots are more than a run tracks
+    for i = 1, 49 do
+      statements[#statements + 1] = ("INSERT INTO classify_rules (service, slot, priority, valid_from, setting,"
+        .. " payer, reason, source) VALUES ('notes', 'note:%d', %d, '2015-01-01', '*', '*', 'note %d', 'spec');")
+        :format(i, i, i)
+    end
     -- a new year of codes is new rows: a made-up 2027 level-2 code
     statements[#statements + 1] = rule("delivery", 299, 'level == "level 2"', "77999", "2027-01-01")
     sql(table.concat(statements, "\n"))
@@ -523,6 +705,18 @@ describe("rc:classify on a user's database", function()
       end
     end)
   end
+
+  it("adds the reason of every note slot, and refuses more slots than it tracks", function()
+    local result, err = rc:classify { service = "notes" }
+    assert.is_nil(result)
+    assert.are.equal("classify_rules notes: more than 48 slots", err)
+    assert(H.run("sqlite3 " .. H.quote(path) .. " \"DELETE FROM classify_rules WHERE slot = 'note:49'\""))
+    local other = assert(radcode.open { db = path })
+    result = assert(other:classify { service = "notes" })
+    other:close()
+    assert.are.equal(48, #result.reasons)
+    assert.are.equal("note 48", result.reasons[48])
+  end)
 
   it("takes a new year's codes from new rows", function()
     local facts = { service = "delivery", setting = "hospital", technique = "3d" }

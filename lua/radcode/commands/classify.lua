@@ -9,10 +9,14 @@ usage: radcode classify --service SERVICE [--date YYYY-MM-DD] [--setting practit
                         [--payer NAME] [FACT OPTIONS] [--facts FILE.json] [--json] [--db PATH]
 
 Classifies a treatment into claim lines (code, units, modifiers, date), its
-level and the reasons that decided them, for the date of service, setting and
-payer (Medicare G-codes apply to Medicare practitioner claims 2015-2025).
-Services: delivery, imrt, guidance, proton, srs, sbrt, hdr, isodose,
-superficial, planning, simulation, management.
+level and the reasons that decided them, for the date of service, setting
+(the claim type: practitioner = professional claim, hospital = institutional
+claim) and payer (Medicare G-codes apply to Medicare practitioner claims
+2015-2025). Repeated units of one code print as one line with their count
+and the fractions each unit covers (77427 x4  fractions 1-5, 6-10, 11-15,
+16-18); --json gives every line as rc:classify returns it.
+Services: delivery, imrt (= delivery with technique imrt), guidance, proton,
+srs, sbrt, hdr, isodose, superficial, planning, simulation, management.
 
 Fact options (see data/README.md); yes/no facts are flags:
   --energy MEV (= --energy-mev)  --areas N  --ports N  --blocks N  --isocenters N
@@ -86,11 +90,97 @@ function classify.facts(options)
   return facts
 end
 
-local function print_result(out, r)
-  for _, line in ipairs(r.lines) do
-    local mods = line.modifiers and ("-" .. table.concat(line.modifiers, "-")) or ""
-    out:write(("%s%s x%d%s\n"):format(line.code, mods, line.units, line.date and ("  " .. line.date) or ""))
+local function mods_of(line)
+  return line.modifiers and ("-" .. table.concat(line.modifiers, "-")) or ""
+end
+
+--- Consecutive one-unit lines of one code (and modifiers) as groups
+--- { line = first line, from = i, to = j }.
+local function groups_of(lines)
+  local groups = {}
+  for i, line in ipairs(lines) do
+    local g = groups[#groups]
+    if g and line.units == 1 and g.line.units == 1 and line.code == g.line.code
+        and mods_of(line) == mods_of(g.line) then
+      g.to = i
+    else
+      groups[#groups + 1] = { line = line, from = i, to = i }
+    end
   end
+  return groups
+end
+
+--- n distinct dates in order (2015-01-01 onward), to learn which fraction
+--- each dated line falls on.
+local function numbered_dates(n)
+  local dates, base = {}, os.time { year = 2015, month = 1, day = 1, hour = 12 }
+  for i = 1, n do dates[i] = os.date("!%Y-%m-%d", base + (i - 1) * 86400) end
+  return dates
+end
+
+--- For each line, the number of the fraction it is dated on, found by
+--- classifying the same facts with numbered fraction dates (the engine
+--- dates the lines; the CLI does not repeat its rule). nil when the facts
+--- give no fractions or the lines are not dated by them.
+local function fraction_positions(rc, facts, count)
+  local probe = {}
+  for k, v in pairs(facts) do probe[k] = v end
+  local dates = numbered_dates(count)
+  probe.fraction_dates, probe.fractions = dates, count
+  local ok, r = pcall(rc.classify, rc, probe)
+  if not ok or type(r) ~= "table" then return nil end
+  local index, positions = {}, {}
+  for i, d in ipairs(dates) do index[d] = i end
+  for i, line in ipairs(r.lines) do positions[i] = line.date and index[line.date] end
+  return positions
+end
+
+local function fraction_count(facts)
+  if type(facts.fraction_dates) == "table" then return #facts.fraction_dates end
+  return math.tointeger(facts.fractions)
+end
+
+--- "fractions 1-5, 6-10, 16-18" (with " on DATE" when the lines are dated):
+--- each unit covers the fractions after the previous unit's up to its own,
+--- and the last unit of the course also the one or two left over.
+local function coverage(lines, g, positions, count)
+  local parts, start = {}, 1
+  for i = g.from, g.to do
+    local last = positions[i]
+    if not last then return nil end
+    if i == g.to and g.to == #lines then last = count end
+    local part = start == last and tostring(start) or ("%d-%d"):format(start, last)
+    parts[#parts + 1] = part .. (lines[i].date and (" on " .. lines[i].date) or "")
+    start = positions[i] + 1
+  end
+  return "fractions " .. table.concat(parts, ", ")
+end
+
+local function print_group(out, lines, g, positions, count)
+  local line = g.line
+  local head = ("%s%s x%d"):format(line.code, mods_of(line), g.to == g.from and line.units or g.to - g.from + 1)
+  local tail = line.date and ("  " .. line.date) or ""
+  if g.to > g.from then
+    tail = positions and coverage(lines, g, positions, count)
+    if tail then
+      tail = "  " .. tail
+    else
+      local dates = {}
+      for i = g.from, g.to do dates[#dates + 1] = lines[i].date end
+      tail = #dates > 0 and ("  " .. table.concat(dates, ", ")) or ""
+    end
+  end
+  out:write(head, tail, "\n")
+end
+
+local function print_result(out, r, rc, facts)
+  local groups = groups_of(r.lines)
+  local count = fraction_count(facts)
+  local positions
+  for _, g in ipairs(groups) do
+    if g.to > g.from and count and not positions then positions = fraction_positions(rc, facts, count) end
+  end
+  for _, g in ipairs(groups) do print_group(out, r.lines, g, positions, count) end
   if #r.lines == 0 then out:write("no lines\n") end
   if r.level then out:write(("  %-8s %s\n"):format("level", r.level)) end
   for i, reason in ipairs(r.reasons) do
@@ -104,10 +194,13 @@ function classify.run(words, ctx)
   local facts = classify.facts(ctx.options)
   local rc = assert(ctx.open())
   local ok, result, err = pcall(rc.classify, rc, facts)
+  local printed, perr = true, nil
+  if ok and result and not ctx.options.json then printed, perr = pcall(print_result, ctx.out, result, rc, facts) end
   rc:close()
   if not ok then error((tostring(result):gsub("^bad argument #%d+ to '[^']*' %((.*)%)$", "%1")), 0) end
   if not result then error(err, 0) end
-  if ctx.options.json then ctx.json(result) else print_result(ctx.out, result) end
+  if not printed then error(perr, 0) end
+  if ctx.options.json then ctx.json(result) end
   return 0
 end
 
