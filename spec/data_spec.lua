@@ -9,6 +9,14 @@ local DATA = "data/"
 local TABLES = {
   "codes", "indicators", "pctc_meanings", "payment_status", "status_meanings",
   "mue", "ptp", "aoc", "required_modifiers", "replacements", "related", "synonyms",
+  "dx_required", "dx_support",
+}
+
+-- Tables whose every row names a real public source (never the project's
+-- design notes): the lead widens this to every data/*.tsv file.
+local SOURCED = {
+  "codes", "pctc_meanings", "payment_status", "status_meanings", "mue", "ptp", "aoc",
+  "related", "synonyms", "dx_required", "dx_support",
 }
 
 local FAMILIES = {
@@ -263,6 +271,17 @@ describe("curated data", function()
       end
     end)
 
+    it("names a real public source, never DOMAIN.md, on every row of the curated tables", function()
+      for _, t in ipairs(SOURCED) do
+        for _, r in ipairs(rows(t)) do
+          local src = r.by.source
+          assert.is_truthy(src and src:match("%S"), ("%s:%d: no source"):format(t, r.line))
+          assert.is_nil(src:lower():find("domain.md", 1, true), ("%s:%d: cites DOMAIN.md: %s"):format(t, r.line, src))
+          assert.is_nil(src:lower():find("design/", 1, true), ("%s:%d: cites a design note: %s"):format(t, r.line, src))
+        end
+      end
+    end)
+
     it("has no duplicate primary keys", function()
       for _, t in ipairs(TABLES) do
         local pk = schema[t].pk
@@ -334,6 +353,12 @@ describe("curated data", function()
       end
     end)
 
+    it("words 77520's summary in radcode's own words, not the CPT descriptor", function()
+      local summary = assert(codes["77520"], "77520 is missing").summary:lower()
+      assert.is_nil(summary:find("simple, without compensation", 1, true), summary)
+      assert.is_nil(summary:find("without compensation", 1, true), summary)
+    end)
+
     it("has lower-case single-expansion synonyms made of plain words", function()
       for _, r in ipairs(rows("synonyms")) do
         assert.are.equal(r.by.term:lower(), r.by.term)
@@ -389,6 +414,23 @@ describe("curated data", function()
             local prev = list[i - 1]
             assert.is_truthy(prev.valid_to and prev.valid_to < list[i].valid_from, t .. ": overlapping rows for " .. key)
           end
+        end
+      end
+    end)
+
+    it("has no overlapping date ranges for one PTP pair and setting", function()
+      local groups = {}
+      for _, r in ipairs(rows("ptp")) do
+        local key = r.by.col1 .. "|" .. r.by.col2 .. "|" .. r.by.setting
+        groups[key] = groups[key] or {}
+        table.insert(groups[key], r.by)
+      end
+      for key, list in pairs(groups) do
+        table.sort(list, function(a, b) return a.valid_from < b.valid_from end)
+        for i = 2, #list do
+          local prev = list[i - 1]
+          assert.is_truthy(prev.valid_to and prev.valid_to < list[i].valid_from,
+            ("ptp: overlapping rows for %s (%s and %s)"):format(key, prev.valid_from, list[i].valid_from))
         end
       end
     end)
