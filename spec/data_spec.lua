@@ -507,6 +507,43 @@ describe("curated data", function()
       end
     end)
 
+    it("keeps the PTP edits deleted in v30.1 for the dates before their deletion", function()
+      local function edit(c1, c2, date)
+        for _, r in ipairs(rows("ptp")) do
+          if r.by.col1 == c1 and r.by.col2 == c2 and r.by.setting == "practitioner" and covers(r, date) then
+            return tonumber(r.by.modifier)
+          end
+        end
+      end
+      for _, c2 in ipairs { "77280", "77285", "77290" } do
+        assert.are.equal(0, edit("77295", c2, "2015-01-01"), "77295/" .. c2 .. " in 2015")
+        assert.are.equal(0, edit("77295", c2, "2019-12-31"), "77295/" .. c2 .. " on its deletion date")
+        assert.is_nil(edit("77295", c2, "2020-01-01"), "77295/" .. c2 .. " after its deletion")
+      end
+      for _, c2 in ipairs { "77014", "77306" } do
+        assert.are.same({ 0, 1 }, { edit("77295", c2, "2019-12-31"), edit("77295", c2, "2020-01-01") }, "77295/" .. c2)
+      end
+    end)
+
+    it("copies every practitioner PTP row to the hospital setting, marked secondary", function()
+      local function key(r)
+        return table.concat({ r.by.col1, r.by.col2, r.by.valid_from, r.by.valid_to or "", r.by.modifier }, "|")
+      end
+      local prac, hosp = {}, {}
+      for _, r in ipairs(rows("ptp")) do
+        if r.by.setting == "practitioner" then
+          prac[#prac + 1] = key(r)
+        else
+          hosp[#hosp + 1] = key(r)
+          assert.is_truthy(r.by.source:find("(secondary", 1, true), ("ptp:%d: hospital copy not marked secondary"):format(r.line))
+        end
+      end
+      table.sort(prac)
+      table.sort(hosp)
+      assert.is_true(#prac > 600)
+      assert.are.same(prac, hosp)
+    end)
+
     it("has the section 4 PC/TC indicators and 77293's ZZZ global", function()
       for _, p in ipairs(PCTC_2024) do
         local hit
