@@ -8,6 +8,9 @@ local radcode = require "radcode"
 local H = require "helper"
 
 local SCRIPT = H.root .. "/tools/extract_ptp.lua"
+-- The script is plain Lua (no radcode C code): under make valgrind it runs
+-- on the real interpreter (VALGRIND_LUA), not under memcheck.
+local LUA = os.getenv("VALGRIND_LUA") or "lua5.4"
 
 local function read(path)
   local f = assert(io.open(path, "rb"))
@@ -20,7 +23,7 @@ end
 local function extract(args)
   local parts = {}
   for i, a in ipairs(args) do parts[i] = H.quote(a) end
-  local out, err, code = H.run(("cd %s && lua5.4 %s %s"):format(H.quote(H.root), H.quote(SCRIPT), table.concat(parts, " ")))
+  local out, err, code = H.run(("cd %s && %s %s %s"):format(H.quote(H.root), H.quote(LUA), H.quote(SCRIPT), table.concat(parts, " ")))
   assert(code == 0, "extract_ptp failed: " .. err)
   return out, err
 end
