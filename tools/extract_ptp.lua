@@ -12,7 +12,7 @@ file. Run from the repository root:
     --codes PATH     curated code list (default data/codes.tsv)
     --out PATH       output (default data/ptp.tsv; `-` for stdout)
     --edition vNN.N  CMS version, for the source column (default: from a file
-                     name such as ..._v301.csv.gz -> v30.1)
+                     name such as ..._v301.csv.gz or ccipra-v301r0-f1.txt -> v30.1)
     --either         keep pairs where EITHER code is curated (default: BOTH);
                      codes not in codes.tsv then have no dates of their own
 
@@ -74,9 +74,9 @@ do
 end
 if #opts.files == 0 then die("usage: lua5.4 tools/extract_ptp.lua [--either] [--codes PATH] [--out PATH] [--edition vNN.N] FILE...") end
 if not opts.edition then
-  local a, b, c = opts.files[1]:match("_v(%d%d)(%d)(%d?)[^/]*$")
+  local a, b = opts.files[1]:match("[_%-]v(%d%d)(%d)[^/]*$")   -- _v301 or CMS's -v301r0
   if not a then die("cannot tell the CMS version from " .. opts.files[1] .. ": give --edition") end
-  opts.edition = "v" .. a .. "." .. b .. (c ~= "" and c ~= "0" and c or "")
+  opts.edition = "v" .. a .. "." .. b
 end
 local SOURCE = "CMS NCCI PTP practitioner " .. opts.edition
 local HOSPITAL_SOURCE = SOURCE .. "; applied to the hospital setting (secondary: import the OPPS PTP file to replace)"
