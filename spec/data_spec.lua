@@ -9,6 +9,14 @@ local DATA = "data/"
 local TABLES = {
   "codes", "indicators", "pctc_meanings", "payment_status", "status_meanings",
   "mue", "ptp", "aoc", "required_modifiers", "replacements", "related", "synonyms",
+  "dx_required", "dx_support",
+}
+
+-- Tables whose every row names a real public source (never the project's
+-- design notes): the lead widens this to every data/*.tsv file.
+local SOURCED = {
+  "codes", "pctc_meanings", "payment_status", "status_meanings", "mue", "ptp", "aoc",
+  "related", "synonyms", "dx_required", "dx_support",
 }
 
 local FAMILIES = {
@@ -263,6 +271,17 @@ describe("curated data", function()
       end
     end)
 
+    it("names a real public source, never DOMAIN.md, on every row of the curated tables", function()
+      for _, t in ipairs(SOURCED) do
+        for _, r in ipairs(rows(t)) do
+          local src = r.by.source
+          assert.is_truthy(src and src:match("%S"), ("%s:%d: no source"):format(t, r.line))
+          assert.is_nil(src:lower():find("domain.md", 1, true), ("%s:%d: cites DOMAIN.md: %s"):format(t, r.line, src))
+          assert.is_nil(src:lower():find("design/", 1, true), ("%s:%d: cites a design note: %s"):format(t, r.line, src))
+        end
+      end
+    end)
+
     it("has no duplicate primary keys", function()
       for _, t in ipairs(TABLES) do
         local pk = schema[t].pk
@@ -334,6 +353,12 @@ describe("curated data", function()
       end
     end)
 
+    it("words 77520's summary in radcode's own words, not the CPT descriptor", function()
+      local summary = assert(codes["77520"], "77520 is missing").summary:lower()
+      assert.is_nil(summary:find("simple, without compensation", 1, true), summary)
+      assert.is_nil(summary:find("without compensation", 1, true), summary)
+    end)
+
     it("has lower-case single-expansion synonyms made of plain words", function()
       for _, r in ipairs(rows("synonyms")) do
         assert.are.equal(r.by.term:lower(), r.by.term)
@@ -389,6 +414,23 @@ describe("curated data", function()
             local prev = list[i - 1]
             assert.is_truthy(prev.valid_to and prev.valid_to < list[i].valid_from, t .. ": overlapping rows for " .. key)
           end
+        end
+      end
+    end)
+
+    it("has no overlapping date ranges for one PTP pair and setting", function()
+      local groups = {}
+      for _, r in ipairs(rows("ptp")) do
+        local key = r.by.col1 .. "|" .. r.by.col2 .. "|" .. r.by.setting
+        groups[key] = groups[key] or {}
+        table.insert(groups[key], r.by)
+      end
+      for key, list in pairs(groups) do
+        table.sort(list, function(a, b) return a.valid_from < b.valid_from end)
+        for i = 2, #list do
+          local prev = list[i - 1]
+          assert.is_truthy(prev.valid_to and prev.valid_to < list[i].valid_from,
+            ("ptp: overlapping rows for %s (%s and %s)"):format(key, prev.valid_from, list[i].valid_from))
         end
       end
     end)
@@ -463,6 +505,43 @@ describe("curated data", function()
         assert.is_truthy(hit, ("no PTP %s/%s"):format(p[1], p[2]))
         assert.are.same(p, { hit.col1, hit.col2, tonumber(hit.modifier) })
       end
+    end)
+
+    it("keeps the PTP edits deleted in v30.1 for the dates before their deletion", function()
+      local function edit(c1, c2, date)
+        for _, r in ipairs(rows("ptp")) do
+          if r.by.col1 == c1 and r.by.col2 == c2 and r.by.setting == "practitioner" and covers(r, date) then
+            return tonumber(r.by.modifier)
+          end
+        end
+      end
+      for _, c2 in ipairs { "77280", "77285", "77290" } do
+        assert.are.equal(0, edit("77295", c2, "2015-01-01"), "77295/" .. c2 .. " in 2015")
+        assert.are.equal(0, edit("77295", c2, "2019-12-31"), "77295/" .. c2 .. " on its deletion date")
+        assert.is_nil(edit("77295", c2, "2020-01-01"), "77295/" .. c2 .. " after its deletion")
+      end
+      for _, c2 in ipairs { "77014", "77306" } do
+        assert.are.same({ 0, 1 }, { edit("77295", c2, "2019-12-31"), edit("77295", c2, "2020-01-01") }, "77295/" .. c2)
+      end
+    end)
+
+    it("copies every practitioner PTP row to the hospital setting, marked secondary", function()
+      local function key(r)
+        return table.concat({ r.by.col1, r.by.col2, r.by.valid_from, r.by.valid_to or "", r.by.modifier }, "|")
+      end
+      local prac, hosp = {}, {}
+      for _, r in ipairs(rows("ptp")) do
+        if r.by.setting == "practitioner" then
+          prac[#prac + 1] = key(r)
+        else
+          hosp[#hosp + 1] = key(r)
+          assert.is_truthy(r.by.source:find("(secondary", 1, true), ("ptp:%d: hospital copy not marked secondary"):format(r.line))
+        end
+      end
+      table.sort(prac)
+      table.sort(hosp)
+      assert.is_true(#prac > 600)
+      assert.are.same(prac, hosp)
     end)
 
     it("has the section 4 PC/TC indicators and 77293's ZZZ global", function()
