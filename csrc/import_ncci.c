@@ -3,15 +3,19 @@
  * `Column 2`, `*=in existence prior to 1996`, `Effective Date`, `Deletion
  * Date *=no data`, `Modifier ...`, `PTP Edit Rationale`) and CSV copies with
  * columns column_1, column_2, prior_1996, deletion_date, modifier, rationale.
- * Dates: valid_from is the effective date; CMS's deletion date is the first
- * day the edit no longer applies, so valid_to is the day before it (NULL
- * when the deletion date is `*`). A file without effective dates gets them
+ * Dates: valid_from is the effective date; CMS's deletion date is the last
+ * day the edit applied (deletions fall on a quarter's last day, 20191231,
+ * and the next version starts the day after), so valid_to is the deletion
+ * date (NULL when it is `*`). A file without effective dates gets them
  * inferred per pair: its rows of one pair, in deletion order, follow each
- * other (each starts on the deletion date of the one before), the first
- * starting on opts.from (default 2015-01-01), or on its own last day when
- * it was deleted by then (it never applies to the dates radcode covers);
- * two rows of one pair with the same deletion date are duplicates. Such files must list a pair's rows
- * together, as CMS's files do. Rows go straight into the compact table
+ * other (each starts the day after the deletion date of the one before),
+ * the first starting on opts.from (default 2015-01-01), or on its own last
+ * day when it was deleted before then (it never applies to the dates
+ * radcode covers); indicator 9 rows (deleted retroactively, never applied)
+ * are skipped and counted in rows_skipped, so they date none of the pair's
+ * other rows (tools/extract_ptp.lua follows the same rules); two rows of
+ * one pair with the same deletion date are duplicates. Such files must list
+ * a pair's rows together, as CMS's files do. Rows go straight into the compact table
  * ptp_edit, dates as day numbers, their rationale and the dataset name as ids into ptp_text
  * (a file has about ten rationales, kept in a small cache). */
 #include <stdlib.h>
@@ -136,22 +140,36 @@ static int by_deletion(const void *a, const void *b)
  * deleted by then (so the rows of one pair keep distinct start dates). */
 static const char *first_from(const rc_import_job *job, const ptp_row *row)
 {
-  if (row->deletion[0] != '\0' && strcmp(row->deletion, job->from) <= 0) return row->valid_to;
+  if (row->deletion[0] != '\0' && strcmp(row->deletion, job->from) < 0) return row->valid_to;
   return job->from;
 }
 
-/* Inserts the rows of one pair with their inferred effective dates. */
+/* The ISO date after a valid ISO date. */
+static void day_after(const char iso[RC_DATE_LEN + 1], char out[RC_DATE_LEN + 1])
+{
+  long day = 0;
+  rc_date_parse(iso, RC_DATE_LEN, &day);
+  rc_date_format(day + 1, out);
+}
+
+/* Inserts the rows of one pair with their inferred effective dates: each
+ * starts the day after the deletion date of the one before, the first on
+ * first_from. */
 static int flush(rc_import_job *job, ncci_state *s)
 {
+  char from[RC_DATE_LEN + 1];
   rc_row_result r;
   int i;
   qsort(s->group, (size_t)s->n, sizeof s->group[0], by_deletion);
   for (i = 0; i < s->n; i++) {
     const ptp_row *row = &s->group[i], *prev = i ? &s->group[i - 1] : NULL;
-    if (prev && strcmp(prev->deletion, row->deletion) == 0)
+    if (prev && strcmp(prev->deletion, row->deletion) == 0) {
       r = rc_import_reject(job, row->line, "duplicate of line %ld (same pair and deletion date)", prev->line);
-    else
-      r = insert(job, s, row, prev ? prev->deletion : first_from(job, row));
+    } else {
+      if (prev) day_after(prev->deletion, from);
+      else strcpy(from, first_from(job, row));
+      r = insert(job, s, row, from);
+    }
     if (r == RC_ROW_FATAL) return 0;
     rc_import_count(job, r);
   }
@@ -173,7 +191,7 @@ static rc_row_result parse(rc_import_job *job, char **f, long line, ptp_row *r, 
   if (strcmp(f[DELETION], "*") != 0 && f[DELETION][0] != '\0') {
     if (!rc_import_date8(f[DELETION], r->deletion))
       return rc_import_reject(job, line, "bad deletion date '%.20s' (expected YYYYMMDD or *)", f[DELETION]);
-    rc_import_day_before(r->deletion, r->valid_to);
+    memcpy(r->valid_to, r->deletion, sizeof r->valid_to);
   }
   if (dated && !rc_import_date8(f[EFFECTIVE], r->effective))
     return rc_import_reject(job, line, "bad effective date '%.20s' (expected YYYYMMDD)", f[EFFECTIVE]);
@@ -186,6 +204,7 @@ static rc_row_result row(rc_import_job *job, void *state, char **f, long line)
   ncci_state *s = state;
   ptp_row *r = &s->group[s->n];
   if (parse(job, f, line, r, s->dated) != RC_ROW_KEPT) return RC_ROW_REJECTED;
+  if (r->modifier == 9) return RC_ROW_SKIPPED;   /* deleted retroactively: it never applied */
   r->rationale[0] = '\0';
   strncat(r->rationale, f[RATIONALE], RATIONALE_LEN - 1);
   if (s->dated) return insert(job, s, r, r->effective);

@@ -70,11 +70,13 @@ static int applies(const rc_ptp *p, long day, int setting)
          (p->setting == RC_SET_ANY || setting == RC_SET_ANY || p->setting == setting);
 }
 
-/* A payer overlay's row beats the national one, then the later start. */
+/* A payer overlay's row beats the national one, then an edit that applies
+ * beats an indicator 9 row (deleted retroactively), then the later start. */
 static int beats(const rc_ptp *p, const rc_ptp *found)
 {
   if (found == NULL) return 1;
   if (p->layer != found->layer) return p->layer > found->layer;
+  if ((p->indicator == 9) != (found->indicator == 9)) return found->indicator == 9;
   return p->from > found->from;
 }
 

@@ -51,7 +51,8 @@ describe("rc:import", function()
         { setting = "practitioner", edition = "v99.9" }))
       assert.are.equal("ncci-ptp", r.kind)
       assert.are.equal("CMS NCCI PTP practitioner v99.9", r.source)
-      assert.are.same({ 12, 8, 4 }, { r.rows_read, r.rows_kept, r.rows_rejected })
+      -- the indicator 9 row of f2 (deleted retroactively: it never applied) is skipped
+      assert.are.same({ 12, 7, 4, 1 }, { r.rows_read, r.rows_kept, r.rows_rejected, r.rows_skipped })
       local why = rejected(r)
       assert.matches("malformed column 1 code '7740'", why[9])
       assert.matches("modifier indicator '5'", why[10])
@@ -59,23 +60,25 @@ describe("rc:import", function()
       assert.matches("duplicate", why[12])
       assert.are.equal("ptp_practitioner_f1.txt", r.rejects[1].file)
       local src = " AND source = 'CMS NCCI PTP practitioner v99.9'"
-      assert.are.same({ "8" }, sql(path, "SELECT count(*) FROM ptp WHERE 1" .. src))
+      assert.are.same({ "7" }, sql(path, "SELECT count(*) FROM ptp WHERE 1" .. src))
       assert.are.same({ "2015-01-01||0|CPT Manual or CMS manual coding instruction" },
         sql(path, "SELECT valid_from, valid_to, modifier, rationale FROM ptp WHERE col1 = '77301' AND col2 = '77295'" .. src))
-      -- CMS's deletion date is the first day the edit no longer applies.
+      -- CMS's deletion date is the last day the edit applied.
       assert.are.same({ "2025-12-31" }, sql(path, "SELECT valid_to FROM ptp WHERE col1 = '77014'" .. src))
-      assert.are.same({ "2010-01-01|2014-12-31|9", "2015-01-01||0" },
+      assert.are.same({ "2015-01-01||0" },
         sql(path, "SELECT valid_from, valid_to, modifier FROM ptp WHERE col1 = '77306' AND col2 = '77300'" .. src
           .. " ORDER BY valid_from"))
     end)
 
     it("infers the dates of the CSV copy, which has no effective dates", function()
       local r = assert(rc:import("ncci-ptp", FIX .. "ptp_practitioner.csv", { setting = "practitioner", edition = "v1.0" }))
-      assert.are.same({ 7, 5, 2 }, { r.rows_read, r.rows_kept, r.rows_rejected })
+      assert.are.same({ 7, 4, 2, 1 }, { r.rows_read, r.rows_kept, r.rows_rejected, r.rows_skipped })
       local why = rejected(r)
       assert.matches("duplicate of line 6", why[7])
       assert.matches("malformed column 2 code", why[8])
-      assert.are.same({ "2009-12-31|2009-12-31|9", "2010-01-01|2019-12-31|1", "2020-01-01||0" },
+      -- deleted 2019-12-31 (its last day), the next row starts the day after;
+      -- the 9 row is skipped and dates nothing
+      assert.are.same({ "2015-01-01|2019-12-31|1", "2020-01-01||0" },
         sql(path, "SELECT valid_from, valid_to, modifier FROM ptp WHERE col1 = '77301' AND col2 = '77295'"
           .. " AND source = 'CMS NCCI PTP practitioner v1.0' ORDER BY valid_from"))
     end)
@@ -92,7 +95,7 @@ describe("rc:import", function()
       local first = assert(rc:import("ncci-ptp", files, { setting = "practitioner", edition = "v99.9" }))
       local again = assert(rc:import("ncci-ptp", files, { setting = "practitioner", edition = "v99.9" }))
       assert.are.equal(first.rows_kept, again.rows_kept)
-      assert.are.same({ "8" }, sql(path, "SELECT count(*) FROM ptp WHERE source = 'CMS NCCI PTP practitioner v99.9'"))
+      assert.are.same({ "7" }, sql(path, "SELECT count(*) FROM ptp WHERE source = 'CMS NCCI PTP practitioner v99.9'"))
       assert.are_not.equal(first.dataset, again.dataset)
     end)
 
@@ -104,7 +107,7 @@ describe("rc:import", function()
       local distinct = tonumber(sql(path, "SELECT count(DISTINCT rationale) + count(DISTINCT source) FROM ptp")[1])
       assert.are.equal(distinct, texts - #sql(path, "SELECT 1 FROM ptp_text WHERE id NOT IN"
         .. " (SELECT rationale FROM ptp_edit WHERE rationale IS NOT NULL UNION SELECT source FROM ptp_edit)"))
-      assert.are.same({ "1|8", "2|8" }, sql(path, "SELECT setting, count(*) FROM ptp_edit"
+      assert.are.same({ "1|7", "2|7" }, sql(path, "SELECT setting, count(*) FROM ptp_edit"
         .. " WHERE source = (SELECT id FROM ptp_text WHERE text = 'CMS NCCI PTP practitioner v99.9')"
         .. " OR source = (SELECT id FROM ptp_text WHERE text = 'CMS NCCI PTP hospital v99.9') GROUP BY setting"))
       -- the findings carry the texts
@@ -284,7 +287,7 @@ describe("rc:import", function()
       local ok, err = rc:import("ncci-ptp", FIX .. "truncated.txt.gz", { setting = "practitioner", edition = "v99.9" })
       assert.is_nil(ok)
       assert.matches("gzip", err)
-      assert.are.same({ "4" }, sql(path, "SELECT count(*) FROM ptp WHERE source = 'CMS NCCI PTP practitioner v99.9'"))
+      assert.are.same({ "3" }, sql(path, "SELECT count(*) FROM ptp WHERE source = 'CMS NCCI PTP practitioner v99.9'"))
       assert.are.equal(1, #sql(path, "SELECT id FROM datasets WHERE kind = 'ncci-ptp'"))
     end)
 
@@ -372,7 +375,7 @@ describe("radcode import", function()
       FIX .. "ptp_practitioner_f2.txt", "--db", db, "--setting", "hospital", "--json" })
     assert.are.equal(0, code, err)
     local r = radcode.json.decode(out)
-    assert.are.same({ 12, 8 }, { r.rows_read, r.rows_kept })
+    assert.are.same({ 12, 7 }, { r.rows_read, r.rows_kept })
   end)
 
   it("exits 2 on errors", function()
@@ -418,7 +421,7 @@ describe("rc:import on the real CMS files", function()
     -- RADCODE_VALGRIND=1 (make valgrind): SCALED DOWN. The full file takes
     -- over five minutes under memcheck, so this imports the same file cut
     -- (by native zcat/awk/gzip) to the radiation oncology rows (column 1
-    -- 77xxx) and column 1 88108, whose duplicate row is the one reject:
+    -- 77xxx) and column 1 88108 (a pair with two indicator 9 rows):
     -- the same importer, gzip reader and checks, on 31,721 rows.
     if os.getenv("RADCODE_VALGRIND") == "1" then
       local cut = dir .. "/ncci_ptp_practitioner_v301.csv.gz"
@@ -431,8 +434,11 @@ describe("rc:import on the real CMS files", function()
     end
     local r = assert(rc:import("ncci-ptp", file, { setting = "practitioner" }))
     assert.are.equal("CMS NCCI PTP practitioner v30.1", r.source)
-    assert.are.same({ rows, rows - 1, 1 }, { r.rows_read, r.rows_kept, r.rows_rejected })
-    assert.matches("same pair and deletion date", r.rejects[1].reason)
+    -- rows with indicator 9 (deleted retroactively, they never applied) are
+    -- skipped; counted here by native zcat/awk
+    local nine = tonumber((H.run(("zcat %s | awk -F, '$5 == 9' | wc -l"):format(H.quote(file)))))
+    assert.is_true(nine > 0)
+    assert.are.same({ rows, rows - nine, 0, nine }, { r.rows_read, r.rows_kept, r.rows_rejected, r.rows_skipped })
     print(("\n  NCCI PTP v30.1: %d rows in %.2f s, %.0f rows/s"):format(r.rows_read, r.seconds, r.rows_read / r.seconds))
     local q = "SELECT modifier FROM ptp WHERE setting = 'practitioner' AND valid_to IS NULL"
       .. " AND source = 'CMS NCCI PTP practitioner v30.1' AND col1 = '%s' AND col2 = '%s'"
