@@ -9,6 +9,7 @@ local DATA = "data/"
 local TABLES = {
   "codes", "indicators", "pctc_meanings", "payment_status", "status_meanings",
   "mue", "ptp", "aoc", "required_modifiers", "replacements", "related", "synonyms",
+  "places", "setting_modifiers", "payer_codes",
 }
 
 local FAMILIES = {
@@ -199,7 +200,7 @@ local DATE_COLUMNS = { effective = true, terminated = true, valid_from = true, v
 local CODE_COLUMNS = {
   indicators = { "code" }, payment_status = { "code" }, mue = { "code" },
   ptp = { "col1", "col2" }, aoc = { "addon", "primary_code" },
-  required_modifiers = { "code" }, replacements = { "code", "replacement" },
+  required_modifiers = { "code" }, replacements = { "code", "replacement" }, payer_codes = { "code" },
   related = { "code", "related" },
 }
 
@@ -293,6 +294,9 @@ describe("curated data", function()
         ["ptp.modifier"] = { ["0"] = true, ["1"] = true, ["9"] = true },
         ["aoc.type"] = { ["1"] = true, ["2"] = true, ["3"] = true },
         ["required_modifiers.setting"] = { practitioner = true, hospital = true, ["*"] = true },
+        ["required_modifiers.kind"] = { required = true, not_allowed = true },
+        ["places.facility"] = { ["0"] = true, ["1"] = true },
+        ["setting_modifiers.setting"] = { practitioner = true, hospital = true },
         ["replacements.setting"] = { practitioner = true, hospital = true, ["*"] = true },
       }
       for key, allowed in pairs(enum) do
@@ -490,13 +494,16 @@ describe("curated data", function()
       assert.is_true(primaries["77295"] and primaries["77301"])
     end)
 
-    it("requires 26 on 77387 from 2026 in every setting", function()
-      local hit
+    it("requires 26 on 77387 from 2026 on professional claims, and refuses it on hospital claims", function()
+      local hit, banned
       for _, r in ipairs(rows("required_modifiers")) do
-        if r.by.code == "77387" and r.by.modifier == "26" and r.by.setting == "*" then hit = r.by end
+        if r.by.code == "77387" and r.by.modifier == "26" and r.by.setting == "practitioner" and r.by.kind == "required" then hit = r.by end
+        if r.by.code == "77387" and r.by.modifier == "26" and r.by.setting == "hospital" and r.by.kind == "not_allowed" then banned = r.by end
+        assert.are_not.equal("*", r.by.setting)
       end
       assert.is_truthy(hit)
       assert.are.equal("2026-01-01", hit.valid_from)
+      assert.are.equal("2026-01-01", banned and banned.valid_from)
     end)
 
     it("marks the Medicare practitioner levels status I in 2015-2025 and recognised from 2026", function()
