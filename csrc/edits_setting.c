@@ -140,13 +140,24 @@ static int payer_is(const rc_check *c, const char *payer)
   return 0;
 }
 
+/* Does the payer's overlay map the code to others on the line's date? It
+ * then says itself what the payer takes (edits_payer.c). */
+static int overlay_maps(const rc_check *c, const rc_line *line)
+{
+  int i, n;
+  const rc_rule *rows = rc_rules_of(line->rules, RC_RULE_MAPPING, &n);
+  for (i = 0; i < n; i++)
+    if (rc_rule_applies(&rows[i], line->day, c->setting)) return 1;
+  return 0;
+}
+
 /* A payer's own code (a Medicare G-code) on another payer's claim. */
 static void payer_code(rc_check *c, const rc_line *line)
 {
   int i, n;
   const rc_rule *rows;
   rc_finding *x;
-  if (!c->payer[0]) return;
+  if (!c->payer[0] || overlay_maps(c, line)) return;
   rows = rc_rules_payer_codes(c->rules, line->code, &n);
   for (i = 0; i < n; i++) {
     const rc_rule *r = &rows[i];
