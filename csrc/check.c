@@ -5,7 +5,9 @@
  * (edits_*.c) and returns {ok =, findings =} ordered by line. With a payer
  * overlay (overlay.c), lines get the payer's merged rules, and the payer's
  * own edits (edits_payer.c) and procedural rules (overlay_rules.c) follow
- * the national ones. */
+ * the national ones. claim.pos is looked up in the CMS place-of-service
+ * code set: a professional claim at a facility place carries only
+ * professional work (edits_setting.c). */
 #include "check.h"
 
 #include <ctype.h>

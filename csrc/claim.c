@@ -1,7 +1,8 @@
 /* claim.c: reads a claim table into C for the checker. Tables are read raw
  * (no metamethods run), every field is type-checked, and every bad value
  * becomes an `input` finding naming the field and line instead of an error:
- * a malformed code, date, unit count, charge, modifier or diagnosis, a
+ * a malformed code, date, unit count, charge, modifier, diagnosis or place
+ * of service, a
  * pointer to a diagnosis that does not exist, text that is too long or
  * hides a zero byte, an unknown field, a list with keys that are not
  * positions, an empty claim, a claim longer than the line limit. The work
@@ -9,7 +10,9 @@
  * modifiers and RC_MAX_LINE_DX pointers a line (more is a finding), and a
  * handful of named unknown fields a table (the rest are counted). Lines
  * with a bad code, date or units are kept (for their line numbers) but
- * marked unusable, so no edit reads them. */
+ * marked unusable, so no edit reads them. claim.setting is the claim type
+ * (practitioner: professional; hospital: institutional); claim.pos is kept
+ * as given and never changes it. */
 #include "claim.h"
 
 #include <stdio.h>
