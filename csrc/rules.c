@@ -479,7 +479,7 @@ static int load_dx_required(rc_rules *rules, sqlite3 *conn)
 }
 
 /* A whole table in the rule row layout into *out; 0 on a database error
- * (out of memory stops early, leaving the rows read so far). */
+ * or when out of memory (the rows read so far stay, for rc_rules_free). */
 static int load_rows(rc_rules *rules, sqlite3 *conn, const char *sql, rc_rule **out, int *count)
 {
   sqlite3_stmt *st;
@@ -496,7 +496,7 @@ static int load_rows(rc_rules *rules, sqlite3 *conn, const char *sql, rc_rule **
   }
   *count = n;
   sqlite3_finalize(st);
-  return rc == SQLITE_DONE || rc == SQLITE_ROW;
+  return rc == SQLITE_DONE;
 }
 
 static int load_whole_tables(rc_rules *rules, sqlite3 *conn)
