@@ -5,7 +5,9 @@
  * (edits_*.c) and returns {ok =, findings =} ordered by line. With a payer
  * overlay (overlay.c), lines get the payer's merged rules, and the payer's
  * own edits (edits_payer.c) and procedural rules (overlay_rules.c) follow
- * the national ones. */
+ * the national ones. claim.pos is looked up in the CMS place-of-service
+ * code set: a professional claim at a facility place carries only
+ * professional work (edits_setting.c). */
 #include "check.h"
 
 #include <ctype.h>
@@ -51,12 +53,16 @@ static int index_lines(lua_State *L, rc_check *c, char *err, size_t errlen)
   return 1;
 }
 
+/* Does a line need the course's history: a limit across claims, or a
+ * companion that an earlier claim of the same day may carry? */
 static int has_limits(const rc_check *c)
 {
   int i, n;
   for (i = 0; i < c->claim->nlines; i++) {
     const rc_line *l = &c->claim->lines[i];
     if (l->usable) {
+      rc_rules_of(l->rules, RC_RULE_COMPANION, &n);
+      if (n > 0) return 1;
       rc_rules_of(l->rules, RC_RULE_FREQUENCY, &n);
       if (n > 0) return 1;
       rc_rules_of(l->rules, RC_RULE_DAYS, &n);
@@ -66,6 +72,21 @@ static int has_limits(const rc_check *c)
     }
   }
   return 0;
+}
+
+/* A recorded line (code, its rules cr or NULL) on a day: the claim's lines
+ * of that day whose companion rule it satisfies are marked. */
+static void companion_seen(rc_check *c, const rc_code_rules *cr, const char *code, long day)
+{
+  int i, j, n;
+  for (i = 0; i < c->claim->nlines; i++) {
+    rc_line *l = &c->claim->lines[i];
+    const rc_rule *rows;
+    if (!l->usable || l->day != day || l->history_partner) continue;
+    rows = rc_rules_of(l->rules, RC_RULE_COMPANION, &n);
+    for (j = 0; j < n && !l->history_partner; j++)
+      l->history_partner = rc_rule_applies(&rows[j], day, c->setting) && rc_companion_partner(rows[j].other, code, cr);
+  }
 }
 
 /* One recorded line of the course: adds to the claim lines' counters. */
@@ -84,6 +105,7 @@ static void visit_history(void *ctx, const char *code, long day, long units)
   }
   if (cr != NULL) rc_rules_of(cr, RC_RULE_FRACTION, &n);
   if (n > 0) c->history_fractions += units;
+  companion_seen(c, cr, code, day);
   if (c->hist != NULL && c->nhist < RC_HIST_MAX) {
     rc_hist_entry *e = &c->hist[c->nhist++];
     snprintf(e->code, sizeof e->code, "%s", code);
@@ -133,6 +155,24 @@ static void find_overlay(rc_handle *h, rc_check *c)
   snprintf(x->fix, sizeof x->fix, "load the payer's overlay (radcode.open{payers = {...}} or rc:load_payer) if it has one");
 }
 
+/* claim.pos in the CMS place-of-service code set: a code it does not list
+ * is a review (the place is not known, so no facility rule applies); a
+ * professional claim at a facility place carries only professional work. */
+static void find_place(rc_check *c)
+{
+  rc_finding *x;
+  if (!c->claim->pos[0]) return;
+  if ((c->place = rc_rules_place(c->rules, c->claim->pos)) != NULL) {
+    c->facility = c->place->a && c->setting == RC_SET_PRACTITIONER;
+    return;
+  }
+  x = rc_findings_add(c->f, 0, RC_EDIT_INPUT, RC_REVIEW, NULL, "CMS Place of Service Code Set");
+  snprintf(x->rule, sizeof x->rule, "input place of service");
+  snprintf(x->message, sizeof x->message, "place of service %s is not in the CMS place-of-service code set; facility rules were not applied",
+           c->claim->pos);
+  snprintf(x->fix, sizeof x->fix, "check claim.pos against the CMS code set (e.g. 11 office, 19 or 22 outpatient hospital)");
+}
+
 static int check(lua_State *L)
 {
   static const char *const allowed[] = {"payer", "max_lines", NULL};
@@ -157,10 +197,13 @@ static int check(lua_State *L)
   c.setting = claim.setting;
   c.claim_idx = 2;
   find_overlay(h, &c);
+  find_place(&c);
   if (!index_lines(L, &c, err, sizeof err) || !read_history(h, &c, err, sizeof err))
     return rc_failf(L, "%s", err);
   rc_edits_line(&c);
+  rc_edits_setting(&c);
   rc_edits_day(&c);
+  rc_companions_unverified(&c);
   rc_edits_course(&c);
   rc_edits_necessity(&c);
   if (c.overlay != NULL) {

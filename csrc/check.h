@@ -21,6 +21,7 @@ typedef struct rc_hist_entry {  /* a line of the course's history (payer overlay
 } rc_hist_entry;
 
 #define RC_HIST_MAX 4096
+#define RC_UNVERIFIED_SHOWN 6        /* lines named in the one "could not verify" finding */
 
 typedef struct rc_check {
   rc_rules *rules;
@@ -36,12 +37,20 @@ typedef struct rc_check {
   int nby_day;
   long history_fractions;        /* fractions delivered earlier in the course */
   int history_read;              /* the course's history was consulted */
+  const rc_rule *place;          /* claim.pos in the CMS code set, or NULL */
+  int facility;                  /* a professional claim at a facility place of service */
+  int unverified[RC_UNVERIFIED_SHOWN];   /* lines whose companion the facility's claim carries */
+  int nunverified;
 } rc_check;
 
 extern const luaL_Reg rc_check_methods[];
 
 void rc_edits_line(rc_check *c);
 void rc_edits_day(rc_check *c);
+void rc_companions_unverified(rc_check *c);
+void rc_edits_setting(rc_check *c);
+int rc_facility_flags(const rc_check *c, const rc_line *line);
+int rc_companion_partner(const char *partner, const char *code, const rc_code_rules *cr);
 void rc_edits_course(rc_check *c);
 void rc_edits_necessity(rc_check *c);
 void rc_edits_payer(rc_check *c);

@@ -1,7 +1,8 @@
 /* claim.c: reads a claim table into C for the checker. Tables are read raw
  * (no metamethods run), every field is type-checked, and every bad value
  * becomes an `input` finding naming the field and line instead of an error:
- * a malformed code, date, unit count, charge, modifier or diagnosis, a
+ * a malformed code, date, unit count, charge, modifier, diagnosis or place
+ * of service, a
  * pointer to a diagnosis that does not exist, text that is too long or
  * hides a zero byte, an unknown field, a list with keys that are not
  * positions, an empty claim, a claim longer than the line limit. The work
@@ -9,7 +10,9 @@
  * modifiers and RC_MAX_LINE_DX pointers a line (more is a finding), and a
  * handful of named unknown fields a table (the rest are counted). Lines
  * with a bad code, date or units are kept (for their line numbers) but
- * marked unusable, so no edit reads them. */
+ * marked unusable, so no edit reads them. claim.setting is the claim type
+ * (practitioner: professional; hospital: institutional); claim.pos is kept
+ * as given and never changes it. */
 #include "claim.h"
 
 #include <stdio.h>
@@ -24,11 +27,6 @@ static const char *const line_keys[] = {"code", "date", "units", "modifiers", "d
                                         "npi", NULL};
 #define LINE_FIELDS_READ 7      /* code .. npi: the fields the line readers take */
 #define NAMED_UNKNOWN 5         /* unknown fields named one by one, per table */
-
-typedef struct place { const char *pos; int setting; } place;
-static const place places[] = {
-  {"11", RC_SET_PRACTITIONER}, {"22", RC_SET_HOSPITAL}, {"19", RC_SET_HOSPITAL}, {NULL, 0}
-};
 
 static rc_finding *input(rc_findings *f, int line, rc_severity severity, const char *code)
 {
@@ -160,45 +158,51 @@ static void read_text(lua_State *L, int idx, const char *key, char *out, size_t 
   lua_pop(L, 1);
 }
 
-static int setting_of_pos(const char *pos)
+/* claim.pos: the place of service, two digits (the checker looks it up in
+ * the CMS code set). Anything else is an input error. */
+static void read_pos(const char *pos, rc_claim *claim, rc_findings *f)
 {
-  int i;
-  for (i = 0; places[i].pos != NULL; i++)
-    if (strcmp(pos, places[i].pos) == 0) return places[i].setting;
-  return -1;
+  rc_finding *x;
+  if (!pos[0]) return;
+  if (strlen(pos) == 2 && pos[0] >= '0' && pos[0] <= '9' && pos[1] >= '0' && pos[1] <= '9') {
+    memcpy(claim->pos, pos, 3);
+    return;
+  }
+  x = input(f, 0, RC_DENY, NULL);
+  snprintf(x->message, sizeof x->message, "claim.pos '%.20s' is not a place-of-service code (two digits, e.g. 11 or 22)", pos);
+  snprintf(x->fix, sizeof x->fix, "give claim.pos as the two-digit CMS place-of-service code of the professional claim");
 }
 
-/* claim.setting, else the setting its place of service implies, else the
- * practitioner setting with a warning. */
+/* claim.setting is the claim type: practitioner (a professional claim, at
+ * any place of service) or hospital (an institutional claim). The place of
+ * service never changes it: a claim that gives only a place of service is a
+ * professional claim (only those carry one), and one that gives neither is
+ * assumed professional with a warning. */
 static void read_setting(lua_State *L, int idx, rc_claim *claim, rc_findings *f)
 {
   char setting[32] = "", pos[8] = "";
-  int by_name = -1, by_pos = -1;
+  int by_name = -1;
   rc_finding *x;
   read_text(L, idx, "setting", setting, sizeof setting, f);
   read_text(L, idx, "pos", pos, sizeof pos, f);
   if (setting[0] && ((by_name = rc_setting_of(setting)) <= RC_SET_ANY || by_name == RC_SET_DME)) {
     x = input(f, 0, RC_DENY, NULL);
     snprintf(x->message, sizeof x->message,
-             "claim.setting '%.20s' is not practitioner or hospital; edits assumed %s", setting,
-             pos[0] && setting_of_pos(pos) == RC_SET_HOSPITAL ? "hospital (from the place of service)" : "practitioner");
-    snprintf(x->fix, sizeof x->fix, "set claim.setting to practitioner or hospital");
+             "claim.setting '%.20s' is not practitioner or hospital; edits assumed practitioner (a professional claim)", setting);
+    snprintf(x->fix, sizeof x->fix, "set claim.setting to the claim type: practitioner (CMS-1500 / 837P) or hospital (UB-04 / 837I)");
     by_name = -1;
   }
-  if (pos[0] && (by_pos = setting_of_pos(pos)) < 0) {
-    x = input(f, 0, RC_WARN, NULL);
-    snprintf(x->message, sizeof x->message, "place of service %s is not one radcode checks (11, 19, 22)", pos);
-  }
-  if (by_name > 0 && by_pos > 0 && by_name != by_pos) {
-    x = input(f, 0, RC_DENY, NULL);
-    snprintf(x->message, sizeof x->message, "claim.setting %s contradicts place of service %s", setting, pos);
-    snprintf(x->fix, sizeof x->fix, "correct claim.setting or claim.pos");
-  }
-  claim->setting = by_name > 0 ? by_name : by_pos > 0 ? by_pos : RC_SET_PRACTITIONER;
+  read_pos(pos, claim, f);
+  claim->setting = by_name > 0 ? by_name : RC_SET_PRACTITIONER;
   if (!setting[0] && !pos[0]) {
     x = input(f, 0, RC_WARN, NULL);
     snprintf(x->message, sizeof x->message, "claim gives no setting or place of service; practitioner assumed");
     snprintf(x->fix, sizeof x->fix, "set claim.setting (practitioner or hospital) or claim.pos");
+  } else if (!setting[0] && claim->pos[0]) {
+    x = input(f, 0, RC_INFO, NULL);
+    snprintf(x->message, sizeof x->message,
+             "claim gives a place of service but no setting: a professional (practitioner) claim was assumed, since only professional claims carry a place of service");
+    snprintf(x->fix, sizeof x->fix, "set claim.setting to the claim type: practitioner (CMS-1500 / 837P) or hospital (UB-04 / 837I)");
   }
 }
 

@@ -28,12 +28,14 @@ typedef struct rc_line {
   const rc_code_rules *rules;   /* set by the checker */
   long history_course;          /* units of the code earlier in the course (history) */
   long history_week;            /* ... in the same week */
+  int history_partner;          /* a companion partner of the line is in the course history that day */
 } rc_line;
 
 typedef struct rc_claim {
   char id[64], patient[64], course[128], payer[32];
   char authorization[64];       /* a prior authorisation number, "" when none */
-  int setting;
+  int setting;                  /* the claim type: practitioner (professional) or hospital (institutional) */
+  char pos[3];                  /* claim.pos, two digits; "" when absent or malformed */
   int ndiag;
   char diag[RC_MAX_DIAGNOSES][8];  /* upper case, without the dot */
   int nlines;

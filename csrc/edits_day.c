@@ -166,6 +166,18 @@ static void addon(rc_check *c, int start, int end, const rc_line *line)
   if (first != NULL) addon_finding(c, line, first, type, primaries);
 }
 
+/* Does a line of code (its rules cr, or NULL) satisfy a companion partner
+ * (a code, or family:<f>)? */
+int rc_companion_partner(const char *partner, const char *code, const rc_code_rules *cr)
+{
+  if (strncmp(partner, "family:", 7) == 0) return cr != NULL && strcmp(rc_rules_family(cr), partner + 7) == 0;
+  return strcmp(code, partner) == 0;
+}
+
+/* A code that cannot stand alone needs a partner that day: on the claim,
+ * or in the course's history (check.c marks history_partner). A professional
+ * claim in a facility never carries the delivery (the facility bills it), so
+ * there the line is only noted as not verified (rc_companions_unverified). */
 static void companion(rc_check *c, int start, int end, const rc_line *line)
 {
   int i, n;
@@ -177,11 +189,39 @@ static void companion(rc_check *c, int start, int end, const rc_line *line)
     if (day_has(c, start, end, rows[i].other, line)) return;
     if (first == NULL) first = &rows[i];
   }
-  if (first == NULL) return;
+  if (first == NULL || line->history_partner) return;
+  if (c->facility) {
+    if (c->nunverified < RC_UNVERIFIED_SHOWN) c->unverified[c->nunverified] = line->index;
+    c->nunverified++;
+    return;
+  }
   x = rc_findings_add(c->f, line->index, RC_EDIT_COMPANION, RC_DENY, line->code, first->source);
   snprintf(x->rule, sizeof x->rule, "companion %s", line->code);
   snprintf(x->message, sizeof x->message, "%s cannot stand alone on %s: %s", line->code, line->date, first->text);
   snprintf(x->fix, sizeof x->fix, "bill %s only with the service it goes with on the same date, or remove it", line->code);
+}
+
+/* One info finding for the lines of a professional claim in a facility
+ * whose companion (the delivery) is on the facility's claim: what could not
+ * be verified, and how the history would verify it. */
+void rc_companions_unverified(rc_check *c)
+{
+  char lines[96];
+  size_t used = 0;
+  int i, shown = c->nunverified < RC_UNVERIFIED_SHOWN ? c->nunverified : RC_UNVERIFIED_SHOWN;
+  rc_finding *x;
+  if (c->nunverified == 0) return;
+  for (i = 0; i < shown && used < sizeof lines; i++) {
+    const rc_line *l = &c->claim->lines[c->unverified[i] - 1];
+    used += (size_t)snprintf(lines + used, sizeof lines - used, "%s%d (%s)", i ? ", " : "", l->index, l->code);
+  }
+  x = rc_findings_add(c->f, 0, RC_EDIT_COMPANION, RC_INFO, NULL, c->place ? c->place->source : "radcode");
+  snprintf(x->rule, sizeof x->rule, "companion facility POS %s", c->claim->pos);
+  snprintf(x->message, sizeof x->message,
+           "not verified: line%s %.70s%s need%s a delivery that day; a professional claim at POS %s never carries it (the facility bills it), and %s",
+           c->nunverified == 1 ? "" : "s", lines, c->nunverified > shown ? " and more" : "", c->nunverified == 1 ? "s" : "",
+           c->claim->pos, c->history_read ? "the course history has none that day" : "no course history was read");
+  snprintf(x->fix, sizeof x->fix, "give claim.patient and claim.course, and record the facility's claims of the course (rc:record), so radcode can verify the delivery");
 }
 
 void rc_edits_day(rc_check *c)

@@ -1,12 +1,15 @@
 /* edits_line.c: the edits that look at one line alone.
  *  validity: the code is unknown, not yet valid or deleted on the date of
  *            service (with what to bill instead);
- *  setting:  Medicare's fee schedule does not recognise the code in the
- *            claim's setting on that date (status I, e.g. 77385 billed by a
- *            practitioner in 2025), with the codes it recognises instead;
- *  modifier: 26/TC against the PC/TC indicator, modifiers a code must carry
- *            on a date (77387-26 in 2026), unknown modifiers, duplicates and
- *            more than four on a line. */
+ *  setting:  Medicare's fee schedule does not recognise the code on the
+ *            claim type on that date (PFS status I, e.g. 77385 on a 2025
+ *            professional claim; OPPS status B, e.g. 77427 or G0339 on a
+ *            hospital claim, which belong on the professional claim), with
+ *            the codes it recognises instead;
+ *  modifier: 26/TC against the PC/TC indicator, modifiers a code must or
+ *            must not carry on a date and claim type (77387-26 on 2026
+ *            professional claims, never on hospital claims), unknown
+ *            modifiers, duplicates and more than four on a line. */
 #include "check.h"
 #include "date.h"
 
@@ -24,8 +27,20 @@ static int replacement_applies(const rc_check *c, const rc_line *line, const rc_
   return rc_rule_applies(r, line->day, c->setting) && rc_rule_payer_matches(r, c->payer);
 }
 
+/* Do the replacement rows in force for the line all give the same reason
+ * as the row `one`? */
+static int same_reason(const rc_check *c, const rc_line *line, const rc_rule *rows, int n, const rc_rule *one)
+{
+  int i;
+  for (i = 0; i < n; i++)
+    if (replacement_applies(c, line, &rows[i]) && strcmp(rows[i].text, one->text) != 0) return 0;
+  return 1;
+}
+
 /* "G6015 or G6016" (or "77407, 77412 or ...") from the replacement rows in
- * force for the line; a single replacement comes with its reason. */
+ * force for the line; a single replacement, or several that share one reason
+ * (a ladder: "77402, 77407 or 77412 (the level depends on ...)"), comes with
+ * its reason. */
 void rc_replacement_list(const rc_check *c, const rc_line *line, char *out, size_t size)
 {
   int i, n, total = 0, shown = 0;
@@ -40,14 +55,15 @@ void rc_replacement_list(const rc_check *c, const rc_line *line, char *out, size
     used += (size_t)snprintf(out + used, size - used, "%s%s",
                              shown == 1 ? "" : shown == total ? " or " : ", ", rows[i].other);
   }
-  if (total == 1 && used < size) snprintf(out + used, size - used, " (%s)", only->text);
+  if (total >= 1 && same_reason(c, line, rows, n, only) && used < size)
+    snprintf(out + used, size - used, " (%s)", only->text);
   if (used >= size && size > 4) memcpy(out + size - 4, "...", 4);
 }
 
 static void validity(rc_check *c, const rc_line *line)
 {
   const rc_rule *code = &line->rules->rows[line->rules->first[RC_RULE_CODE]];
-  char instead[160], from[11], to[11];
+  char instead[220], from[11], to[11];
   rc_finding *x;
   if (line->day >= code->from && line->day <= code->to) return;
   rc_replacement_list(c, line, instead, sizeof instead);
@@ -66,24 +82,56 @@ static void validity(rc_check *c, const rc_line *line)
   else snprintf(x->fix, sizeof x->fix, "bill a code valid on %s", line->date);
 }
 
+/* A hospital claim's code that Medicare's OPPS does not take (status B,
+ * ...): where it belongs, when the professional claim's fee schedule takes
+ * it (G0339, 77427: the physician's claim), and what the hospital reports. */
+static void hospital_status(const rc_line *line, const rc_rule *pay, rc_finding *x, const char *instead)
+{
+  const rc_rule *pfs = rc_rules_in_force(line->rules, RC_RULE_PAYMENT, line->day, RC_SET_PRACTITIONER);
+  const rc_rule *pctc = rc_rules_in_force(line->rules, RC_RULE_PCTC, line->day, RC_SET_ANY);
+  int professional = pctc != NULL && strcmp(pctc->extra, "professional") == 0;
+  if (pfs == NULL || pfs->a == 0) {
+    snprintf(x->message, sizeof x->message, "Medicare's OPPS does not take %s on a hospital (institutional) claim on %s (status %s: %s)",
+             line->code, line->date, pay->other, pay->text);
+    if (instead[0]) snprintf(x->fix, sizeof x->fix, "use %s on the hospital claim", instead);
+    else snprintf(x->fix, sizeof x->fix, "bill the code OPPS recognises for this service, or nothing");
+    return;
+  }
+  snprintf(x->message, sizeof x->message,
+           "Medicare's OPPS does not take %s on a hospital (institutional) claim on %s (status %s): %s%s belongs on %s professional claim (CMS-1500 / 837P, PFS status %s)",
+           line->code, line->date, pay->other, line->code, professional ? " is professional-only and" : "",
+           professional ? "the physician's" : "a", pfs->other);
+  if (instead[0])
+    snprintf(x->fix, sizeof x->fix, "report %s on the physician's professional claim; hospitals report %s", line->code, instead);
+  else
+    snprintf(x->fix, sizeof x->fix, "remove %s from the hospital claim: the physician reports it on the professional claim", line->code);
+}
+
+/* Medicare's fee schedules do not take the code on this claim type (PFS
+ * status I on a professional claim, OPPS status B on a hospital claim).
+ * A technical-only line of a professional claim in a facility is left to
+ * the facility edit (edits_setting.c), which says where it belongs. */
 static void setting_edit(rc_check *c, const rc_line *line)
 {
   const rc_rule *pay;
   char instead[160];
   rc_finding *x;
-  if (strcmp(c->payer, RC_MEDICARE) != 0) return;
+  if (strcmp(c->payer, RC_MEDICARE) != 0 || rc_facility_flags(c, line)) return;
   pay = rc_rules_in_force(line->rules, RC_RULE_PAYMENT, line->day, c->setting);
   if (pay == NULL || pay->a != 0) return;
   rc_replacement_list(c, line, instead, sizeof instead);
   x = add(c, line, RC_EDIT_SETTING, RC_DENY, pay);
-  snprintf(x->message, sizeof x->message, "Medicare does not recognise %s in the %s setting on %s (status %s: %s)",
-           line->code, rc_setting_name(c->setting), line->date, pay->other, pay->text);
   snprintf(x->rule, sizeof x->rule, "status %s %s %s", line->code, rc_setting_name(c->setting), pay->other);
+  if (c->setting == RC_SET_HOSPITAL) {
+    hospital_status(line, pay, x, instead);
+    return;
+  }
+  snprintf(x->message, sizeof x->message, "Medicare does not recognise %s on a professional claim on %s (PFS status %s: %s)",
+           line->code, line->date, pay->other, pay->text);
   if (instead[0])
-    snprintf(x->fix, sizeof x->fix, "use %s for Medicare %s claims on this date", instead, rc_setting_name(c->setting));
+    snprintf(x->fix, sizeof x->fix, "use %s for Medicare professional claims on this date", instead);
   else
-    snprintf(x->fix, sizeof x->fix, "bill the code Medicare recognises for this service in the %s setting",
-             rc_setting_name(c->setting));
+    snprintf(x->fix, sizeof x->fix, "bill the code Medicare recognises for this service on a professional claim");
 }
 
 static void modifier_finding(rc_check *c, const rc_line *line, rc_severity sev, const rc_rule *rule,
@@ -123,15 +171,27 @@ static void component(rc_check *c, const rc_line *line)
   }
 }
 
+/* Modifiers a code must carry (kind required: 77387-26 on a 2026
+ * professional claim) or must not carry (kind not_allowed: 77387-26 on a
+ * 2026 hospital claim) on the date, for the claim type. */
 static void required(rc_check *c, const rc_line *line)
 {
   int i, n;
   const rc_rule *rows = rc_rules_of(line->rules, RC_RULE_REQUIRED, &n);
   char msg[256], fix[64];
   for (i = 0; i < n; i++) {
-    if (!rc_rule_applies(&rows[i], line->day, c->setting) || rc_line_has_modifier(line, rows[i].other)) continue;
-    snprintf(msg, sizeof msg, "%s must carry modifier %s on %s: %s", line->code, rows[i].other, line->date, rows[i].text);
-    snprintf(fix, sizeof fix, "append modifier %s", rows[i].other);
+    int has, banned = strcmp(rows[i].extra, "not_allowed") == 0;
+    if (!rc_rule_applies(&rows[i], line->day, c->setting)) continue;
+    has = rc_line_has_modifier(line, rows[i].other);
+    if (has != banned) continue;
+    if (banned) {
+      snprintf(msg, sizeof msg, "%s must not carry modifier %s on a %s claim on %s: %s", line->code, rows[i].other,
+               c->setting == RC_SET_HOSPITAL ? "hospital" : "professional", line->date, rows[i].text);
+      snprintf(fix, sizeof fix, "remove modifier %s", rows[i].other);
+    } else {
+      snprintf(msg, sizeof msg, "%s must carry modifier %s on %s: %s", line->code, rows[i].other, line->date, rows[i].text);
+      snprintf(fix, sizeof fix, "append modifier %s", rows[i].other);
+    }
     modifier_finding(c, line, RC_DENY, &rows[i], msg, fix);
   }
 }

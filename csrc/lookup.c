@@ -51,7 +51,7 @@ static const char sql_related[] =
 
 static const char sql_required[] =
   "SELECT modifier, reason, source FROM required_modifiers"
-  " WHERE code = ?1 AND (setting = '*' OR setting = ?3)" IN_FORCE("")
+  " WHERE code = ?1 AND kind = 'required' AND (setting = '*' OR setting = ?3)" IN_FORCE("")
   " ORDER BY modifier";
 
 typedef struct query {

@@ -38,7 +38,21 @@ struct rc_rules {
   int ndx;
   const char **dx_families;
   int nfamilies;
+  rc_rule *places;               /* the place-of-service code set: other = pos, a = facility, text = name */
+  int nplaces;
+  rc_rule *setting_mods;         /* modifiers a claim type does not carry: other = modifier */
+  int nsetting_mods;
+  rc_rule *payer_codes;          /* extra = code, payer = its payer, other = what others expect */
+  int npayer_codes;
 };
+
+/* Whole tables in the rule row layout (read_rule's columns). */
+static const char sql_places[] =
+  "SELECT 0, valid_from, valid_to, '*', pos, facility, 0, 0, '*', '', name, source FROM places ORDER BY pos";
+static const char sql_setting_mods[] =
+  "SELECT 0, valid_from, valid_to, setting, modifier, 0, 0, 0, '*', '', reason, source FROM setting_modifiers";
+static const char sql_payer_codes[] =
+  "SELECT 0, valid_from, valid_to, '*', instead, 0, 0, 0, payer, code, reason, source FROM payer_codes ORDER BY code";
 
 static const char sql_code_rules[] =
   "SELECT 0, effective, terminated, '*', family, addon, 0, 0, '*', system, summary, source"
@@ -53,7 +67,7 @@ static const char sql_code_rules[] =
   " LEFT JOIN status_meanings s ON s.setting = p.setting AND s.status = p.status WHERE p.code = ?1"
   " UNION ALL SELECT 5, valid_from, valid_to, '*', coalesce(primary_code, ''), type, 0, 0, '*', '',"
   " '', source FROM aoc WHERE addon = ?1"
-  " UNION ALL SELECT 6, valid_from, valid_to, setting, modifier, 0, 0, 0, '*', '', reason, source"
+  " UNION ALL SELECT 6, valid_from, valid_to, setting, modifier, 0, 0, 0, '*', kind, reason, source"
   " FROM required_modifiers WHERE code = ?1"
   " UNION ALL SELECT 7, valid_from, valid_to, setting, replacement, 0, 0, 0, payer, '', reason,"
   " source FROM replacements WHERE code = ?1"
@@ -465,6 +479,35 @@ static int load_dx_required(rc_rules *rules, sqlite3 *conn)
   return rc == SQLITE_DONE;
 }
 
+/* A whole table in the rule row layout into *out; 0 on a database error
+ * or when out of memory (the rows read so far stay, for rc_rules_free). */
+static int load_rows(rc_rules *rules, sqlite3 *conn, const char *sql, rc_rule **out, int *count)
+{
+  sqlite3_stmt *st;
+  int n = 0, cap = 0, rc;
+  if (sqlite3_prepare_v2(conn, sql, -1, &st, NULL) != SQLITE_OK) return 0;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    if (n == cap) {
+      rc_rule *grown = realloc(*out, (size_t)(cap = cap ? cap * 2 : 32) * sizeof *grown);
+      if (grown == NULL) break;
+      *out = grown;
+    }
+    if (!read_rule(rules, st, &(*out)[n])) break;
+    n++;
+  }
+  *count = n;
+  sqlite3_finalize(st);
+  return rc == SQLITE_DONE;
+}
+
+static int load_whole_tables(rc_rules *rules, sqlite3 *conn)
+{
+  return load_modifiers(rules, conn) && load_dx_support(rules, conn) && load_dx_required(rules, conn) &&
+         load_rows(rules, conn, sql_places, &rules->places, &rules->nplaces) &&
+         load_rows(rules, conn, sql_setting_mods, &rules->setting_mods, &rules->nsetting_mods) &&
+         load_rows(rules, conn, sql_payer_codes, &rules->payer_codes, &rules->npayer_codes);
+}
+
 rc_rules *rc_rules_new(sqlite3 *conn, char *err, size_t errlen)
 {
   rc_rules *rules = calloc(1, sizeof *rules);
@@ -477,7 +520,7 @@ rc_rules *rc_rules_new(sqlite3 *conn, char *err, size_t errlen)
   if (sqlite3_prepare_v2(conn, sql_code_rules, -1, &rules->load, NULL) != SQLITE_OK ||
       sqlite3_prepare_v2(conn, sql_code_ptp, -1, &rules->load_ptp, NULL) != SQLITE_OK ||
       sqlite3_prepare_v2(conn, sql_ptp_text, -1, &rules->load_ptp_text, NULL) != SQLITE_OK ||
-      !load_modifiers(rules, conn) || !load_dx_support(rules, conn) || !load_dx_required(rules, conn)) {
+      !load_whole_tables(rules, conn)) {
     snprintf(err, errlen, "cannot read the rule tables: %s%s", sqlite3_errmsg(conn), rc_db_damage_hint(conn));
     rc_rules_free(rules);
     return NULL;
@@ -500,6 +543,9 @@ void rc_rules_free(rc_rules *rules)
   free(rules->modifiers);
   free(rules->dx);
   free(rules->dx_families);
+  free(rules->places);
+  free(rules->setting_mods);
+  free(rules->payer_codes);
   free(rules);
 }
 
@@ -544,4 +590,31 @@ const char *rc_rules_dx_support(const rc_rules *rules, const char *dx, const cha
     if (strcmp(d->payer, "*") == 0 || (payer && strcmp(d->payer, payer) == 0)) return d->note;
   }
   return NULL;
+}
+
+/* The place of service (two digits) in the CMS code set, or NULL. */
+const rc_rule *rc_rules_place(const rc_rules *rules, const char *pos)
+{
+  int i;
+  for (i = 0; i < rules->nplaces; i++)
+    if (strcmp(rules->places[i].other, pos) == 0) return &rules->places[i];
+  return NULL;
+}
+
+/* The modifiers claim types do not carry (other = modifier, setting). */
+const rc_rule *rc_rules_setting_modifiers(const rc_rules *rules, int *count)
+{
+  *count = rules->nsetting_mods;
+  return rules->setting_mods;
+}
+
+/* The rows that make code one payer's own (payer, other = the codes other
+ * payers expect); *count of them. */
+const rc_rule *rc_rules_payer_codes(const rc_rules *rules, const char *code, int *count)
+{
+  int i = 0, n = 0;
+  while (i < rules->npayer_codes && strcmp(rules->payer_codes[i].extra, code) < 0) i++;
+  while (i + n < rules->npayer_codes && strcmp(rules->payer_codes[i + n].extra, code) == 0) n++;
+  *count = n;
+  return n ? &rules->payer_codes[i] : NULL;
 }

@@ -15,7 +15,7 @@ typedef enum {
   RC_RULE_PCTC,        /* other = indicator, extra = component */
   RC_RULE_PAYMENT,     /* other = status, a = recognized */
   RC_RULE_AOC,         /* this code is the add-on; other = primary ("" none), a = type */
-  RC_RULE_REQUIRED,    /* other = modifier the code must carry */
+  RC_RULE_REQUIRED,    /* other = modifier, extra = kind: required (must carry) or not_allowed */
   RC_RULE_REPLACEMENT, /* other = replacement code, payer */
   RC_RULE_COMPANION,   /* other = partner code or family:<f>, extra = modifier condition */
   RC_RULE_FREQUENCY,   /* other = period, a = max, b = fractions, c = leftover + 256 * minimum,
@@ -85,6 +85,9 @@ int rc_rules_modifier(const rc_rules *rules, const char *modifier, int *bypass);
 int rc_rules_dx_required(const rc_rules *rules, const char *family);
 const char *rc_rules_dx_support(const rc_rules *rules, const char *dx, const char *family,
                                 const char *payer, long day);
+const rc_rule *rc_rules_place(const rc_rules *rules, const char *pos);
+const rc_rule *rc_rules_setting_modifiers(const rc_rules *rules, int *count);
+const rc_rule *rc_rules_payer_codes(const rc_rules *rules, const char *code, int *count);
 const char *rc_setting_name(int setting);
 int rc_setting_of(const char *name);
 

@@ -4,8 +4,9 @@
 -- Conventions:
 --   * dates are ISO text 'YYYY-MM-DD'; valid_from/valid_to are inclusive and a
 --     NULL valid_to means "still in force";
---   * setting is 'practitioner' (physician fee schedule, POS 11) or 'hospital'
---     (hospital outpatient, OPPS, POS 22/19); '*' where a row holds for both;
+--   * setting is the claim type: 'practitioner' (a professional claim, CMS-1500 /
+--     837P, physician fee schedule at every place of service) or 'hospital' (an
+--     institutional claim, UB-04 / 837I, OPPS); '*' where a row holds for both;
 --   * every rule row names its source, so a user can see why radcode believes it.
 -- Bump meta.schema_version (and RC_SCHEMA_VERSION in csrc/db.h) on any change.
 
@@ -150,16 +151,19 @@ CREATE TABLE aoc (
 );
 CREATE INDEX aoc_by_addon ON aoc (addon);
 
--- Modifiers a code must carry on some dates and settings (e.g. 77387-26 in 2026).
+-- Modifiers a code must carry (kind 'required', e.g. 77387-26 on 2026
+-- professional claims) or must not carry (kind 'not_allowed', e.g. 77387-26
+-- on 2026 hospital claims) on some dates and settings.
 CREATE TABLE required_modifiers (
   code       TEXT NOT NULL,
   modifier   TEXT NOT NULL,
+  kind       TEXT NOT NULL DEFAULT 'required' CHECK (kind IN ('required', 'not_allowed')),
   setting    TEXT NOT NULL CHECK (setting IN ('practitioner', 'hospital', '*')),
   valid_from TEXT NOT NULL,
   valid_to   TEXT,
   reason     TEXT NOT NULL,
   source     TEXT NOT NULL,
-  PRIMARY KEY (code, modifier, setting, valid_from)
+  PRIMARY KEY (code, modifier, kind, setting, valid_from)
 );
 
 -- What to bill instead of a code on dates, in a setting, for a payer: the
@@ -225,6 +229,46 @@ CREATE TABLE modifiers (
   bypass   INTEGER NOT NULL DEFAULT 0 CHECK (bypass IN (0, 1)),
   meaning  TEXT NOT NULL,
   source   TEXT NOT NULL
+);
+
+-- The CMS place-of-service code set (claim.pos, a professional-claim field).
+-- facility 1: a professional claim there is paid at the fee schedule's
+-- facility rate and carries only the professional part of the work (the
+-- facility bills the technical part on its institutional claim). A POS not
+-- listed (or outside its dates) is a review finding.
+CREATE TABLE places (
+  pos        TEXT PRIMARY KEY CHECK (length(pos) = 2),
+  name       TEXT NOT NULL,
+  facility   INTEGER NOT NULL CHECK (facility IN (0, 1)),
+  valid_from TEXT NOT NULL,
+  valid_to   TEXT,
+  source     TEXT NOT NULL
+);
+
+-- Modifiers a claim type does not carry on any line (institutional claims
+-- carry no 26 or TC: the hospital bills the technical work).
+CREATE TABLE setting_modifiers (
+  setting    TEXT NOT NULL CHECK (setting IN ('practitioner', 'hospital')),
+  modifier   TEXT NOT NULL,
+  valid_from TEXT NOT NULL,
+  valid_to   TEXT,
+  reason     TEXT NOT NULL,
+  source     TEXT NOT NULL,
+  PRIMARY KEY (setting, modifier, valid_from)
+);
+
+-- Codes of one payer's own (Medicare's G-codes): on a claim whose payer is
+-- another (and whose overlay does not inherit this payer) they are a review,
+-- naming the code(s) other payers expect (instead: 'a, b or c').
+CREATE TABLE payer_codes (
+  code       TEXT NOT NULL,
+  payer      TEXT NOT NULL,
+  valid_from TEXT NOT NULL,
+  valid_to   TEXT,
+  instead    TEXT NOT NULL,
+  reason     TEXT NOT NULL,
+  source     TEXT NOT NULL,
+  PRIMARY KEY (code, payer, valid_from)
 );
 
 -- Codes that cannot stand alone: each row names a partner that satisfies the

@@ -95,10 +95,10 @@ local CASES = {
     claim { lines = { line("77300", D25, 1, { "26" }) } }, {} },
   { "denies 26 and TC together",
     claim { lines = { line("77300", D25, 1, { "26", "TC" }) } }, { { "modifier", 1, "deny" } } },
-  { "denies 77387 without 26 in 2026",
-    claim { setting = "hospital", lines = { line("77412", D26), line("77387", D26) } }, { { "modifier", 2, "deny" } } },
-  { "accepts 77387-26 with a delivery in 2026",
-    claim { setting = "hospital", lines = { line("77412", D26), line("77387", D26, 1, { "26" }) } }, {} },
+  { "denies 77387 without 26 on a 2026 professional claim",
+    claim { lines = { line("77412", D26), line("77387", D26) } }, { { "modifier", 2, "deny" } } },
+  { "accepts 77387-26 with a delivery on a 2026 professional claim",
+    claim { lines = { line("77412", D26), line("77387", D26, 1, { "26" }) } }, {} },
   { "denies an unknown modifier",
     claim { lines = { line("77300", D25, 1, { "ZZ" }) } }, { { "modifier", 1, "deny" } } },
   { "warns of a repeated modifier",
@@ -132,7 +132,7 @@ local CASES = {
   { "denies 77014 with no delivery that day",
     claim { lines = { line("77014", D25) } }, { { "companion", 1, "deny" } } },
   { "denies 77387-26 with no delivery that day (2026)",
-    claim { setting = "hospital", lines = { line("77387", D26, 1, { "26" }) } }, { { "companion", 1, "deny" } } },
+    claim { lines = { line("77387", D26, 1, { "26" }) } }, { { "companion", 1, "deny" } } },
   -- frequency, within a claim
   { "reviews a second 77301 in the course (CPT guidance: a new plan for a boost can be billable)",
     claim { lines = { line("77301", D25), line("77301", "2025-06-09") } }, { { "frequency", 2, "review" } } },
@@ -194,10 +194,11 @@ local CASES = {
     { { "input", 0, "warn" }, { "input", 1, "warn" } } },
   { "denies a line that is not a table", claim { lines = { "77407" } }, { { "input", 1, "deny" } } },
   { "denies a setting that is neither", claim { setting = "office", lines = { line("77280", D25) } }, { { "input", 0, "deny" } } },
-  { "denies a setting that contradicts the place of service",
-    claim { setting = "practitioner", pos = "22", lines = { line("77280", D25) } }, { { "input", 0, "deny" } } },
-  { "takes the setting from the place of service",
-    claim { no_setting = true, pos = "22", payer = "medicare", lines = { line("77385", D25) } }, {} },
+  { "keeps a practitioner claim at POS 22 professional (77280 needs 26 there)",
+    claim { setting = "practitioner", pos = "22", lines = { line("77280", D25) } }, { { "setting", 1, "deny" } } },
+  { "assumes a professional claim when only the place of service is given, and says so",
+    claim { no_setting = true, pos = "22", payer = "medicare", lines = { line("77385", D25) } },
+    { { "input", 0, "info" }, { "setting", 1, "deny" } } },
   { "warns when neither setting nor place of service is given",
     claim { no_setting = true, lines = { line("77280", D25) } }, { { "input", 0, "warn" } } },
   { "denies modifiers that are not a list",
@@ -383,9 +384,9 @@ describe("rc:record and course history", function()
 
   it("counts 77427 against fractions of earlier claims", function()
     local rc = radcode.open()
-    assert(rc:record(claim { id = "W1", lines = daily("G6008", D25, 5, { line("77427", "2025-06-06") }) }))
-    local ok = rc:check(claim { id = "W2", lines = daily("G6008", "2025-06-09", 3, { line("77427", "2025-06-11") }) })
-    local early = rc:check(claim { id = "W3", lines = daily("G6008", "2025-06-09", 1, { line("77427", "2025-06-09") }) })
+    assert(rc:record(claim { id = "W1", lines = daily("77407", D25, 5, { line("77427", "2025-06-06") }) }))
+    local ok = rc:check(claim { id = "W2", lines = daily("77407", "2025-06-09", 3, { line("77427", "2025-06-11") }) })
+    local early = rc:check(claim { id = "W3", lines = daily("77407", "2025-06-09", 1, { line("77427", "2025-06-09") }) })
     rc:close()
     assert.are.same({}, ok.findings)
     assert.are.same({ "frequency", 2, "deny" }, { early.findings[1].edit, early.findings[1].line, early.findings[1].severity })

@@ -9,14 +9,14 @@ local DATA = "data/"
 local TABLES = {
   "codes", "indicators", "pctc_meanings", "payment_status", "status_meanings",
   "mue", "ptp", "aoc", "required_modifiers", "replacements", "related", "synonyms",
-  "dx_required", "dx_support",
+  "dx_required", "dx_support", "places", "setting_modifiers", "payer_codes",
 }
 
 -- Tables whose every row names a real public source (never the project's
--- design notes): the lead widens this to every data/*.tsv file.
+-- design notes); spec/sources_spec.lua checks every data/*.tsv file too.
 local SOURCED = {
   "codes", "pctc_meanings", "payment_status", "status_meanings", "mue", "ptp", "aoc",
-  "related", "synonyms", "dx_required", "dx_support",
+  "related", "synonyms", "dx_required", "dx_support", "places", "setting_modifiers", "payer_codes",
 }
 
 local FAMILIES = {
@@ -207,7 +207,7 @@ local DATE_COLUMNS = { effective = true, terminated = true, valid_from = true, v
 local CODE_COLUMNS = {
   indicators = { "code" }, payment_status = { "code" }, mue = { "code" },
   ptp = { "col1", "col2" }, aoc = { "addon", "primary_code" },
-  required_modifiers = { "code" }, replacements = { "code", "replacement" },
+  required_modifiers = { "code" }, replacements = { "code", "replacement" }, payer_codes = { "code" },
   related = { "code", "related" },
 }
 
@@ -312,6 +312,9 @@ describe("curated data", function()
         ["ptp.modifier"] = { ["0"] = true, ["1"] = true, ["9"] = true },
         ["aoc.type"] = { ["1"] = true, ["2"] = true, ["3"] = true },
         ["required_modifiers.setting"] = { practitioner = true, hospital = true, ["*"] = true },
+        ["required_modifiers.kind"] = { required = true, not_allowed = true },
+        ["places.facility"] = { ["0"] = true, ["1"] = true },
+        ["setting_modifiers.setting"] = { practitioner = true, hospital = true },
         ["replacements.setting"] = { practitioner = true, hospital = true, ["*"] = true },
       }
       for key, allowed in pairs(enum) do
@@ -569,13 +572,16 @@ describe("curated data", function()
       assert.is_true(primaries["77295"] and primaries["77301"])
     end)
 
-    it("requires 26 on 77387 from 2026 in every setting", function()
-      local hit
+    it("requires 26 on 77387 from 2026 on professional claims, and refuses it on hospital claims", function()
+      local hit, banned
       for _, r in ipairs(rows("required_modifiers")) do
-        if r.by.code == "77387" and r.by.modifier == "26" and r.by.setting == "*" then hit = r.by end
+        if r.by.code == "77387" and r.by.modifier == "26" and r.by.setting == "practitioner" and r.by.kind == "required" then hit = r.by end
+        if r.by.code == "77387" and r.by.modifier == "26" and r.by.setting == "hospital" and r.by.kind == "not_allowed" then banned = r.by end
+        assert.are_not.equal("*", r.by.setting)
       end
       assert.is_truthy(hit)
       assert.are.equal("2026-01-01", hit.valid_from)
+      assert.are.equal("2026-01-01", banned and banned.valid_from)
     end)
 
     it("marks the Medicare practitioner levels status I in 2015-2025 and recognised from 2026", function()

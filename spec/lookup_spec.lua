@@ -128,12 +128,14 @@ describe("rc:lookup", function()
       end
     end)
 
-    it("requires 26 on 77387 from 2026 only", function()
-      local before = rc:lookup("77387", { date = "2025-12-31", setting = "hospital" })
-      local after = rc:lookup("77387", { date = "2026-01-01", setting = "hospital" })
+    it("requires 26 on 77387 from 2026 only, on professional claims only", function()
+      local before = rc:lookup("77387", { date = "2025-12-31", setting = "practitioner" })
+      local after = rc:lookup("77387", { date = "2026-01-01", setting = "practitioner" })
+      local hospital = rc:lookup("77387", { date = "2026-01-01", setting = "hospital" })
       assert.are.equal(0, #before.required_modifiers)
       assert.are.equal("26", after.required_modifiers[1].modifier)
       assert.is_string(after.required_modifiers[1].reason)
+      assert.are.equal(0, #hospital.required_modifiers)
     end)
 
     it("recognises 77407 for Medicare practitioners from 2026", function()
