@@ -114,13 +114,12 @@ static int pctc_binds(const rc_check *c, const rc_line *line, const rc_rule *pct
  * is invalid (deny). */
 static void one_component(rc_check *c, const rc_line *line, const rc_rule *pctc, int has26)
 {
-  char msg[256], fix[128];
+  char msg[256], fix[32];
   const char *mod = has26 ? "26" : "TC";
   int technical = pctc->extra[0] == 't', redundant = !technical && has26;
   snprintf(msg, sizeof msg, "%s is %s-only (PC/TC %s): modifier %s %s", line->code, technical ? "technical" : "professional",
-           pctc->other, mod, redundant ? "adds nothing" : "is invalid; 26 and TC split a PC/TC 1 code");
-  snprintf(fix, sizeof fix, "remove modifier %s: %s alone is the %s service", mod, line->code,
-           technical ? "technical" : "professional");
+           pctc->other, mod, redundant ? "adds nothing" : "is invalid");
+  snprintf(fix, sizeof fix, "remove modifier %s", mod);
   modifier_finding(c, line, redundant ? RC_WARN : RC_DENY, pctc, msg, fix);
 }
 
