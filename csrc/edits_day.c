@@ -1,8 +1,10 @@
 /* edits_day.c: the edits between lines on one date of service. The checker
  * sorts the usable lines by day and code, so each day's lines are a run.
  *  ptp:       NCCI pairs: column 2 is denied beside column 1 unless the
- *             indicator is 1 and a bypass modifier is on either line (then
- *             an info finding names the modifier); indicator 9 does nothing;
+ *             indicator is 1 and a bypass modifier meant for its line's code
+ *             (25 on an E/M code, 59 or X{EPSU} on another) is on either
+ *             line (then an info finding names the modifier); the fix names
+ *             the modifiers that fit column 2; indicator 9 does nothing;
  *             one finding per line and column 1 code, however many lines
  *             bill that code;
  *  mue:       units of a code per line (MAI 1) or per day (MAI 2 deny,

@@ -5,8 +5,9 @@
  *            claim's setting on that date (status I, e.g. 77385 billed by a
  *            practitioner in 2025), with the codes it recognises instead;
  *  modifier: 26/TC against the PC/TC indicator, modifiers a code must carry
- *            on a date (77387-26 in 2026), unknown modifiers, duplicates and
- *            more than four on a line. */
+ *            on a date (77387-26 in 2026), unknown or deleted modifiers and
+ *            modifiers not meant for the code (59 on an E/M code: review),
+ *            duplicates and more than four on a line. */
 #include "check.h"
 #include "date.h"
 

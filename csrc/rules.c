@@ -2,8 +2,8 @@
  * query (a UNION ALL over every rule table) loads all the dated rows that
  * concern it, sorted by kind; they are cached in a code map for the life of
  * the handle, so checking a claim is pure computation once its codes have
- * been seen. Small tables that are not about one code (modifiers, diagnosis
- * support) are loaded whole when the rule set is made. */
+ * been seen. Small tables that are not about one code (modifiers, code
+ * groups, diagnosis support) are loaded whole when the rule set is made. */
 #include "rules.h"
 
 #include <limits.h>
