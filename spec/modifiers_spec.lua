@@ -209,6 +209,20 @@ describe("modifiers", function()
                                                          rows.RT.applies_to })
     end)
 
+    it("uses the documented kinds, and applies_to names a code group", function()
+      local kinds = { component = true, ncci = true, anatomic = true, global = true, ["repeat"] = true,
+        liability = true, other = true }
+      local groups = {}
+      for _, g in ipairs(tsv("code_groups")) do groups[g.grp] = true end
+      assert.is_true(groups.em)
+      for _, r in ipairs(rows) do
+        assert.is_true(kinds[r.kind] == true, r.modifier .. ": kind " .. tostring(r.kind))
+        local to = r.applies_to or "*"
+        assert.is_true(to == "*" or groups[to] == true or groups[to:match("^non%-(.*)$") or ""] == true,
+          r.modifier .. ": applies_to " .. to)
+      end
+    end)
+
     it("cites real sources, never DOMAIN.md", function()
       for _, name in ipairs { "modifiers", "indicators", "code_groups" } do
         local f = assert(io.open("data/" .. name .. ".tsv"))
