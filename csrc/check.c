@@ -259,10 +259,12 @@ static const char *pair_verdict(const rc_rule *edit)
   return edit->a == 1 ? "with_modifier" : "no";
 }
 
-static void push_pair(lua_State *L, const char *a, const char *b, const rc_rule *edit, int a_first,
-                      const char *date, int setting)
+static void push_pair(lua_State *L, const rc_rules *rules, const char *a, const char *b, const rc_rule *edit,
+                      int a_first, const char *date, long day, int setting)
 {
   const char *col1 = a_first ? a : b, *col2 = a_first ? b : a, *verdict = pair_verdict(edit);
+  const rc_modifier *first;
+  char list[64];
   lua_createtable(L, 0, 9);
   set_field(L, "together", verdict);
   set_field(L, "date", date);
@@ -283,8 +285,11 @@ static void push_pair(lua_State *L, const char *a, const char *b, const rc_rule 
     lua_pushfstring(L, "the NCCI edit %s/%s does not apply (indicator 9): they may be billed together", col1, col2);
   else if (edit->a == 0)
     lua_pushfstring(L, "%s (column 2) is denied beside %s (column 1): %s; no modifier allows both", col2, col1, edit->text);
+  else if (rc_rules_bypass_list(rules, "ncci", col2, day, list, sizeof list, &first) > 0)
+    lua_pushfstring(L, "%s (column 2) is denied beside %s (column 1) unless the record supports %s on %s (%s: %s)",
+                    col2, col1, list, col2, first->modifier, first->meaning);
   else
-    lua_pushfstring(L, "%s (column 2) is denied beside %s (column 1) unless the services were distinct: XE, XS, XP, XU or 59 allows both",
+    lua_pushfstring(L, "%s (column 2) is denied beside %s (column 1) unless an NCCI-associated modifier applies",
                     col2, col1);
   lua_setfield(L, -2, "message");
 }
@@ -324,8 +329,8 @@ static int pair(lua_State *L)
   if (!rc_rules_any(rb)) return rc_failf(L, "unknown code %s", b);
   ab = rc_rules_ptp(ra, b, day, setting, &ab_row);
   ba = rc_rules_ptp(rb, a, day, setting, &ba_row);
-  if (ab == NULL || (ab->a == 9 && ba != NULL && ba->a != 9)) push_pair(L, a, b, ba, 0, date, setting);
-  else push_pair(L, a, b, ab, 1, date, setting);
+  if (ab == NULL || (ab->a == 9 && ba != NULL && ba->a != 9)) push_pair(L, rules, a, b, ba, 0, date, day, setting);
+  else push_pair(L, rules, a, b, ab, 1, date, day, setting);
   return 1;
 }
 

@@ -1,8 +1,10 @@
 /* edits_day.c: the edits between lines on one date of service. The checker
  * sorts the usable lines by day and code, so each day's lines are a run.
  *  ptp:       NCCI pairs: column 2 is denied beside column 1 unless the
- *             indicator is 1 and a bypass modifier is on either line (then
- *             an info finding names the modifier); indicator 9 does nothing;
+ *             indicator is 1 and a bypass modifier meant for its line's code
+ *             (25 on an E/M code, 59 or X{EPSU} on another) is on either
+ *             line (then an info finding names the modifier); the fix names
+ *             the modifiers that fit column 2; indicator 9 does nothing;
  *             one finding per line and column 1 code, however many lines
  *             bill that code;
  *  mue:       units of a code per line (MAI 1) or per day (MAI 2 deny,
@@ -20,11 +22,17 @@ static rc_line *at(rc_check *c, int k)
   return &c->claim->lines[c->by_day[k].pos];
 }
 
+/* The NCCI-associated modifier on the line that may bypass an edit: one
+ * in force on the date and meant for the line's code (applies_to: 25 on an
+ * E/M code, 59 and X{EPSU} on any other). */
 static const char *line_bypass(const rc_check *c, const rc_line *l)
 {
-  int m, bypass;
-  for (m = 0; m < l->nmods; m++)
-    if (rc_rules_modifier(c->rules, l->mods[m], &bypass) && bypass) return l->mods[m];
+  int m;
+  for (m = 0; m < l->nmods; m++) {
+    const rc_modifier *row = rc_rules_modifier(c->rules, l->mods[m]);
+    if (row != NULL && row->bypass && l->day <= row->terminated && rc_modifier_fits(c->rules, row, l->code, l->day))
+      return l->mods[m];
+  }
   return NULL;
 }
 
@@ -33,6 +41,20 @@ static const char *bypass_modifier(const rc_check *c, const rc_line *a, const rc
 {
   const char *mod = line_bypass(c, a);
   return mod ? mod : line_bypass(c, b);
+}
+
+/* The fix of a pair edit with indicator 1: the NCCI modifiers that fit the
+ * column 2 code (25 on an E/M code, 59 or X{EPSU} otherwise). */
+static void bypass_fix(rc_check *c, const rc_line *col2, rc_finding *x)
+{
+  char list[64];
+  const rc_modifier *first;
+  if (rc_rules_bypass_list(c->rules, "ncci", col2->code, col2->day, list, sizeof list, &first) == 0) {
+    snprintf(x->fix, sizeof x->fix, "remove %s, or bill it on another date if it was a separate service", col2->code);
+    return;
+  }
+  snprintf(x->fix, sizeof x->fix, "append %s to %s only when the record shows it (%s: %s); otherwise remove %s",
+           list, col2->code, first->modifier, first->meaning, col2->code);
 }
 
 static void ptp_finding(rc_check *c, const rc_line *col1, const rc_line *col2, const rc_rule *edit)
@@ -53,8 +75,7 @@ static void ptp_finding(rc_check *c, const rc_line *col1, const rc_line *col2, c
   if (edit->a == 0)
     snprintf(x->fix, sizeof x->fix, "remove %s: it is included in %s", col2->code, col1->code);
   else
-    snprintf(x->fix, sizeof x->fix, "append XE, XS, XP, XU or 59 if the services were at separate sessions or sites; otherwise remove %s",
-             col2->code);
+    bypass_fix(c, col2, x);
 }
 
 /* Lines [i, stop) share the column 1 code: b gets one finding beside them,

@@ -9,7 +9,9 @@
  *  modifier: 26/TC against the PC/TC indicator, modifiers a code must or
  *            must not carry on a date and claim type (77387-26 on 2026
  *            professional claims, never on hospital claims), unknown
- *            modifiers, duplicates and more than four on a line. */
+ *            or deleted modifiers and modifiers not meant for the code (59
+ *            on an E/M code: review), duplicates and more than four on a
+ *            line. */
 #include "check.h"
 #include "date.h"
 
@@ -143,6 +145,34 @@ static void modifier_finding(rc_check *c, const rc_line *line, rc_severity sev, 
   snprintf(x->rule, sizeof x->rule, "modifier %s", line->code);
 }
 
+/* Does the PC/TC indicator bind the claim? A code the fee schedule does not
+ * recognise on the date (practitioner status I: another code is paid) has
+ * an indicator that only says Medicare takes no component of it (PC/TC 0);
+ * payers following CPT may (77387-26 in 2015-2025), so for a professional
+ * claim to any other payer, or none named, it is not checked. */
+static int pctc_binds(const rc_check *c, const rc_line *line, const rc_rule *pctc)
+{
+  const rc_rule *pay;
+  if (strcmp(pctc->extra, "none") != 0 || strcmp(c->payer, RC_MEDICARE) == 0 || c->setting == RC_SET_HOSPITAL)
+    return 1;
+  pay = rc_rules_in_force(line->rules, RC_RULE_PAYMENT, line->day, RC_SET_PRACTITIONER);
+  return pay == NULL || pay->a != 0;
+}
+
+/* 26 or TC on a code that is one component only: 26 on a professional-only
+ * code adds nothing (warn); TC on it, and either on a technical-only code,
+ * is invalid (deny). */
+static void one_component(rc_check *c, const rc_line *line, const rc_rule *pctc, int has26)
+{
+  char msg[256], fix[32];
+  const char *mod = has26 ? "26" : "TC";
+  int technical = pctc->extra[0] == 't', redundant = !technical && has26;
+  snprintf(msg, sizeof msg, "%s is %s-only (PC/TC %s): modifier %s %s", line->code, technical ? "technical" : "professional",
+           pctc->other, mod, redundant ? "adds nothing" : "is invalid");
+  snprintf(fix, sizeof fix, "remove modifier %s", mod);
+  modifier_finding(c, line, redundant ? RC_WARN : RC_DENY, pctc, msg, fix);
+}
+
 /* 26 and TC against the component the PC/TC indicator gives the code. */
 static void component(rc_check *c, const rc_line *line)
 {
@@ -150,7 +180,7 @@ static void component(rc_check *c, const rc_line *line)
   int has26 = rc_line_has_modifier(line, "26"), hastc = rc_line_has_modifier(line, "TC");
   char msg[256], fix[256];
   const char *kind;
-  if (pctc == NULL || (!has26 && !hastc)) return;
+  if (pctc == NULL || (!has26 && !hastc) || !pctc_binds(c, line, pctc)) return;
   kind = pctc->extra;
   if (has26 && hastc) {
     snprintf(msg, sizeof msg, "%s carries both 26 and TC; a line is one component or the whole service", line->code);
@@ -158,12 +188,7 @@ static void component(rc_check *c, const rc_line *line)
   } else if (strcmp(kind, "split") == 0) {
     return;
   } else if (strcmp(kind, "technical") == 0 || strcmp(kind, "professional") == 0) {
-    int technical = kind[0] == 't';
-    int redundant = technical ? hastc : has26;
-    snprintf(msg, sizeof msg, "%s is %s-only (PC/TC %s): modifier %s %s", line->code, technical ? "technical" : "professional",
-             pctc->other, has26 ? "26" : "TC", redundant ? "adds nothing" : "is invalid");
-    snprintf(fix, sizeof fix, "remove modifier %s", has26 ? "26" : "TC");
-    modifier_finding(c, line, redundant ? RC_WARN : RC_DENY, pctc, msg, fix);
+    one_component(c, line, pctc, has26);
   } else {
     snprintf(msg, sizeof msg, "modifiers 26 and TC are not valid with %s (PC/TC %s)", line->code, pctc->other);
     snprintf(fix, sizeof fix, "remove modifier %s", has26 ? "26" : "TC");
@@ -196,10 +221,38 @@ static void required(rc_check *c, const rc_line *line)
   }
 }
 
-/* Unknown modifiers, the same modifier twice, more than four. */
+/* A known modifier that does not belong on the line: deleted before the
+ * date, or not meant for the code (applies_to: 59 on an E/M code, 25 on a
+ * procedure). Review: it bypasses no edit there. */
+static void misplaced(rc_check *c, const rc_line *line, const rc_modifier *m)
+{
+  char msg[256], fix[256], list[64], date[11];
+  const rc_modifier *first;
+  int em = strncmp(m->applies_to, "non-", 4) != 0;
+  if (line->day > m->terminated) {
+    rc_date_format(m->terminated, date);
+    snprintf(msg, sizeof msg, "modifier %s was deleted: its last valid date of service was %s", m->modifier, date);
+    modifier_finding(c, line, RC_REVIEW, NULL, msg, "remove the modifier, or use the one that replaced it");
+    return;
+  }
+  if (rc_modifier_fits(c->rules, m, line->code, line->day)) return;
+  rc_rules_bypass_list(c->rules, "ncci", line->code, line->day, list, sizeof list, &first);
+  snprintf(msg, sizeof msg, "modifier %s is %s %s codes (%s is %sone): it bypasses no edit here", m->modifier,
+           em ? "only for" : "not for", rc_rules_group_label(c->rules, em ? m->applies_to : m->applies_to + 4),
+           line->code, em ? "not " : "");
+  if (first)
+    snprintf(fix, sizeof fix, "use %s instead where the record supports it (%s: %s), or remove %s", list, first->modifier,
+             first->meaning, m->modifier);
+  else
+    snprintf(fix, sizeof fix, "remove modifier %s", m->modifier);
+  modifier_finding(c, line, RC_REVIEW, NULL, msg, fix);
+}
+
+/* Unknown modifiers (review: HCPCS has hundreds), misplaced ones, the same
+ * modifier twice, more than four. */
 static void listed(rc_check *c, const rc_line *line)
 {
-  int i, j, bypass;
+  int i, j;
   char msg[256];
   if (line->nmods > 4) {
     snprintf(msg, sizeof msg, "line has %ld modifiers; a claim line holds at most four",
@@ -207,13 +260,17 @@ static void listed(rc_check *c, const rc_line *line)
     modifier_finding(c, line, RC_DENY, NULL, msg, "keep the four modifiers that matter for payment");
   }
   for (i = 0; i < line->nmods; i++) {
+    const rc_modifier *m;
     for (j = 0; j < i && strcmp(line->mods[i], line->mods[j]) != 0; j++) continue;
     if (j < i) {
       snprintf(msg, sizeof msg, "modifier %s appears twice", line->mods[i]);
       modifier_finding(c, line, RC_WARN, NULL, msg, "remove the repeated modifier");
-    } else if (!rc_rules_modifier(c->rules, line->mods[i], &bypass)) {
-      snprintf(msg, sizeof msg, "unknown modifier '%s'", line->mods[i]);
-      modifier_finding(c, line, RC_DENY, NULL, msg, "correct or remove the modifier");
+    } else if ((m = rc_rules_modifier(c->rules, line->mods[i])) == NULL) {
+      snprintf(msg, sizeof msg, "radcode does not know modifier '%s'; its use was not checked", line->mods[i]);
+      modifier_finding(c, line, RC_REVIEW, NULL, msg,
+                       "check the modifier against the payer's list, or import the HCPCS file (rc:import) to know it");
+    } else {
+      misplaced(c, line, m);
     }
   }
 }

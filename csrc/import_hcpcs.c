@@ -1,14 +1,17 @@
 /* import_hcpcs.c: the CMS HCPCS Level II annual file (fixed width, 320
- * bytes a record, after a disclaimer preamble) into table codes. Record id
- * (column 11) 3 starts a procedure, 4 continues its long description
- * (columns 12-91, the pieces joined by one space); 7 and 8 are modifiers,
- * which are skipped. Short description 92-119, added date 269-276 (else the
- * action effective date 277-284), termination date 285-292 (the last valid
- * date of service). A code radcode does not curate gets a row of family
- * 'other' whose summary is the short description; a curated code keeps its
- * family, summary, dates and source, and gets the long description as its
- * descriptor (and the termination date if it had none). Text that is not
- * UTF-8 is read as Latin-1. */
+ * bytes a record, after a disclaimer preamble) into tables codes and
+ * modifiers. Record id (column 11) 3 starts a procedure, 4 continues its
+ * long description (columns 12-91, the pieces joined by one space); 7
+ * starts a modifier (columns 4-5), 8 continues its description. Short
+ * description 92-119, added date 269-276 (else the action effective date
+ * 277-284), termination date 285-292 (the last valid date of service). A
+ * code radcode does not curate gets a row of family 'other' whose summary
+ * is the short description; a curated code keeps its family, summary, dates
+ * and source, and gets the long description as its descriptor (and the
+ * termination date if it had none). A modifier radcode does not list gets
+ * kind 'other', no bypass, any code, and the long description as meaning;
+ * a listed one keeps its row (and gets the termination date if it had
+ * none). Text that is not UTF-8 is read as Latin-1. */
 #include <stdlib.h>
 #include <string.h>
 #include "importer.h"
@@ -23,12 +26,13 @@ typedef struct item {
   char summary[64];
   char added[9], action[9], term[9];
   long line;
+  int modifier;                      /* a modifier (id 7), not a procedure */
   int open;                          /* a procedure is being read */
   int bad;                           /* ... and it was rejected */
 } item;
 
 typedef struct hcpcs_state {
-  sqlite3_stmt *upsert;
+  sqlite3_stmt *upsert, *upsert_modifier;
   rc_reader *reader;
   int started;                       /* past the preamble */
   item it;
@@ -43,6 +47,11 @@ static const char sql_upsert[] =
   " terminated = CASE WHEN codes.family = 'other' THEN excluded.terminated"
   "   ELSE coalesce(codes.terminated, excluded.terminated) END,"
   " source = CASE WHEN codes.family = 'other' THEN excluded.source ELSE codes.source END";
+
+static const char sql_modifier[] =
+  "INSERT INTO modifiers (modifier, kind, bypass, applies_to, terminated, meaning, source)"
+  " VALUES (?1, 'other', 0, '*', ?2, ?3, ?4)"
+  " ON CONFLICT (modifier) DO UPDATE SET terminated = coalesce(modifiers.terminated, excluded.terminated)";
 
 /* Copies columns [from, to] (1-based, inclusive) of a record, trimmed. */
 static void field(const char *line, size_t len, size_t from, size_t to, char *out, size_t cap)
@@ -113,12 +122,29 @@ static void append(item *it, const char *line, size_t len)
   strncat(it->descriptor, piece, DESC_LEN - n - 1);
 }
 
+/* Writes the modifier read so far. */
+static rc_row_result store_modifier(rc_import_job *job, hcpcs_state *s)
+{
+  item *it = &s->it;
+  char term[RC_DATE_LEN + 1] = "";
+  sqlite3_stmt *st = s->upsert_modifier;
+  if (it->term[0] && !rc_import_date8(it->term, term))
+    return rc_import_reject(job, it->line, "modifier %s: bad termination date '%s'", it->code, it->term);
+  if (it->descriptor[0] == '\0') return rc_import_reject(job, it->line, "modifier %s has no description", it->code);
+  as_utf8(it->descriptor, sizeof it->descriptor);
+  sqlite3_bind_text(st, 1, it->code, -1, SQLITE_STATIC);
+  rc_import_bind_text(st, 2, term);
+  sqlite3_bind_text(st, 3, it->descriptor, -1, SQLITE_STATIC);
+  return rc_import_step(job, st, it->line);
+}
+
 /* Writes the procedure read so far. */
 static rc_row_result store(rc_import_job *job, hcpcs_state *s)
 {
   item *it = &s->it;
   char added[RC_DATE_LEN + 1], term[RC_DATE_LEN + 1] = "";
   sqlite3_stmt *st = s->upsert;
+  if (it->modifier) return store_modifier(job, s);
   if (!rc_import_date8(it->added, added) && !rc_import_date8(it->action, added))
     return rc_import_reject(job, it->line, "%s: bad added date '%s'", it->code, it->added);
   if (it->term[0] && !rc_import_date8(it->term, term))
@@ -167,12 +193,48 @@ static void start(rc_import_job *job, hcpcs_state *s, const char *line, size_t l
   field(line, len, 285, 292, it->term, sizeof it->term);
 }
 
-/* Continues the open procedure (id 4) if the code is the same. */
-static void proceed(rc_import_job *job, hcpcs_state *s, const char *line, size_t len, long no)
+/* A modifier: two letters or digits, upper case. */
+static int is_modifier(const char *m)
+{
+  int i;
+  for (i = 0; i < 2; i++)
+    if (!((m[i] >= 'A' && m[i] <= 'Z') || (m[i] >= '0' && m[i] <= '9'))) return 0;
+  return m[2] == '\0';
+}
+
+/* Starts a modifier from its first record (id 7). */
+static void start_modifier(rc_import_job *job, hcpcs_state *s, const char *line, size_t len, long no)
+{
+  item *it = &s->it;
+  memset(it, 0, sizeof *it);
+  it->open = it->modifier = 1;
+  it->line = no;
+  field(line, len, 1, 5, it->code, sizeof it->code);
+  if (!is_modifier(it->code)) {
+    it->bad = 1;
+    rc_import_count(job, rc_import_reject(job, no, "malformed modifier '%s'", it->code));
+    return;
+  }
+  append(it, line, len);
+  field(line, len, 285, 292, it->term, sizeof it->term);
+}
+
+/* Is the continuation record (id 4 or 8) about the open item? */
+static int continues(const hcpcs_state *s, const char *line, size_t len)
 {
   char raw[8], code[6];
   field(line, len, 1, 5, raw, sizeof raw);
-  if (!s->it.open || (!s->it.bad && (!rc_import_code(raw, code, NULL) || strcmp(code, s->it.code) != 0)))
+  if (s->it.modifier != (line[10] == '8')) return 0;
+  if (s->it.modifier) return strcmp(raw, s->it.code) == 0;
+  return rc_import_code(raw, code, NULL) && strcmp(code, s->it.code) == 0;
+}
+
+/* Continues the open procedure (id 4) or modifier (id 8) if the code is the same. */
+static void proceed(rc_import_job *job, hcpcs_state *s, const char *line, size_t len, long no)
+{
+  char raw[8];
+  field(line, len, 1, 5, raw, sizeof raw);
+  if (!s->it.open || (!s->it.bad && !continues(s, line, len)))
     rc_import_count(job, rc_import_reject(job, no, "continuation of '%s' without its first record", raw));
   else if (!s->it.bad)
     append(&s->it, line, len);
@@ -183,14 +245,14 @@ static int take_line(rc_import_job *job, hcpcs_state *s, const char *line, size_
 {
   if (!s->started && !(s->started = is_record(line, len))) return 1;
   if (line[strspn(line, " \t\x1a")] == '\0') return 1;
-  if (is_record(line, len) && line[10] == '4') {
+  if (is_record(line, len) && (line[10] == '4' || line[10] == '8')) {
     proceed(job, s, line, len, no);
     return 1;
   }
   if (!flush(job, s)) return 0;
   if (!is_record(line, len)) rc_import_count(job, rc_import_reject(job, no, "not a HCPCS record"));
   else if (line[10] == '3') start(job, s, line, len, no);
-  else if (line[10] == '7') rc_import_count(job, RC_ROW_SKIPPED);
+  else if (line[10] == '7') start_modifier(job, s, line, len, no);
   return 1;
 }
 
@@ -218,10 +280,12 @@ int rc_import_hcpcs(rc_import_job *job)
   int i, ok;
   if (s == NULL) return rc_import_fail(job, "out of memory");
   ok = rc_import_exec(job, "DELETE FROM codes WHERE source = ?1", NULL) &&
-       rc_import_prepare(job, sql_upsert, &s->upsert);
+       rc_import_prepare(job, sql_upsert, &s->upsert) && rc_import_prepare(job, sql_modifier, &s->upsert_modifier);
   if (ok) sqlite3_bind_text(s->upsert, 7, job->name, -1, SQLITE_STATIC);
+  if (ok) sqlite3_bind_text(s->upsert_modifier, 4, job->name, -1, SQLITE_STATIC);
   for (i = 0; ok && i < job->npaths; i++) ok = load_file(job, s, job->paths[i]);
   sqlite3_finalize(s->upsert);
+  sqlite3_finalize(s->upsert_modifier);
   free(s);
   job->codes_changed = 1;
   return ok;

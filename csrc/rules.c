@@ -2,8 +2,8 @@
  * query (a UNION ALL over every rule table) loads all the dated rows that
  * concern it, sorted by kind; they are cached in a code map for the life of
  * the handle, so checking a claim is pure computation once its codes have
- * been seen. Small tables that are not about one code (modifiers, diagnosis
- * support) are loaded whole when the rule set is made. */
+ * been seen. Small tables that are not about one code (modifiers, code
+ * groups, diagnosis support) are loaded whole when the rule set is made. */
 #include "rules.h"
 
 #include <limits.h>
@@ -17,7 +17,7 @@
 #include "pool.h"
 #include "ptp.h"
 
-typedef struct modifier_row { char modifier[4]; int bypass; } modifier_row;
+typedef struct group_row { const char *group, *label; char from[8], to[8]; long start, end; } group_row;
 typedef struct dx_row { char from[8], to[8]; const char *family, *payer, *note; long start, end; } dx_row;
 
 #define TEXT_IDS 4096   /* ptp_text ids cached; a file has about ten */
@@ -32,8 +32,10 @@ struct rc_rules {
   int reading;                   /* ... which is open */
   rc_codemap *codes;
   rc_pool *pool;
-  modifier_row *modifiers;
+  rc_modifier *modifiers;
   int nmodifiers;
+  group_row *groups;
+  int ngroups;
   dx_row *dx;
   int ndx;
   const char **dx_families;
@@ -419,19 +421,50 @@ static int load_modifiers(rc_rules *rules, sqlite3 *conn)
 {
   sqlite3_stmt *st;
   int n = 0, cap = 0, rc;
-  if (sqlite3_prepare_v2(conn, "SELECT modifier, bypass FROM modifiers ORDER BY modifier", -1, &st, NULL) != SQLITE_OK)
-    return 0;
+  const char *sql = "SELECT modifier, bypass, kind, applies_to, terminated, meaning FROM modifiers ORDER BY modifier";
+  if (sqlite3_prepare_v2(conn, sql, -1, &st, NULL) != SQLITE_OK) return 0;
   while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    rc_modifier *m;
     if (n == cap) {
-      modifier_row *m = realloc(rules->modifiers, (size_t)(cap = cap ? cap * 2 : 64) * sizeof *m);
-      if (m == NULL) break;
-      rules->modifiers = m;
+      rc_modifier *grown = realloc(rules->modifiers, (size_t)(cap = cap ? cap * 2 : 64) * sizeof *grown);
+      if (grown == NULL) break;
+      rules->modifiers = grown;
     }
-    snprintf(rules->modifiers[n].modifier, sizeof rules->modifiers[n].modifier, "%s",
-             (const char *)sqlite3_column_text(st, 0));
-    rules->modifiers[n++].bypass = sqlite3_column_int(st, 1);
+    m = &rules->modifiers[n++];
+    snprintf(m->modifier, sizeof m->modifier, "%s", (const char *)sqlite3_column_text(st, 0));
+    m->bypass = sqlite3_column_int(st, 1);
+    m->kind = text_of(rules, st, 2);
+    m->applies_to = text_of(rules, st, 3);
+    m->terminated = day_of(st, 4, LONG_MAX);
+    m->meaning = text_of(rules, st, 5);
   }
   rules->nmodifiers = n;
+  sqlite3_finalize(st);
+  return rc == SQLITE_DONE;
+}
+
+static int load_groups(rc_rules *rules, sqlite3 *conn)
+{
+  sqlite3_stmt *st;
+  int n = 0, cap = 0, rc;
+  const char *sql = "SELECT grp, code_from, code_to, valid_from, valid_to, label FROM code_groups";
+  if (sqlite3_prepare_v2(conn, sql, -1, &st, NULL) != SQLITE_OK) return 0;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    group_row *g;
+    if (n == cap) {
+      group_row *grown = realloc(rules->groups, (size_t)(cap = cap ? cap * 2 : 8) * sizeof *grown);
+      if (grown == NULL) break;
+      rules->groups = grown;
+    }
+    g = &rules->groups[n++];
+    g->group = text_of(rules, st, 0);
+    snprintf(g->from, sizeof g->from, "%s", (const char *)sqlite3_column_text(st, 1));
+    snprintf(g->to, sizeof g->to, "%s", (const char *)sqlite3_column_text(st, 2));
+    g->start = day_of(st, 3, LONG_MIN);
+    g->end = day_of(st, 4, LONG_MAX);
+    g->label = text_of(rules, st, 5);
+  }
+  rules->ngroups = n;
   sqlite3_finalize(st);
   return rc == SQLITE_DONE;
 }
@@ -502,7 +535,8 @@ static int load_rows(rc_rules *rules, sqlite3 *conn, const char *sql, rc_rule **
 
 static int load_whole_tables(rc_rules *rules, sqlite3 *conn)
 {
-  return load_modifiers(rules, conn) && load_dx_support(rules, conn) && load_dx_required(rules, conn) &&
+  return load_modifiers(rules, conn) && load_groups(rules, conn) && load_dx_support(rules, conn) &&
+         load_dx_required(rules, conn) &&
          load_rows(rules, conn, sql_places, &rules->places, &rules->nplaces) &&
          load_rows(rules, conn, sql_setting_mods, &rules->setting_mods, &rules->nsetting_mods) &&
          load_rows(rules, conn, sql_payer_codes, &rules->payer_codes, &rules->npayer_codes);
@@ -541,6 +575,7 @@ void rc_rules_free(rc_rules *rules)
   rc_codemap_free(rules->codes, rc_rules_free_code);
   rc_pool_free(rules->pool);
   free(rules->modifiers);
+  free(rules->groups);
   free(rules->dx);
   free(rules->dx_families);
   free(rules->places);
@@ -549,19 +584,75 @@ void rc_rules_free(rc_rules *rules)
   free(rules);
 }
 
-/* Is the modifier known? Sets *bypass when it may bypass a PTP edit. */
-int rc_rules_modifier(const rc_rules *rules, const char *modifier, int *bypass)
+/* The modifier's row, or NULL when radcode does not know it. */
+const rc_modifier *rc_rules_modifier(const rc_rules *rules, const char *modifier)
 {
   int lo = 0, hi = rules->nmodifiers - 1;
   while (lo <= hi) {
     int mid = (lo + hi) / 2, cmp = strcmp(modifier, rules->modifiers[mid].modifier);
-    if (cmp == 0) {
-      *bypass = rules->modifiers[mid].bypass;
-      return 1;
-    }
+    if (cmp == 0) return &rules->modifiers[mid];
     if (cmp < 0) hi = mid - 1; else lo = mid + 1;
   }
+  return NULL;
+}
+
+/* Is the code in the group (code_groups) on the day? Ranges compare codes
+ * of the same length as text. */
+int rc_rules_in_group(const rc_rules *rules, const char *group, const char *code, long day)
+{
+  int i;
+  size_t len = strlen(code);
+  for (i = 0; i < rules->ngroups; i++) {
+    const group_row *g = &rules->groups[i];
+    if (strcmp(g->group, group) == 0 && day >= g->start && day <= g->end && strlen(g->from) == len &&
+        strcmp(code, g->from) >= 0 && strcmp(code, g->to) <= 0)
+      return 1;
+  }
   return 0;
+}
+
+/* The name of a group in messages ("E/M"); the group's key when it has no row. */
+const char *rc_rules_group_label(const rc_rules *rules, const char *group)
+{
+  int i;
+  for (i = 0; i < rules->ngroups; i++)
+    if (strcmp(rules->groups[i].group, group) == 0) return rules->groups[i].label;
+  return group;
+}
+
+/* Is the modifier for this code (its applies_to: '*', a group, or 'non-'
+ * and a group)? */
+int rc_modifier_fits(const rc_rules *rules, const rc_modifier *m, const char *code, long day)
+{
+  const char *to = m->applies_to;
+  if (to[0] == '\0' || strcmp(to, "*") == 0) return 1;
+  if (strncmp(to, "non-", 4) == 0) return !rc_rules_in_group(rules, to + 4, code, day);
+  return rc_rules_in_group(rules, to, code, day);
+}
+
+/* "59, XE, XP, XS or XU": the modifiers of a kind that may bypass an edit
+ * and fit the code. Returns how many; out gets the first one's row. */
+int rc_rules_bypass_list(const rc_rules *rules, const char *kind, const char *code, long day, char *out,
+                         size_t size, const rc_modifier **first)
+{
+  int i, pass, total = 0, shown = 0;
+  size_t used = 0;
+  out[0] = '\0';
+  *first = NULL;
+  for (pass = 0; pass < 2; pass++)
+    for (i = 0; i < rules->nmodifiers; i++) {
+      const rc_modifier *m = &rules->modifiers[i];
+      if (!m->bypass || strcmp(m->kind, kind) != 0 || day > m->terminated || !rc_modifier_fits(rules, m, code, day))
+        continue;
+      if (pass == 0) {
+        if (total++ == 0) *first = m;
+      } else if (used < size) {
+        shown++;
+        used += (size_t)snprintf(out + used, size - used, "%s%s",
+                                 shown == 1 ? "" : shown == total ? " or " : ", ", m->modifier);
+      }
+    }
+  return total;
 }
 
 int rc_rules_dx_required(const rc_rules *rules, const char *family)

@@ -222,13 +222,32 @@ CREATE VIRTUAL TABLE code_search USING fts5 (
 -- Tables read by rc:check beyond the code facts above (see data/README.md).
 
 -- Modifiers radcode knows. bypass = 1: an NCCI-associated modifier that lets
--- a PTP edit with indicator 1 pass.
+-- a PTP edit with indicator 1 pass. applies_to: the codes the modifier is
+-- for, '*' any, a code group of code_groups ('em'), or 'non-' and a group
+-- ('non-em'); on another code it bypasses nothing and is a review finding.
+-- terminated: the last valid date of service (NULL: in force).
 CREATE TABLE modifiers (
-  modifier TEXT PRIMARY KEY,
-  kind     TEXT NOT NULL,   -- component, ncci, anatomic, repeat, liability, other
-  bypass   INTEGER NOT NULL DEFAULT 0 CHECK (bypass IN (0, 1)),
-  meaning  TEXT NOT NULL,
-  source   TEXT NOT NULL
+  modifier   TEXT PRIMARY KEY,
+  kind       TEXT NOT NULL,   -- component, ncci, anatomic, global, repeat, liability, other
+  bypass     INTEGER NOT NULL DEFAULT 0 CHECK (bypass IN (0, 1)),
+  applies_to TEXT NOT NULL DEFAULT '*',
+  terminated TEXT,
+  meaning    TEXT NOT NULL,
+  source     TEXT NOT NULL
+);
+
+-- Named groups of codes as ranges (code_from..code_to, same length, compared
+-- as text), dated: 'em' = evaluation and management codes. label: the
+-- group's name in messages (the same on every row of a group).
+CREATE TABLE code_groups (
+  grp        TEXT NOT NULL,
+  label      TEXT NOT NULL,
+  code_from  TEXT NOT NULL,
+  code_to    TEXT NOT NULL,
+  valid_from TEXT NOT NULL,
+  valid_to   TEXT,
+  source     TEXT NOT NULL,
+  PRIMARY KEY (grp, code_from, valid_from)
 );
 
 -- The CMS place-of-service code set (claim.pos, a professional-claim field).
