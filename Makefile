@@ -193,6 +193,7 @@ demo: deps module
 	  echo; echo "\$$ radcode $$step"; $(RADCODE) $$step; test $$? -le 1 || exit 1; \
 	done
 	@for claim in examples/prostate_imrt_2025.json examples/breast_2026_hospital.json \
+	  examples/physician_2026_pos22.json \
 	  examples/sbrt_lung.json examples/mistakes.json; do \
 	  echo; echo "\$$ radcode check $$claim"; $(RADCODE) check $$claim; test $$? -le 1 || exit 1; \
 	done

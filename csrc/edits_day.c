@@ -242,7 +242,8 @@ void rc_companions_unverified(rc_check *c)
            "not verified: line%s %.70s%s need%s a delivery that day; a professional claim at POS %s never carries it (the facility bills it), and %s",
            c->nunverified == 1 ? "" : "s", lines, c->nunverified > shown ? " and more" : "", c->nunverified == 1 ? "s" : "",
            c->claim->pos, c->history_read ? "the course history has none that day" : "no course history was read");
-  snprintf(x->fix, sizeof x->fix, "give claim.patient and claim.course, and record the facility's claims of the course (rc:record), so radcode can verify the delivery");
+  snprintf(x->fix, sizeof x->fix, "%srecord the facility's claims of the course (rc:record), so radcode can verify the delivery",
+           c->history_read ? "" : "give claim.patient and claim.course, and ");
 }
 
 void rc_edits_day(rc_check *c)

@@ -263,7 +263,7 @@ describe("examples/", function()
         seen = seen + 1
       end
     end
-    assert.are.equal(4, seen)
+    assert.are.equal(5, seen)
   end)
 
   it("finds on each line of mistakes.json the edits the README lists", function()

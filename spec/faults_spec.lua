@@ -496,14 +496,16 @@ describe("rc:record from two processes at once", function()
       end
     end
     for i = 1, shared do assert.are.equal(1, won["S-" .. i], "S-" .. i) end
-    -- they took turns: neither waited for the other to finish
+    -- they took turns: neither waited for the other to finish (that would
+    -- give one or two turns; a loaded machine gives fewer than an idle one,
+    -- so the bar is a tenth of the claims, far above a serial run)
     table.sort(order, function(x, y) return x[1] < y[1] end)
     local turns = 0
     for i = 2, #order do
       if order[i][2] ~= order[i - 1][2] then turns = turns + 1 end
     end
     print(("\n  writers: %d claims, %d turns"):format(#order, turns))
-    assert(turns >= count // 2, ("the writers took only %d turns"):format(turns))
+    assert(turns >= count // 10, ("the writers took only %d turns"):format(turns))
 
     local expected = {}
     for i = 1, count do expected[#expected + 1] = "A-" .. i; expected[#expected + 1] = "B-" .. i end
