@@ -7,12 +7,7 @@ local radcode = require "radcode"
 
 local EXAMPLES = H.root .. "/examples/"
 
-local function read(path)
-  local f = assert(io.open(path, "rb"))
-  local text = f:read("a")
-  f:close()
-  return text
-end
+local read = H.read
 
 local function example(name)
   return assert(radcode.json.decode(read(EXAMPLES .. name)))

@@ -4,6 +4,7 @@
 -- module. Checks the file format, dates, keys, cross references, and the
 -- facts of design/DOMAIN.md (section 4 values, the 2026 code changes).
 
+local H = require "helper"
 local DATA = "data/"
 
 local TABLES = {
@@ -94,12 +95,7 @@ pctc({ "G6001", "G6002", "77014", "77280", "77285", "77290", "77293", "77295", "
 
 ---------------------------------------------------------------- helpers
 
-local function read(path)
-  local f = assert(io.open(path, "rb"))
-  local text = f:read("a")
-  f:close()
-  return text
-end
+local read = H.read
 
 -- Column names and primary keys of every table in schema.sql.
 -- Tables by name: columns, set, pk and required (NOT NULL without DEFAULT).
@@ -403,28 +399,11 @@ describe("curated data", function()
       end
     end)
 
-    it("has no overlapping date ranges for one code and setting", function()
-      for _, t in ipairs { "indicators", "payment_status", "mue" } do
-        local groups = {}
-        for _, r in ipairs(rows(t)) do
-          local key = r.by.code .. "|" .. (r.by.setting or "")
-          groups[key] = groups[key] or {}
-          table.insert(groups[key], r.by)
-        end
-        for key, list in pairs(groups) do
-          table.sort(list, function(a, b) return a.valid_from < b.valid_from end)
-          for i = 2, #list do
-            local prev = list[i - 1]
-            assert.is_truthy(prev.valid_to and prev.valid_to < list[i].valid_from, t .. ": overlapping rows for " .. key)
-          end
-        end
-      end
-    end)
-
-    it("has no overlapping date ranges for one PTP pair and setting", function()
+    -- Rows of table t grouped by key(row): no two of a group overlap in dates.
+    local function assert_no_overlap(t, key_of)
       local groups = {}
-      for _, r in ipairs(rows("ptp")) do
-        local key = r.by.col1 .. "|" .. r.by.col2 .. "|" .. r.by.setting
+      for _, r in ipairs(rows(t)) do
+        local key = key_of(r.by)
         groups[key] = groups[key] or {}
         table.insert(groups[key], r.by)
       end
@@ -433,9 +412,19 @@ describe("curated data", function()
         for i = 2, #list do
           local prev = list[i - 1]
           assert.is_truthy(prev.valid_to and prev.valid_to < list[i].valid_from,
-            ("ptp: overlapping rows for %s (%s and %s)"):format(key, prev.valid_from, list[i].valid_from))
+            ("%s: overlapping rows for %s (%s and %s)"):format(t, key, prev.valid_from, list[i].valid_from))
         end
       end
+    end
+
+    it("has no overlapping date ranges for one code and setting", function()
+      for _, t in ipairs { "indicators", "payment_status", "mue" } do
+        assert_no_overlap(t, function(r) return r.code .. "|" .. (r.setting or "") end)
+      end
+    end)
+
+    it("has no overlapping date ranges for one PTP pair and setting", function()
+      assert_no_overlap("ptp", function(r) return r.col1 .. "|" .. r.col2 .. "|" .. r.setting end)
     end)
 
     it("explains every PC/TC indicator and payment status used", function()

@@ -86,4 +86,30 @@ function H.codes(list)
   return set
 end
 
+--- The whole text of a file.
+function H.read(path)
+  local f = assert(io.open(path, "rb"))
+  local text = f:read("a")
+  f:close()
+  return text
+end
+
+--- The output lines of a query run by the sqlite3 command on a database file.
+function H.sql(path, query)
+  local out, err, code = H.run(("sqlite3 %s %s"):format(H.quote(path), H.quote(query)))
+  assert(code == 0, err)
+  local lines = {}
+  for line in out:gmatch("[^\n]+") do lines[#lines + 1] = line end
+  return lines
+end
+
+--- A copy of the default dataset in a new database file in dir.
+function H.new_db(dir)
+  local path = dir .. "/radcode.db"
+  local rc = assert(require("radcode").open())
+  assert(rc:save(path))
+  rc:close()
+  return path
+end
+
 return H

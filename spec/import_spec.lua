@@ -10,13 +10,7 @@ local FIX = H.root .. "/spec/fixtures/import/"
 
 --- Runs SQL on a database file with the sqlite3 command; returns the
 -- output lines (columns separated by |).
-local function sql(path, query)
-  local out, err, code = H.run(("sqlite3 %s %s"):format(H.quote(path), H.quote(query)))
-  assert(code == 0, err)
-  local lines = {}
-  for line in out:gmatch("[^\n]+") do lines[#lines + 1] = line end
-  return lines
-end
+local sql = H.sql
 
 --- The reject reasons of a result, by line number.
 local function rejected(result)
@@ -25,13 +19,7 @@ local function rejected(result)
   return by
 end
 
-local function new_db(dir)
-  local path = dir .. "/radcode.db"
-  local rc = assert(radcode.open())
-  assert(rc:save(path))
-  rc:close()
-  return path
-end
+local new_db = H.new_db
 
 describe("rc:import", function()
   local dir, path, rc

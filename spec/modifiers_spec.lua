@@ -23,22 +23,9 @@ local function line(code, date, modifiers)
   return { code = code, date = date or D25, units = 1, modifiers = modifiers }
 end
 
-local function sql(path, query)
-  local out, err, code = H.run(("sqlite3 %s %s"):format(H.quote(path), H.quote(query)))
-  assert(code == 0, err)
-  local lines = {}
-  for l in out:gmatch("[^\n]+") do lines[#lines + 1] = l end
-  return lines
-end
+local sql = H.sql
 
--- A copy of the default dataset in a temporary database file.
-local function new_db(dir)
-  local path = dir .. "/radcode.db"
-  local rc = assert(radcode.open())
-  assert(rc:save(path))
-  rc:close()
-  return path
-end
+local new_db = H.new_db
 
 -- The findings of an edit on a line.
 local function all(result, edit, line_no)

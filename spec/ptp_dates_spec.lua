@@ -12,12 +12,7 @@ local SCRIPT = H.root .. "/tools/extract_ptp.lua"
 -- on the real interpreter (VALGRIND_LUA), not under memcheck.
 local LUA = os.getenv("VALGRIND_LUA") or "lua5.4"
 
-local function read(path)
-  local f = assert(io.open(path, "rb"))
-  local text = f:read("a")
-  f:close()
-  return text
-end
+local read = H.read
 
 -- Runs the extraction script; returns its output text (or raises with stderr).
 local function extract(args)

@@ -40,6 +40,16 @@ local function has_column(header, name)
   return false
 end
 
+-- Calls fn(path, row) for every row of every table with a source column.
+local function each_sourced_row(files, fn)
+  for _, path in ipairs(files) do
+    local rows, header = read_tsv(path)
+    if has_column(header, "source") then
+      for _, row in ipairs(rows) do fn(path, row) end
+    end
+  end
+end
+
 describe("data sources", function()
   local files = tsv_files()
 
@@ -49,32 +59,20 @@ describe("data sources", function()
 
   it("gives every row of every table a non-empty source", function()
     local missing = {}
-    for _, path in ipairs(files) do
-      local rows, header = read_tsv(path)
-      if has_column(header, "source") then
-        for _, row in ipairs(rows) do
-          if row.source == nil or row.source:match("^%s*$") then
-            missing[#missing + 1] = path .. ":" .. row.line
-          end
-        end
-      end
-    end
+    each_sourced_row(files, function(path, row)
+      if row.source == nil or row.source:match("^%s*$") then missing[#missing + 1] = path .. ":" .. row.line end
+    end)
     assert.are.same({}, missing)
   end)
 
   it("never cites the project's design notes as a source", function()
     local cited = {}
-    for _, path in ipairs(files) do
-      local rows, header = read_tsv(path)
-      if has_column(header, "source") then
-        for _, row in ipairs(rows) do
-          local s = (row.source or ""):lower()
-          if s:find("domain.md", 1, true) or s:find("domain %d") or s:find("architecture.md", 1, true) then
-            cited[#cited + 1] = path .. ":" .. row.line .. ": " .. row.source
-          end
-        end
+    each_sourced_row(files, function(path, row)
+      local s = (row.source or ""):lower()
+      if s:find("domain.md", 1, true) or s:find("domain %d") or s:find("architecture.md", 1, true) then
+        cited[#cited + 1] = path .. ":" .. row.line .. ": " .. row.source
       end
-    end
+    end)
     assert.are.same({}, cited)
   end)
 
