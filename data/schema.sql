@@ -199,12 +199,32 @@ CREATE TABLE synonyms (
   source    TEXT NOT NULL
 );
 
--- What has been loaded into this database, one row per file.
+-- Known CMS editions and the dates of service each covers (data/editions.tsv):
+-- the builder describes the curated rows' datasets from it, the importers take
+-- a file's coverage from it (else from the edition's own form, see import.c).
+CREATE TABLE editions (
+  name       TEXT PRIMARY KEY,     -- as rows cite it: 'CMS NCCI PTP practitioner v30.1'
+  kind       TEXT NOT NULL CHECK (kind IN ('ncci-ptp', 'mue', 'aoc', 'hcpcs', 'rvu', 'opps')),
+  setting    TEXT CHECK (setting IN ('practitioner', 'hospital', 'dme')),
+  version    TEXT NOT NULL,        -- 'v30.1', '2024Q2', '2024A', '2019'
+  valid_from TEXT NOT NULL,        -- first date of service the edition covers
+  valid_to   TEXT NOT NULL,        -- last one
+  source     TEXT NOT NULL
+);
+
+-- What has been loaded into this database, one row per file (imports) or per
+-- edition the curated rows cite (the builder). name is what the rows carry as
+-- their source; valid_from..valid_to the dates of service the data covers
+-- (NULL when unknown); setting the claim type of an NCCI/MUE file.
 CREATE TABLE datasets (
   id            INTEGER PRIMARY KEY,
   kind          TEXT NOT NULL,
   source        TEXT NOT NULL,
   edition       TEXT,
+  name          TEXT,
+  setting       TEXT,
+  valid_from    TEXT,
+  valid_to      TEXT,
   rows_read     INTEGER NOT NULL,
   rows_kept     INTEGER NOT NULL,
   rows_rejected INTEGER NOT NULL,
