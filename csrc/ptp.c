@@ -95,10 +95,25 @@ static const rc_rule *expand(const rc_ptp *p, const rc_ptp_texts *texts, rc_rule
   return out;
 }
 
+/* Is p's dataset one of the stale ones (another quarter's file than the
+ * one that covers the day)? */
+static int is_stale(const rc_ptp *p, const rc_ptp_texts *texts, const char *const *stale, int nstale)
+{
+  const char *source;
+  int i;
+  if (nstale == 0) return 0;
+  source = rc_ptp_texts_source(texts, p->texts);
+  for (i = 0; i < nstale; i++)
+    if (strcmp(source, stale[i]) == 0) return 1;
+  return 0;
+}
+
 /* The edit against column 2 in force on the day in the setting, written to
- * out; NULL when there is none (or an overlay removed it). */
+ * out, from rows of any dataset but the stale ones (the names of loaded
+ * versions that do not answer for the day); NULL when there is none (or an
+ * overlay removed it). */
 const rc_rule *rc_ptp_find(const rc_ptp *rows, int n, const rc_ptp_texts *texts, uint64_t column2, long day,
-                           int setting, rc_rule *out)
+                           int setting, const char *const *stale, int nstale, rc_rule *out)
 {
   int lo = 0, hi = n;
   const rc_ptp *found = NULL;
@@ -107,7 +122,8 @@ const rc_rule *rc_ptp_find(const rc_ptp *rows, int n, const rc_ptp_texts *texts,
     if (rows[mid].key < column2) lo = mid + 1; else hi = mid;
   }
   for (; lo < n && rows[lo].key == column2; lo++)
-    if (applies(&rows[lo], day, setting) && beats(&rows[lo], found)) found = &rows[lo];
+    if (applies(&rows[lo], day, setting) && beats(&rows[lo], found) && !is_stale(&rows[lo], texts, stale, nstale))
+      found = &rows[lo];
   return found != NULL && found->indicator >= 0 ? expand(found, texts, out) : NULL;
 }
 
