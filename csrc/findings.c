@@ -18,7 +18,7 @@
 
 static const char *const edit_names[] = {
   "ptp", "mue", "addon", "frequency", "modifier", "validity", "setting",
-  "companion", "necessity", "input", "overlay"
+  "companion", "necessity", "input", "overlay", "coverage"
 };
 static const char *const severity_names[] = {"deny", "review", "warn", "info"};
 
