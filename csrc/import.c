@@ -138,8 +138,8 @@ static int record_dataset(rc_import_job *job, double seconds, sqlite3_int64 *id)
 {
   static const char sql[] =
     "INSERT INTO datasets (kind, source, edition, rows_read, rows_kept, rows_rejected,"
-    " loaded_at, seconds, name, setting, valid_from, valid_to) VALUES (?1, ?2, ?3, ?4, ?5, ?6,"
-    " strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?7, ?8, ?9, ?10, ?11)";
+    " loaded_at, seconds, name, setting, valid_from, valid_to, version) VALUES (?1, ?2, ?8, ?4, ?5, ?6,"
+    " strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?7, ?8, ?9, ?10, ?11, ?3)";
   sqlite3_stmt *st = NULL;
   char files[1000];
   int rc;
@@ -358,7 +358,7 @@ static int import(lua_State *L)
 static int datasets(lua_State *L)
 {
   static const char sql[] =
-    "SELECT id, kind, coalesce(name, source) AS name, edition AS version, valid_from AS \"from\","
+    "SELECT id, kind, coalesce(name, source) AS name, version, valid_from AS \"from\","
     " valid_to AS \"to\", setting, source AS files, source, edition, rows_read, rows_kept, rows_rejected,"
     " loaded_at, seconds FROM datasets ORDER BY id";
   rc_handle *h = rc_handle_check(L, 1);

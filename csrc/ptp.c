@@ -71,13 +71,15 @@ static int applies(const rc_ptp *p, long day, int setting)
 }
 
 /* A payer overlay's row beats the national one, then an edit that applies
- * beats an indicator 9 row (deleted retroactively), then the later start. */
+ * beats an indicator 9 row (deleted retroactively), then the later start,
+ * then the later dataset (rows of one key come in the order their dataset
+ * names were first stored). */
 static int beats(const rc_ptp *p, const rc_ptp *found)
 {
   if (found == NULL) return 1;
   if (p->layer != found->layer) return p->layer > found->layer;
   if ((p->indicator == 9) != (found->indicator == 9)) return found->indicator == 9;
-  return p->from > found->from;
+  return p->from >= found->from;
 }
 
 static const rc_rule *expand(const rc_ptp *p, const rc_ptp_texts *texts, rc_rule *out)

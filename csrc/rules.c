@@ -60,7 +60,7 @@ static const char sql_setting_mods[] =
   "SELECT 0, valid_from, valid_to, setting, modifier, 0, 0, 0, '*', '', reason, source FROM setting_modifiers";
 static const char sql_datasets[] =
   "SELECT CASE kind WHEN 'ncci-ptp' THEN 1 WHEN 'mue' THEN 2 ELSE 16 END, valid_from, valid_to,"
-  " coalesce(setting, '*'), name, 0, 0, 0, '*', coalesce(edition, ''), kind, name FROM datasets"
+  " coalesce(setting, '*'), name, 0, 0, 0, '*', coalesce(version, ''), kind, name FROM datasets"
   " WHERE id IN (SELECT max(id) FROM datasets WHERE name IS NOT NULL AND valid_from IS NOT NULL"
   " AND valid_to IS NOT NULL GROUP BY name) ORDER BY valid_to, valid_from, id";
 static const char sql_payer_codes[] =

@@ -106,7 +106,7 @@ CREATE TABLE ptp_edit (
   modifier   INTEGER NOT NULL CHECK (modifier IN (0, 1, 9)),
   rationale  INTEGER REFERENCES ptp_text (id),               -- NULL: none given
   source     INTEGER NOT NULL REFERENCES ptp_text (id),
-  PRIMARY KEY (col1, col2, setting, valid_from)
+  PRIMARY KEY (col1, col2, setting, valid_from, source)   -- quarterly versions side by side
 ) WITHOUT ROWID;   -- one b-tree
 
 CREATE VIEW ptp (col1, col2, setting, valid_from, valid_to, modifier, rationale, source) AS
@@ -220,8 +220,9 @@ CREATE TABLE datasets (
   id            INTEGER PRIMARY KEY,
   kind          TEXT NOT NULL,
   source        TEXT NOT NULL,
-  edition       TEXT,
+  edition       TEXT,                -- the dataset's name (older radcode: also name)
   name          TEXT,
+  version       TEXT,
   setting       TEXT,
   valid_from    TEXT,
   valid_to      TEXT,

@@ -80,9 +80,9 @@ static const char sql_cited[] =
   " UNION ALL SELECT source FROM indicators UNION ALL SELECT source FROM payment_status"
   " UNION ALL SELECT source FROM aoc UNION ALL SELECT source FROM codes"
   " UNION ALL SELECT source FROM modifiers)"
-  " INSERT INTO datasets (kind, source, edition, name, setting, valid_from, valid_to, rows_read,"
+  " INSERT INTO datasets (kind, source, edition, name, version, setting, valid_from, valid_to, rows_read,"
   " rows_kept, rows_rejected, loaded_at, seconds)"
-  " SELECT e.kind, 'curated data (data/*.tsv)', e.version, e.name, e.setting, e.valid_from,"
+  " SELECT e.kind, 'curated data (data/*.tsv)', e.name, e.name, e.version, e.setting, e.valid_from,"
   " e.valid_to, count(*), count(*), 0, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), 0"
   " FROM editions e JOIN cited c ON c.source = e.name OR substr(c.source, 1, length(e.name) + 2) = e.name || '; '"
   " GROUP BY e.name ORDER BY e.kind, e.valid_from";
