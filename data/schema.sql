@@ -102,12 +102,12 @@ CREATE TABLE ptp_edit (
   col2       TEXT NOT NULL,
   setting    INTEGER NOT NULL CHECK (setting IN (1, 2)),   -- 1 practitioner, 2 hospital
   valid_from INTEGER NOT NULL,                               -- days since 1970-01-01
+  source     INTEGER NOT NULL REFERENCES ptp_text (id),      -- the dataset
   valid_to   INTEGER,                                        -- days since 1970-01-01
   modifier   INTEGER NOT NULL CHECK (modifier IN (0, 1, 9)),
   rationale  INTEGER REFERENCES ptp_text (id),               -- NULL: none given
-  source     INTEGER NOT NULL REFERENCES ptp_text (id),
   PRIMARY KEY (col1, col2, setting, valid_from, source)   -- quarterly versions side by side
-) WITHOUT ROWID;   -- one b-tree
+) WITHOUT ROWID;   -- one b-tree (key columns first, in key order)
 
 CREATE VIEW ptp (col1, col2, setting, valid_from, valid_to, modifier, rationale, source) AS
   SELECT e.col1, e.col2, CASE e.setting WHEN 1 THEN 'practitioner' WHEN 2 THEN 'hospital' END,
