@@ -83,7 +83,7 @@ CREATE TABLE mue (
   mai        INTEGER NOT NULL CHECK (mai IN (1, 2, 3)),
   rationale  TEXT,
   source     TEXT NOT NULL,
-  PRIMARY KEY (code, setting, valid_from)
+  PRIMARY KEY (code, setting, valid_from, source)   -- quarterly versions side by side
 );
 
 -- NCCI procedure-to-procedure edits: col2 is denied beside col1 on one DOS

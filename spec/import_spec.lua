@@ -148,11 +148,12 @@ describe("rc:import", function()
       assert.matches("not a whole number", why[9])
       assert.matches("not 1, 2 or 3", why[10])
       assert.matches("expected at least 3 fields, found 2", why[12])
-      local m = rc:lookup("77407", { date = "2024-06-01", setting = "practitioner" }).mue
+      -- edition 2099Q1 answers for its quarter (the embedded 2024Q2 still answers for 2024 Q2)
+      local m = rc:lookup("77407", { date = "2099-02-01", setting = "practitioner" }).mue
       assert.are.same({ 2, 3, "CMS MUE practitioner 2099Q1" }, { m.value, m.mai, m.source })
-      local q = rc:lookup("77385", { date = "2024-06-01", setting = "practitioner" }).mue
+      local q = rc:lookup("77385", { date = "2099-02-01", setting = "practitioner" }).mue
       assert.are.equal('Clinical: "CMS" Workgroup', q.rationale)
-      assert.are.equal(1, rc:lookup("77427", { date = "2024-06-01" }).mue.value)
+      assert.are.equal(1, rc:lookup("77427", { date = "2099-02-01" }).mue.value)
     end)
 
     it("reads gzip input", function()

@@ -199,6 +199,74 @@ describe("data vintage", function()
     end)
   end)
 
+  describe("several MUE versions side by side, in the CMS layout", function()
+    local dir, user
+    local function mue_file(path, value)
+      -- as CMS publishes it: a quoted preamble, and a line end inside the quoted header
+      H.write(path, table.concat({
+        '"Invented fixture rows, CMS MUE layout."', '""', '"HCPCS/',
+        'CPT Code","Practitioner Services MUE Values","MUE Adjudication Indicator","MUE Rationale"',
+        ('77300,%d,"3 Date of Service Edit: Clinical","Clinical: Data"'):format(value), "" }, "\r\n"))
+    end
+    before_each(function()
+      dir = H.tmpdir()
+      local db = dir .. "/mue.db"
+      assert(rc:save(db))
+      mue_file(dir .. "/mue_practitioner_2025q2.csv", 10)
+      mue_file(dir .. "/mue_practitioner_2025q3.csv", 6)
+      user = assert(radcode.open { db = db })
+      assert(user:import("mue", dir .. "/mue_practitioner_2025q2.csv", { setting = "practitioner" }))
+      assert(user:import("mue", dir .. "/mue_practitioner_2025q3.csv", { setting = "practitioner" }))
+    end)
+    after_each(function()
+      user:close()
+      H.remove_tree(dir)
+    end)
+
+    it("answers rc:lookup from the version whose dates cover the date", function()
+      assert.are.equal(10, user:lookup("77300", { date = "2025-05-01" }).mue.value)
+      assert.are.equal(6, user:lookup("77300", { date = "2025-08-01" }).mue.value)
+      assert.are.equal(6, user:lookup("77300", { date = "2026-02-02" }).mue.value)
+      assert.are.equal("CMS MUE practitioner 2025Q2", user:lookup("77300", { date = "2025-05-01" }).mue.source)
+    end)
+
+    it("checks units against the version that covers the line's date", function()
+      local function eight(date)
+        return { setting = "practitioner", pos = "11", diagnoses = { "C61" },
+          lines = { { code = "77300", date = date, units = 8 } } }
+      end
+      assert.is_nil(H.find(user:check(eight("2025-05-06")), "mue", 1))
+      assert.is_not_nil(H.find(user:check(eight("2025-08-05")), "mue", 1))
+      local data = user:check(eight("2025-08-05")).data
+      assert.are.same({ "2025Q3", "2025-07-01", "2025-09-30" },
+        { by_name(data, "CMS MUE practitioner 2025Q3").version, by_name(data, "CMS MUE practitioner 2025Q3").from,
+          by_name(data, "CMS MUE practitioner 2025Q3").to })
+    end)
+  end)
+
+  describe("NCCI text files with an Effective Date column", function()
+    it("apply an edit from its effective date to its deletion date", function()
+      local dir = H.tmpdir()
+      local db = dir .. "/eff.db"
+      assert(rc:save(db))
+      H.write(dir .. "/ncci_ptp_practitioner_v312_f1.txt", table.concat({
+        "Invented fixture rows in the CMS NCCI layout.", "",
+        "Column 1\tColumn 2\t*=in existence prior to 1996\tEffective Date\tDeletion Date *=no data"
+          .. "\tModifier 0=not allowed 1=allowed 9=not applicable\tPTP Edit Rationale",
+        "77470\t77280\t\t20170401\t20191231\t0\tMutually exclusive procedures", "" }, "\r\n"))
+      local user = assert(radcode.open { db = db })
+      local r = assert(user:import("ncci-ptp", dir .. "/ncci_ptp_practitioner_v312_f1.txt", { setting = "practitioner" }))
+      local before = user:pair("77470", "77280", { date = "2017-03-31" }).together
+      local during = user:pair("77470", "77280", { date = "2017-04-01" }).together
+      local last = user:pair("77470", "77280", { date = "2019-12-31" }).together
+      local after = user:pair("77470", "77280", { date = "2020-01-01" }).together
+      user:close()
+      H.remove_tree(dir)
+      assert.are.same({ "v31.2", "2025-07-01", "2025-09-30" }, { r.version, r.from, r.to })
+      assert.are.same({ "yes", "no", "no", "yes" }, { before, during, last, after })
+    end)
+  end)
+
   describe("radcode data", function()
     it("lists the embedded default's datasets with their coverage", function()
       local out, _, code = H.radcode { "data" }
