@@ -4,7 +4,9 @@
  * job (a userdata, so nothing leaks if Lua raises); the import itself runs
  * in C in ONE transaction, in WAL mode so that other processes read on: rows
  * of an earlier import of the same dataset are replaced, bad rows are
- * rejected with their line numbers, a datasets row records the load, the
+ * rejected with their line numbers, a datasets row records the load (with
+ * the version and the dates of service the data covers: opts.version,
+ * opts.from/to, else editions.tsv or the file name's edition), the
  * search index is rebuilt when codes changed, and any failure (or a kill)
  * rolls everything back. Kinds: ncci-ptp, mue, aoc, hcpcs, rvu, opps,
  * cpt-descriptors (see import_*.c). */

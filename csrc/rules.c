@@ -379,6 +379,11 @@ const rc_rule *rc_rules_dataset_named(const rc_rules *rules, const char *name)
   return NULL;
 }
 
+static int fits_setting(const rc_rule *d, int setting)
+{
+  return d->setting == RC_SET_ANY || setting == RC_SET_ANY || d->setting == setting;
+}
+
 /* The dataset of a kind (RC_RULE_PTP, RC_RULE_MUE) that answers for a
  * line of the day in the setting: the one whose coverage holds the day,
  * else the newest; NULL when none of the kind is loaded. */
@@ -388,22 +393,25 @@ const rc_rule *rc_rules_dataset_for(const rc_rules *rules, int kind, int setting
   int i;
   for (i = 0; i < rules->ndatasets; i++) {
     const rc_rule *d = &rules->datasets[i];
-    if (d->kind != kind || !(d->setting == RC_SET_ANY || setting == RC_SET_ANY || d->setting == setting)) continue;
+    if (d->kind != kind || !fits_setting(d, setting)) continue;
     if (day >= d->from && day <= d->to) return d;
     newest = d;   /* ordered by the end of coverage */
   }
   return newest;
 }
 
-/* The names of the datasets of a kind that do not answer for the day (in
- * their own setting) when several versions are loaded; their count. */
-static int stale_names(const rc_rules *rules, int kind, long day, const char *out[STALE_MAX])
+/* The names of the datasets of a kind that do not answer for the day in
+ * the setting when several versions are loaded; their count. (A dataset
+ * of another setting has rows of that setting only: none apply.) */
+static int stale_names(const rc_rules *rules, int kind, int setting, long day, const char *out[STALE_MAX])
 {
+  const rc_rule *current;
   int i, n = 0;
   if (rules == NULL || rules->versions[kind] < 2) return 0;
+  current = rc_rules_dataset_for(rules, kind, setting, day);
   for (i = 0; i < rules->ndatasets && n < STALE_MAX; i++) {
     const rc_rule *d = &rules->datasets[i];
-    if (d->kind == kind && rc_rules_dataset_for(rules, kind, d->setting, day) != d) out[n++] = d->other;
+    if (d->kind == kind && d != current && fits_setting(d, setting)) out[n++] = d->other;
   }
   return n;
 }
@@ -423,7 +431,7 @@ const rc_rule *rc_rules_in_force(const rc_code_rules *cr, rc_rule_kind kind, lon
   int i, n, nstale;
   const rc_rule *rows = rc_rules_of(cr, kind, &n), *found = NULL;
   const char *stale[STALE_MAX];
-  nstale = stale_names(cr->set, kind, day, stale);
+  nstale = stale_names(cr->set, kind, setting, day, stale);
   for (i = 0; i < n; i++)
     if (rc_rule_applies(&rows[i], day, setting) && beats(&rows[i], found) && !is_stale(&rows[i], stale, nstale))
       found = &rows[i];
@@ -435,7 +443,7 @@ const rc_rule *rc_rules_in_force(const rc_code_rules *cr, rc_rule_kind kind, lon
 const rc_rule *rc_rules_ptp_key(const rc_code_rules *cr, uint64_t column2, long day, int setting, rc_rule *out)
 {
   const char *stale[STALE_MAX];
-  int nstale = stale_names(cr->set, RC_RULE_PTP, day, stale);
+  int nstale = stale_names(cr->set, RC_RULE_PTP, setting, day, stale);
   return rc_ptp_find(cr->ptp, cr->nptp, cr->texts, column2, day, setting, stale, nstale, out);
 }
 

@@ -230,6 +230,15 @@ describe("data vintage", function()
       assert.are.equal("CMS MUE practitioner 2025Q2", user:lookup("77300", { date = "2025-05-01" }).mue.source)
     end)
 
+    it("keeps the other settings' data: practitioner files do not hide the hospital MUE", function()
+      local hospital = user:lookup("77300", { date = "2025-08-01", setting = "hospital" }).mue
+      assert.are.same({ 10, "CMS MUE 2024Q2" }, { hospital.value, hospital.source })
+      local result = user:check { setting = "hospital", diagnoses = { "C61" },
+        lines = { { code = "77300", date = "2025-08-05", units = 12 } } }
+      local f = assert(H.find(result, "mue", 1))
+      assert.are.equal("CMS MUE 2024Q2", f.source)
+    end)
+
     it("checks units against the version that covers the line's date", function()
       local function eight(date)
         return { setting = "practitioner", pos = "11", diagnoses = { "C61" },
