@@ -5,7 +5,9 @@
  * (edits_*.c) and returns {ok =, findings =} ordered by line. With a payer
  * overlay (overlay.c), lines get the payer's merged rules, and the payer's
  * own edits (edits_payer.c) and procedural rules (overlay_rules.c) follow
- * the national ones. claim.pos is looked up in the CMS place-of-service
+ * the national ones. The result's data lists the datasets that decided the
+ * claim, and coverage findings name lines dated outside the NCCI PTP or MUE
+ * data loaded (edits_coverage.c). claim.pos is looked up in the CMS place-of-service
  * code set: a professional claim at a facility place carries only
  * professional work (edits_setting.c). */
 #include "check.h"
@@ -210,7 +212,9 @@ static int check(lua_State *L)
     rc_edits_payer(&c);
     rc_overlay_rules(&c);
   }
+  rc_edits_coverage(&c);
   rc_findings_push(&f);
+  rc_coverage_push_data(&c);
   return 1;
 }
 

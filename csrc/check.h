@@ -55,6 +55,8 @@ void rc_edits_course(rc_check *c);
 void rc_edits_necessity(rc_check *c);
 void rc_edits_payer(rc_check *c);
 void rc_overlay_rules(rc_check *c);
+void rc_edits_coverage(rc_check *c);
+void rc_coverage_push_data(const rc_check *c);
 long rc_week_of(long day);
 void rc_replacement_list(const rc_check *c, const rc_line *line, char *out, size_t size);
 

@@ -10,6 +10,7 @@
  * pathological claim costs bounded memory and ok stays right. */
 #include "findings.h"
 
+#include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +19,7 @@
 
 static const char *const edit_names[] = {
   "ptp", "mue", "addon", "frequency", "modifier", "validity", "setting",
-  "companion", "necessity", "input", "overlay"
+  "companion", "necessity", "input", "overlay", "coverage"
 };
 static const char *const severity_names[] = {"deny", "review", "warn", "info"};
 
@@ -91,10 +92,17 @@ int rc_findings_denied(const rc_findings *f)
   return 0;
 }
 
+/* The line a finding is listed by: coverage findings (what the loaded data
+ * could not answer for) come after those of the claim's lines. */
+static int list_line(const rc_finding *x)
+{
+  return x->edit == RC_EDIT_COVERAGE ? INT_MAX : x->line;
+}
+
 static int by_line(const void *a, const void *b)
 {
   const rc_finding *x = a, *y = b;
-  if (x->line != y->line) return x->line < y->line ? -1 : 1;
+  if (list_line(x) != list_line(y)) return list_line(x) < list_line(y) ? -1 : 1;
   return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
@@ -178,7 +186,7 @@ static int list_order(rc_findings *f, int order[ORDER_SMALL])
     return 0;
   }
   for (i = 0; i < f->count; i++) {
-    keys[i].line = f->items[i].line;
+    keys[i].line = list_line(&f->items[i]);
     keys[i].seq = f->items[i].seq;
     keys[i].pos = i;
   }

@@ -4,7 +4,9 @@
  * job (a userdata, so nothing leaks if Lua raises); the import itself runs
  * in C in ONE transaction, in WAL mode so that other processes read on: rows
  * of an earlier import of the same dataset are replaced, bad rows are
- * rejected with their line numbers, a datasets row records the load, the
+ * rejected with their line numbers, a datasets row records the load (with
+ * the version and the dates of service the data covers: opts.version,
+ * opts.from/to, else editions.tsv or the file name's edition), the
  * search index is rebuilt when codes changed, and any failure (or a kill)
  * rolls everything back. Kinds: ncci-ptp, mue, aoc, hcpcs, rvu, opps,
  * cpt-descriptors (see import_*.c). */
@@ -112,20 +114,46 @@ static void file_names(const rc_import_job *job, char *out, size_t cap)
     n += (size_t)snprintf(out + n, cap - n, "%s%s", i ? ", " : "", base_name(job->paths[i]));
 }
 
+/* The dates of service the data covers, unless the options gave them: the
+ * editions table's (data/editions.tsv) for the dataset's name, else what
+ * the edition's form says (rc_import_coverage). */
+static int find_coverage(rc_import_job *job)
+{
+  static const char sql[] = "SELECT valid_from, valid_to FROM editions WHERE name = ?1";
+  sqlite3_stmt *st = NULL;
+  char from[RC_DATE_LEN + 1], to[RC_DATE_LEN + 1];
+  if (!rc_import_prepare(job, sql, &st)) return 0;
+  sqlite3_bind_text(st, 1, job->name, -1, SQLITE_STATIC);
+  if (sqlite3_step(st) == SQLITE_ROW) {
+    snprintf(from, sizeof from, "%s", (const char *)sqlite3_column_text(st, 0));
+    snprintf(to, sizeof to, "%s", (const char *)sqlite3_column_text(st, 1));
+  } else {
+    rc_import_coverage(job->edition, from, to);
+  }
+  sqlite3_finalize(st);
+  if (!job->cover_from[0]) memcpy(job->cover_from, from, sizeof from);
+  if (!job->cover_to[0]) memcpy(job->cover_to, to, sizeof to);
+  return 1;
+}
+
 static int record_dataset(rc_import_job *job, double seconds, sqlite3_int64 *id)
 {
   static const char sql[] =
     "INSERT INTO datasets (kind, source, edition, rows_read, rows_kept, rows_rejected,"
-    " loaded_at, seconds) VALUES (?1, ?2, ?3, ?4, ?5, ?6,"
-    " strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?7)";
+    " loaded_at, seconds, name, setting, valid_from, valid_to, version) VALUES (?1, ?2, ?8, ?4, ?5, ?6,"
+    " strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?7, ?8, ?9, ?10, ?11, ?3)";
   sqlite3_stmt *st = NULL;
   char files[1000];
   int rc;
-  if (!rc_import_prepare(job, sql, &st)) return 0;
+  if (!find_coverage(job) || !rc_import_prepare(job, sql, &st)) return 0;
   file_names(job, files, sizeof files);
   sqlite3_bind_text(st, 1, job->kind, -1, SQLITE_STATIC);
   sqlite3_bind_text(st, 2, files, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 3, job->name, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 3, job->edition, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 8, job->name, -1, SQLITE_STATIC);
+  rc_import_bind_text(st, 9, job->setting ? job->setting : "");
+  rc_import_bind_text(st, 10, job->cover_from);
+  rc_import_bind_text(st, 11, job->cover_to);
   sqlite3_bind_int64(st, 4, job->read);
   sqlite3_bind_int64(st, 5, job->kept);
   sqlite3_bind_int64(st, 6, job->rejected);
@@ -226,6 +254,9 @@ static void push_result(lua_State *L, const rc_import_job *job, sqlite3_int64 id
   lua_pushstring(L, job->kind); lua_setfield(L, -2, "kind");
   lua_pushstring(L, job->name); lua_setfield(L, -2, "source");
   lua_pushstring(L, job->edition); lua_setfield(L, -2, "edition");
+  lua_pushstring(L, job->edition); lua_setfield(L, -2, "version");
+  if (job->cover_from[0]) { lua_pushstring(L, job->cover_from); lua_setfield(L, -2, "from"); }
+  if (job->cover_to[0]) { lua_pushstring(L, job->cover_to); lua_setfield(L, -2, "to"); }
   lua_pushinteger(L, job->read); lua_setfield(L, -2, "rows_read");
   lua_pushinteger(L, job->kept); lua_setfield(L, -2, "rows_kept");
   lua_pushinteger(L, job->rejected); lua_setfield(L, -2, "rows_rejected");
@@ -291,9 +322,17 @@ static int is_read_only(lua_State *L, rc_handle *h)
   return file != NULL && !dir_writable(L, file, h->origin);
 }
 
+/* opts.version, or its older name opts.edition (not both). */
+static const char *version_of(lua_State *L)
+{
+  const char *v = rc_opts_string(L, 4, "version"), *e = rc_opts_string(L, 4, "edition");
+  if (v != NULL && e != NULL) luaL_argerror(L, 4, "give option 'version' or 'edition', not both");
+  return v != NULL ? v : e;
+}
+
 static int import(lua_State *L)
 {
-  static const char *const allowed[] = {"setting", "edition", "from", "to", NULL};
+  static const char *const allowed[] = {"setting", "edition", "version", "from", "to", NULL};
   rc_handle *h = rc_handle_check(L, 1);
   int kind = luaL_checkoption(L, 2, NULL, kinds);
   rc_import_job *job;
@@ -305,8 +344,10 @@ static int import(lua_State *L)
   memset(job, 0, sizeof *job);
   check_paths(L, job);
   check_setting(L, kind, job);
-  name_dataset(job, kind, rc_opts_string(L, 4, "edition"));
+  name_dataset(job, kind, version_of(L));
   if (!check_date(L, "from", RC_FIRST_DOS, job->from) || !check_date(L, "to", "", job->to)) return rc_fail(L);
+  if (rc_opts_string(L, 4, "from") != NULL) memcpy(job->cover_from, job->from, sizeof job->from);
+  memcpy(job->cover_to, job->to, sizeof job->to);
   if (is_read_only(L, h)) return rc_fail(L);
   job->conn = h->db.conn;
   job->kind = kinds[kind];
@@ -319,8 +360,9 @@ static int import(lua_State *L)
 static int datasets(lua_State *L)
 {
   static const char sql[] =
-    "SELECT id, kind, source, edition, rows_read, rows_kept, rows_rejected, loaded_at,"
-    " seconds FROM datasets ORDER BY id";
+    "SELECT id, kind, coalesce(name, source) AS name, version, valid_from AS \"from\","
+    " valid_to AS \"to\", setting, source AS files, source, edition, rows_read, rows_kept, rows_rejected,"
+    " loaded_at, seconds FROM datasets ORDER BY id";
   rc_handle *h = rc_handle_check(L, 1);
   sqlite3_stmt *st = rc_db_statement(&h->db, RC_SQL_DATASETS, sql);
   if (st == NULL || !rc_rows_push_list(L, st)) return rc_handle_db_error(L, h);

@@ -241,3 +241,29 @@ void rc_import_edition(const char *path, char *out, size_t cap)
     if (year_edition(base, i, out, cap, 1)) return;
   snprintf(out, cap, "%s", base[0] ? base : "unnamed");
 }
+
+/* The dates of service an edition covers, from its form: NCCI version
+ * "v30.1" is the second quarter of 2024 (version 30 is 2024, .0 to .3 its
+ * quarters), "2024Q2" a quarter, "2024A" (a PFS RVU release) and "2019"
+ * (HCPCS) a calendar year. Returns 0 (from and to "") for other forms. */
+int rc_import_coverage(const char *edition, char from[RC_DATE_LEN + 1], char to[RC_DATE_LEN + 1])
+{
+  static const char *const first[] = {"01-01", "04-01", "07-01", "10-01"};
+  static const char *const last[] = {"03-31", "06-30", "09-30", "12-31"};
+  int year = 0, quarter = 0, major, minor, n = 0;
+  char tail[4] = "";
+  from[0] = to[0] = '\0';
+  if (sscanf(edition, "v%d.%d%n", &major, &minor, &n) == 2 && edition[n] == '\0' && major >= 21 &&
+      major < 100 && minor >= 0 && minor <= 3)
+    year = 1994 + major, quarter = minor + 1;
+  else if (sscanf(edition, "%4d%3s", &year, tail) >= 1 && strlen(edition) <= 6 && year >= 1990 && year < 2100 &&
+           is_digit(edition[3]))
+    quarter = (tail[0] == 'Q' && tail[1] >= '1' && tail[1] <= '4' && !tail[2]) ? tail[1] - '0'
+              : (!tail[0] || (strchr("ABCD", tail[0]) && !tail[1])) ? 0 : -1;
+  else
+    return 0;
+  if (year == 0 || quarter < 0) return 0;
+  snprintf(from, RC_DATE_LEN + 1, "%04d-%s", year, first[quarter ? quarter - 1 : 0]);
+  snprintf(to, RC_DATE_LEN + 1, "%04d-%s", year, last[quarter ? quarter - 1 : 3]);
+  return 1;
+}

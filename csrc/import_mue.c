@@ -30,10 +30,7 @@ static const rc_table_column columns[NCOLUMNS] = {
 static const char sql_insert[] =
   "INSERT INTO mue (code, setting, valid_from, valid_to, value, mai, rationale, source)"
   " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
-  " ON CONFLICT (code, setting, valid_from) DO UPDATE SET"
-  " valid_to = excluded.valid_to, value = excluded.value, mai = excluded.mai,"
-  " rationale = excluded.rationale, source = excluded.source"
-  " WHERE mue.source <> excluded.source";
+  " ON CONFLICT (code, setting, valid_from, source) DO NOTHING";   /* versions side by side */
 
 /* The setting a service_type names, or NULL. */
 static const char *setting_of(const char *service)

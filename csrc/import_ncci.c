@@ -68,10 +68,7 @@ static const rc_table_column columns[NCOLUMNS] = {
 static const char sql_insert[] =
   "INSERT OR IGNORE INTO ptp_edit (col1, col2, setting, valid_from, valid_to, modifier, rationale, source)"
   " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
-  " ON CONFLICT (col1, col2, setting, valid_from) DO UPDATE SET"
-  " valid_to = excluded.valid_to, modifier = excluded.modifier,"
-  " rationale = excluded.rationale, source = excluded.source"
-  " WHERE ptp_edit.source <> excluded.source";
+  " ON CONFLICT (col1, col2, setting, valid_from, source) DO NOTHING";   /* versions side by side */
 
 /* The id of a text in ptp_text, added when new; 0 on a database error. */
 static sqlite3_int64 stored_text_id(ncci_state *s, const char *text)

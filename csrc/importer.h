@@ -30,7 +30,9 @@ typedef struct rc_import_job {
   const char *setting;               /* opts.setting, or NULL */
   char from[RC_DATE_LEN + 1];        /* opts.from, default 2015-01-01 */
   char to[RC_DATE_LEN + 1];          /* opts.to, "" when open-ended */
-  char edition[RC_IMPORT_EDITION_LEN];  /* opts.edition or from the file name */
+  char edition[RC_IMPORT_EDITION_LEN];  /* opts.version (or edition), else from the file name */
+  char cover_from[RC_DATE_LEN + 1];  /* the dates of service the data covers ("" unknown): */
+  char cover_to[RC_DATE_LEN + 1];    /* opts.from/to, else editions.tsv, else the edition */
   char name[RC_IMPORT_NAME_LEN];     /* the dataset name rows carry as source */
   long read, kept, rejected, skipped;
   int codes_changed;
@@ -71,5 +73,6 @@ void rc_import_bind_text(sqlite3_stmt *st, int i, const char *s);
 void rc_import_bind_range(rc_import_job *job, sqlite3_stmt *st, int from, int to);
 void rc_import_count(rc_import_job *job, rc_row_result r);
 void rc_import_edition(const char *path, char *out, size_t cap);
+int rc_import_coverage(const char *edition, char from[RC_DATE_LEN + 1], char to[RC_DATE_LEN + 1]);
 
 #endif

@@ -34,9 +34,15 @@ static const char sql_payment[] =
   " WHERE p.code = ?1 AND p.setting = ?3" IN_FORCE("p.")
   " ORDER BY p.valid_from DESC LIMIT 1";
 
+/* With several MUE versions loaded, the one whose coverage holds the date
+ * answers (the newest otherwise), as in rc:check (rules.c). */
 static const char sql_mue[] =
   "SELECT value, mai, rationale, source FROM mue"
   " WHERE code = ?1 AND setting = ?3" IN_FORCE("")
+  " AND (source NOT IN (SELECT name FROM datasets WHERE kind = 'mue' AND name IS NOT NULL"
+  " AND valid_from IS NOT NULL) OR source = (SELECT name FROM datasets WHERE kind = 'mue'"
+  " AND valid_from IS NOT NULL AND coalesce(setting, ?3) = ?3"
+  " ORDER BY ?2 BETWEEN valid_from AND valid_to DESC, valid_to DESC, id DESC LIMIT 1))"
   " ORDER BY valid_from DESC LIMIT 1";
 
 static const char sql_replacements[] =

@@ -71,13 +71,15 @@ static int applies(const rc_ptp *p, long day, int setting)
 }
 
 /* A payer overlay's row beats the national one, then an edit that applies
- * beats an indicator 9 row (deleted retroactively), then the later start. */
+ * beats an indicator 9 row (deleted retroactively), then the later start,
+ * then the later dataset (rows of one key come in the order their dataset
+ * names were first stored). */
 static int beats(const rc_ptp *p, const rc_ptp *found)
 {
   if (found == NULL) return 1;
   if (p->layer != found->layer) return p->layer > found->layer;
   if ((p->indicator == 9) != (found->indicator == 9)) return found->indicator == 9;
-  return p->from > found->from;
+  return p->from >= found->from;
 }
 
 static const rc_rule *expand(const rc_ptp *p, const rc_ptp_texts *texts, rc_rule *out)
@@ -95,10 +97,25 @@ static const rc_rule *expand(const rc_ptp *p, const rc_ptp_texts *texts, rc_rule
   return out;
 }
 
+/* Is p's dataset one of the stale ones (another quarter's file than the
+ * one that covers the day)? */
+static int is_stale(const rc_ptp *p, const rc_ptp_texts *texts, const char *const *stale, int nstale)
+{
+  const char *source;
+  int i;
+  if (nstale == 0) return 0;
+  source = rc_ptp_texts_source(texts, p->texts);
+  for (i = 0; i < nstale; i++)
+    if (strcmp(source, stale[i]) == 0) return 1;
+  return 0;
+}
+
 /* The edit against column 2 in force on the day in the setting, written to
- * out; NULL when there is none (or an overlay removed it). */
+ * out, from rows of any dataset but the stale ones (the names of loaded
+ * versions that do not answer for the day); NULL when there is none (or an
+ * overlay removed it). */
 const rc_rule *rc_ptp_find(const rc_ptp *rows, int n, const rc_ptp_texts *texts, uint64_t column2, long day,
-                           int setting, rc_rule *out)
+                           int setting, const char *const *stale, int nstale, rc_rule *out)
 {
   int lo = 0, hi = n;
   const rc_ptp *found = NULL;
@@ -107,7 +124,8 @@ const rc_rule *rc_ptp_find(const rc_ptp *rows, int n, const rc_ptp_texts *texts,
     if (rows[mid].key < column2) lo = mid + 1; else hi = mid;
   }
   for (; lo < n && rows[lo].key == column2; lo++)
-    if (applies(&rows[lo], day, setting) && beats(&rows[lo], found)) found = &rows[lo];
+    if (applies(&rows[lo], day, setting) && beats(&rows[lo], found) && !is_stale(&rows[lo], texts, stale, nstale))
+      found = &rows[lo];
   return found != NULL && found->indicator >= 0 ? expand(found, texts, out) : NULL;
 }
 

@@ -11,7 +11,7 @@
 int rc_ptp_append(rc_ptp **rows, int *n, int *cap, const rc_rule *r, rc_ptp_texts *texts);
 rc_ptp *rc_ptp_copy(const rc_ptp *rows, int n, int *ok);
 const rc_rule *rc_ptp_find(const rc_ptp *rows, int n, const rc_ptp_texts *texts, uint64_t column2, long day,
-                           int setting, rc_rule *out);
+                           int setting, const char *const *stale, int nstale, rc_rule *out);
 int rc_ptp_merge(const rc_ptp *national, int n, const rc_rule *extra, int nextra, rc_ptp_texts *texts,
                  rc_ptp **out, int *count);
 

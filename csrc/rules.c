@@ -46,13 +46,23 @@ struct rc_rules {
   int nsetting_mods;
   rc_rule *payer_codes;          /* extra = code, payer = its payer, other = what others expect */
   int npayer_codes;
+  rc_rule *datasets;             /* loaded datasets with coverage (rc_rules_datasets) */
+  int ndatasets;
+  int versions[RC_RULE_KINDS + 1];   /* datasets of each kind: choosing by date needs two */
 };
+
+#define STALE_MAX 32   /* versions of a kind told apart by date */
 
 /* Whole tables in the rule row layout (read_rule's columns). */
 static const char sql_places[] =
   "SELECT 0, valid_from, valid_to, '*', pos, facility, 0, 0, '*', '', name, source FROM places ORDER BY pos";
 static const char sql_setting_mods[] =
   "SELECT 0, valid_from, valid_to, setting, modifier, 0, 0, 0, '*', '', reason, source FROM setting_modifiers";
+static const char sql_datasets[] =
+  "SELECT CASE kind WHEN 'ncci-ptp' THEN 1 WHEN 'mue' THEN 2 ELSE 16 END, valid_from, valid_to,"
+  " coalesce(setting, '*'), name, 0, 0, 0, '*', coalesce(version, ''), kind, name FROM datasets"
+  " WHERE id IN (SELECT max(id) FROM datasets WHERE name IS NOT NULL AND valid_from IS NOT NULL"
+  " AND valid_to IS NOT NULL GROUP BY name) ORDER BY valid_to, valid_from, id";
 static const char sql_payer_codes[] =
   "SELECT 0, valid_from, valid_to, '*', instead, 0, 0, 0, payer, code, reason, source FROM payer_codes ORDER BY code";
 
@@ -268,6 +278,7 @@ static rc_code_rules *load_code(rc_rules *rules, const char *code, char *err, si
   rc_code_rules *cr = calloc(1, sizeof *cr);
   int rc, n = 0, cap = 0, ok = cr != NULL;
   if (ok) snprintf(cr->code, sizeof cr->code, "%s", code);
+  if (ok) cr->set = rules;
   sqlite3_reset(rules->load);
   sqlite3_bind_text(rules->load, 1, code, -1, SQLITE_STATIC);
   while (ok && (rc = sqlite3_step(rules->load)) == SQLITE_ROW) ok = take_row(rules, cr, &n, &cap);
@@ -353,14 +364,77 @@ static int beats(const rc_rule *r, const rc_rule *found)
   return r->from > found->from;
 }
 
+/* The datasets' rows, ordered by the end of their coverage. */
+const rc_rule *rc_rules_datasets(const rc_rules *rules, int *count)
+{
+  *count = rules->ndatasets;
+  return rules->datasets;
+}
+
+const rc_rule *rc_rules_dataset_named(const rc_rules *rules, const char *name)
+{
+  int i;
+  for (i = 0; i < rules->ndatasets; i++)
+    if (strcmp(rules->datasets[i].other, name) == 0) return &rules->datasets[i];
+  return NULL;
+}
+
+static int fits_setting(const rc_rule *d, int setting)
+{
+  return d->setting == RC_SET_ANY || setting == RC_SET_ANY || d->setting == setting;
+}
+
+/* The dataset of a kind (RC_RULE_PTP, RC_RULE_MUE) that answers for a
+ * line of the day in the setting: the one whose coverage holds the day,
+ * else the newest; NULL when none of the kind is loaded. */
+const rc_rule *rc_rules_dataset_for(const rc_rules *rules, int kind, int setting, long day)
+{
+  const rc_rule *newest = NULL;
+  int i;
+  for (i = 0; i < rules->ndatasets; i++) {
+    const rc_rule *d = &rules->datasets[i];
+    if (d->kind != kind || !fits_setting(d, setting)) continue;
+    if (day >= d->from && day <= d->to) return d;
+    newest = d;   /* ordered by the end of coverage */
+  }
+  return newest;
+}
+
+/* The names of the datasets of a kind that do not answer for the day in
+ * the setting when several versions are loaded; their count. (A dataset
+ * of another setting has rows of that setting only: none apply.) */
+static int stale_names(const rc_rules *rules, int kind, int setting, long day, const char *out[STALE_MAX])
+{
+  const rc_rule *current;
+  int i, n = 0;
+  if (rules == NULL || rules->versions[kind] < 2) return 0;
+  current = rc_rules_dataset_for(rules, kind, setting, day);
+  for (i = 0; i < rules->ndatasets && n < STALE_MAX; i++) {
+    const rc_rule *d = &rules->datasets[i];
+    if (d->kind == kind && d != current && fits_setting(d, setting)) out[n++] = d->other;
+  }
+  return n;
+}
+
+static int is_stale(const rc_rule *r, const char *const *stale, int nstale)
+{
+  int i;
+  for (i = 0; i < nstale; i++)
+    if (strcmp(r->source, stale[i]) == 0) return 1;
+  return 0;
+}
+
 /* The row of a kind in force on the day in the setting: the top layer's,
- * last-starting. */
+ * last-starting, from the version of its dataset that covers the day. */
 const rc_rule *rc_rules_in_force(const rc_code_rules *cr, rc_rule_kind kind, long day, int setting)
 {
-  int i, n;
+  int i, n, nstale;
   const rc_rule *rows = rc_rules_of(cr, kind, &n), *found = NULL;
+  const char *stale[STALE_MAX];
+  nstale = stale_names(cr->set, kind, setting, day, stale);
   for (i = 0; i < n; i++)
-    if (rc_rule_applies(&rows[i], day, setting) && beats(&rows[i], found)) found = &rows[i];
+    if (rc_rule_applies(&rows[i], day, setting) && beats(&rows[i], found) && !is_stale(&rows[i], stale, nstale))
+      found = &rows[i];
   return found;
 }
 
@@ -368,12 +442,14 @@ const rc_rule *rc_rules_in_force(const rc_code_rules *cr, rc_rule_kind kind, lon
  * force on the day in the setting, written to out; NULL when none. */
 const rc_rule *rc_rules_ptp_key(const rc_code_rules *cr, uint64_t column2, long day, int setting, rc_rule *out)
 {
-  return rc_ptp_find(cr->ptp, cr->nptp, cr->texts, column2, day, setting, out);
+  const char *stale[STALE_MAX];
+  int nstale = stale_names(cr->set, RC_RULE_PTP, setting, day, stale);
+  return rc_ptp_find(cr->ptp, cr->nptp, cr->texts, column2, day, setting, stale, nstale, out);
 }
 
 const rc_rule *rc_rules_ptp(const rc_code_rules *cr, const char *column2, long day, int setting, rc_rule *out)
 {
-  return rc_ptp_find(cr->ptp, cr->nptp, cr->texts, rc_code_key(column2), day, setting, out);
+  return rc_rules_ptp_key(cr, rc_code_key(column2), day, setting, out);
 }
 
 /* Does radcode hold any rule at all for the code (its record, or national
@@ -402,6 +478,7 @@ rc_code_rules *rc_rules_merge(const rc_code_rules *national, const rc_rule *extr
   }
   memcpy(cr->code, national->code, sizeof cr->code);
   cr->texts = national->texts;
+  cr->set = national->set;
   if (!rc_ptp_merge(national->ptp, national->nptp, extra, nextra, cr->texts, &cr->ptp, &cr->nptp)) {
     rc_rules_free_code(cr);
     return NULL;
@@ -533,13 +610,28 @@ static int load_rows(rc_rules *rules, sqlite3 *conn, const char *sql, rc_rule **
   return rc == SQLITE_DONE;
 }
 
+/* The datasets with coverage, counted by kind (kinds past RC_RULE_MUE:
+ * RC_RULE_KINDS). */
+static int load_datasets(rc_rules *rules, sqlite3 *conn)
+{
+  int i;
+  if (!load_rows(rules, conn, sql_datasets, &rules->datasets, &rules->ndatasets)) return 0;
+  for (i = 0; i < rules->ndatasets; i++) {
+    rc_rule *d = &rules->datasets[i];
+    if (d->kind != RC_RULE_PTP && d->kind != RC_RULE_MUE) d->kind = RC_RULE_KINDS;
+    rules->versions[d->kind]++;
+  }
+  return 1;
+}
+
 static int load_whole_tables(rc_rules *rules, sqlite3 *conn)
 {
   return load_modifiers(rules, conn) && load_groups(rules, conn) && load_dx_support(rules, conn) &&
          load_dx_required(rules, conn) &&
          load_rows(rules, conn, sql_places, &rules->places, &rules->nplaces) &&
          load_rows(rules, conn, sql_setting_mods, &rules->setting_mods, &rules->nsetting_mods) &&
-         load_rows(rules, conn, sql_payer_codes, &rules->payer_codes, &rules->npayer_codes);
+         load_rows(rules, conn, sql_payer_codes, &rules->payer_codes, &rules->npayer_codes) &&
+         load_datasets(rules, conn);
 }
 
 rc_rules *rc_rules_new(sqlite3 *conn, char *err, size_t errlen)
@@ -581,6 +673,7 @@ void rc_rules_free(rc_rules *rules)
   free(rules->places);
   free(rules->setting_mods);
   free(rules->payer_codes);
+  free(rules->datasets);
   free(rules);
 }
 

@@ -61,6 +61,7 @@ typedef struct rc_code_rules {
   rc_ptp *ptp;                   /* sorted by column 2 key, then start, then layer */
   int nptp;
   struct rc_ptp_texts *texts;    /* the rule set's, which the rows' texts index */
+  const struct rc_rules *set;    /* the rule set (its datasets choose among versions) */
 } rc_code_rules;
 
 typedef struct rc_rules rc_rules;
@@ -101,6 +102,14 @@ const rc_rule *rc_rules_place(const rc_rules *rules, const char *pos);
 const rc_rule *rc_rules_setting_modifiers(const rc_rules *rules, int *count);
 const rc_rule *rc_rules_payer_codes(const rc_rules *rules, const char *code, int *count);
 const char *rc_setting_name(int setting);
+
+/* The datasets loaded with the dates of service they cover (table datasets),
+ * as rule rows: kind RC_RULE_PTP (NCCI PTP), RC_RULE_MUE, or RC_RULE_KINDS
+ * (any other kind); other = name (what its rows carry as source), extra =
+ * version, text = kind name, from/to = coverage, setting. */
+const rc_rule *rc_rules_datasets(const rc_rules *rules, int *count);
+const rc_rule *rc_rules_dataset_for(const rc_rules *rules, int kind, int setting, long day);
+const rc_rule *rc_rules_dataset_named(const rc_rules *rules, const char *name);
 int rc_setting_of(const char *name);
 
 #endif

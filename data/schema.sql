@@ -83,7 +83,7 @@ CREATE TABLE mue (
   mai        INTEGER NOT NULL CHECK (mai IN (1, 2, 3)),
   rationale  TEXT,
   source     TEXT NOT NULL,
-  PRIMARY KEY (code, setting, valid_from)
+  PRIMARY KEY (code, setting, valid_from, source)   -- quarterly versions side by side
 );
 
 -- NCCI procedure-to-procedure edits: col2 is denied beside col1 on one DOS
@@ -102,12 +102,12 @@ CREATE TABLE ptp_edit (
   col2       TEXT NOT NULL,
   setting    INTEGER NOT NULL CHECK (setting IN (1, 2)),   -- 1 practitioner, 2 hospital
   valid_from INTEGER NOT NULL,                               -- days since 1970-01-01
+  source     INTEGER NOT NULL REFERENCES ptp_text (id),      -- the dataset
   valid_to   INTEGER,                                        -- days since 1970-01-01
   modifier   INTEGER NOT NULL CHECK (modifier IN (0, 1, 9)),
   rationale  INTEGER REFERENCES ptp_text (id),               -- NULL: none given
-  source     INTEGER NOT NULL REFERENCES ptp_text (id),
-  PRIMARY KEY (col1, col2, setting, valid_from)
-) WITHOUT ROWID;   -- one b-tree
+  PRIMARY KEY (col1, col2, setting, valid_from, source)   -- quarterly versions side by side
+) WITHOUT ROWID;   -- one b-tree (key columns first, in key order)
 
 CREATE VIEW ptp (col1, col2, setting, valid_from, valid_to, modifier, rationale, source) AS
   SELECT e.col1, e.col2, CASE e.setting WHEN 1 THEN 'practitioner' WHEN 2 THEN 'hospital' END,
@@ -199,12 +199,33 @@ CREATE TABLE synonyms (
   source    TEXT NOT NULL
 );
 
--- What has been loaded into this database, one row per file.
+-- Known CMS editions and the dates of service each covers (data/editions.tsv):
+-- the builder describes the curated rows' datasets from it, the importers take
+-- a file's coverage from it (else from the edition's own form, see import.c).
+CREATE TABLE editions (
+  name       TEXT PRIMARY KEY,     -- as rows cite it: 'CMS NCCI PTP practitioner v30.1'
+  kind       TEXT NOT NULL CHECK (kind IN ('ncci-ptp', 'mue', 'aoc', 'hcpcs', 'rvu', 'opps')),
+  setting    TEXT CHECK (setting IN ('practitioner', 'hospital', 'dme')),
+  version    TEXT NOT NULL,        -- 'v30.1', '2024Q2', '2024A', '2019'
+  valid_from TEXT NOT NULL,        -- first date of service the edition covers
+  valid_to   TEXT NOT NULL,        -- last one
+  source     TEXT NOT NULL
+);
+
+-- What has been loaded into this database, one row per file (imports) or per
+-- edition the curated rows cite (the builder). name is what the rows carry as
+-- their source; valid_from..valid_to the dates of service the data covers
+-- (NULL when unknown); setting the claim type of an NCCI/MUE file.
 CREATE TABLE datasets (
   id            INTEGER PRIMARY KEY,
   kind          TEXT NOT NULL,
   source        TEXT NOT NULL,
-  edition       TEXT,
+  edition       TEXT,                -- the dataset's name (older radcode: also name)
+  name          TEXT,
+  version       TEXT,
+  setting       TEXT,
+  valid_from    TEXT,
+  valid_to      TEXT,
   rows_read     INTEGER NOT NULL,
   rows_kept     INTEGER NOT NULL,
   rows_rejected INTEGER NOT NULL,

@@ -66,6 +66,11 @@ describe("radcode check", function()
     assert.are.equal("", err)
     local lines = lines_of(out)
     assert.matches("^claim C%-2025%-0999  payer medicare  setting practitioner", lines[1])
+    -- claim-level first: the embedded NCCI PTP and MUE data end 2024-06-30 (spec/vintage_spec.lua)
+    assert.matches("^  REVIEW  NCCI PTP v30%.1 covers dates of service to 2024%-06%-30; lines 1, 2,", lines[2])
+    assert.matches("^          fix: import the NCCI PTP file", lines[3])
+    assert.matches("^  REVIEW  MUE 2024Q2 covers dates of service to 2024%-06%-30", lines[4])
+    for _ = 2, 5 do table.remove(lines, 2) end
     assert.are.equal("line 1  77407-26  2025-06-02  x1", lines[2])
     assert.matches("^  DENY    Medicare does not recognise 77407", lines[3])
     assert.matches("^          fix: use G6007", lines[4])
@@ -74,7 +79,7 @@ describe("radcode check", function()
     assert.are.equal("line 3  77295  2025-05-27  x1", lines[7])
     assert.matches("\nline 8  G6015  06/05/2025  x1\n  DENY    line 8: malformed date '06/05/2025'\n", out)
     assert.matches("\nline 11  77300  2025%-05%-27  x12\n  REVIEW  77300: 12 units", out)
-    assert.are.equal("11 findings: 10 deny, 1 review — claim would be denied", lines[#lines])
+    assert.are.equal("13 findings: 10 deny, 3 review — claim would be denied", lines[#lines])
   end)
 
   it("prints claim-level findings first and says clean when there are none", function()
@@ -82,7 +87,11 @@ describe("radcode check", function()
     H.write(dir .. "/c.json", [[{"id": "C-9", "diagnoses": ["C61"],
       "lines": [{"code": "77263", "date": "2025-03-03", "units": 1, "dx": [3]}]}]])
     local out, _, code = H.radcode({ "check", dir .. "/c.json" })
-    local clean = H.radcode({ "check", EXAMPLES .. "sbrt_lung.json" })
+    -- dated within the embedded data's coverage (2024 Q2), so no coverage finding either
+    H.write(dir .. "/clean.json", [[{"id": "C-5", "setting": "practitioner", "pos": "11", "payer": "medicare",
+      "patient": "P-5", "course": "P-5/1", "diagnoses": ["C61"],
+      "lines": [{"code": "77263", "date": "2024-05-06", "units": 1, "dx": [1]}]}]])
+    local clean = H.radcode({ "check", dir .. "/clean.json" })
     H.remove_tree(dir)
     assert.are.equal(1, code)
     local lines = lines_of(out)
@@ -146,17 +155,22 @@ describe("radcode check", function()
     assert.matches("^radcode: [^\n]*batch%.jsonl line 8: json: [^\n]+\n$", err)
     local lines = lines_of(out)
     assert.are.same({
-      "line 4 C-2025-0999: 10 deny, 1 review",
-      "line 5 C-2025-0601: 1 warn",
-      "line 7 C-2025-0701: 1 deny",
-      "line 9 C-2026-0801: 2 deny",
+      -- every claim is dated after the embedded NCCI PTP and MUE data: 2 coverage reviews each
+      "line 1 C-2025-0001: 2 review",
+      "line 2 H-2026-0101: 2 review",
+      "line 3 C-2025-0301: 2 review",
+      "line 4 C-2025-0999: 10 deny, 3 review",
+      "line 5 C-2025-0601: 2 review, 1 warn",
+      "line 7 C-2025-0701: 1 deny, 2 review",
+      "line 9 C-2026-0801: 2 deny, 2 review",
+      "line 10 C-2025-0901: 2 review",
       "claims    8 checked, 1 not read (line 8)",
       "lines     68",
-      "findings  15: 13 deny, 1 review, 1 warn, 0 info",
+      "findings  31: 13 deny, 17 review, 1 warn, 0 info",
       "denied    3 claims",
-    }, { table.unpack(lines, 1, 8) })
-    assert.matches("^time      [%d.]+ s %(CPU%), %S+ claim lines per second$", lines[9])
-    assert.are.equal(9, #lines)
+    }, { table.unpack(lines, 1, 12) })
+    assert.matches("^time      [%d.]+ s %(CPU%), %S+ claim lines per second$", lines[13])
+    assert.are.equal(13, #lines)
   end)
 
   it("prints only the summary with --quiet, and JSON lines with --json", function()
@@ -166,10 +180,11 @@ describe("radcode check", function()
     local json = lines_of((H.radcode({ "check", "--batch", EXAMPLES .. "batch.jsonl", "--json" })))
     assert.are.equal(10, #json)   -- 8 claims, 1 error, 1 summary
     local first, bad, last = radcode.json.decode(json[1]), radcode.json.decode(json[7]), radcode.json.decode(json[10])
-    assert.are.same({ line = 1, id = "C-2025-0001", ok = true, findings = {} }, first)
+    assert.are.same({ 1, "C-2025-0001", true, 2 }, { first.line, first.id, first.ok, #first.findings })
+    assert.are.same({ "coverage", "coverage" }, { first.findings[1].edit, first.findings[2].edit })
     assert.are.equal(8, bad.line)
     assert.matches("^json: ", bad.error)
-    assert.are.same({ deny = 13, review = 1, warn = 1, info = 0 }, last.summary.findings)
+    assert.are.same({ deny = 13, review = 17, warn = 1, info = 0 }, last.summary.findings)
     assert.are.equal(3, last.summary.denied)
   end)
 
@@ -189,7 +204,7 @@ describe("radcode check", function()
     H.remove_tree(dir)
     assert.are.equal(0, unrecorded)
     assert.are.equal(1, code, err)
-    assert.matches("^line 2 C%-2: 1 deny\n", out)
+    assert.matches("^line 1 C%-1: 2 review\nline 2 C%-2: 1 deny, 2 review\n", out)   -- 2 coverage reviews each
     assert.matches("denied    1 claim\n", out)
     assert.are.equal(1, again_code)
     assert.matches("DENY    77432: 2 units in course P%-1/prostate%-1, more than 1", again)
@@ -264,8 +279,10 @@ describe("examples/", function()
   it("finds on each line of mistakes.json the edits the README lists", function()
     local result, by_line = rc:check(example("mistakes.json")), {}
     for _, f in ipairs(result.findings) do
-      local key = tostring(f.line)
-      by_line[key] = (by_line[key] and (by_line[key] .. ", ") or "") .. f.edit .. " " .. f.severity
+      if f.line then   -- the claim's coverage findings are counted in the first table
+        local key = tostring(f.line)
+        by_line[key] = (by_line[key] and (by_line[key] .. ", ") or "") .. f.edit .. " " .. f.severity
+      end
     end
     local listed = {}
     for _, row in ipairs(rows) do

@@ -79,6 +79,16 @@ function H.find(result, edit, line_no)
   end
 end
 
+--- The findings but the `coverage` ones (which say the loaded NCCI / MUE
+-- data does not cover the claim's dates: spec/vintage_spec.lua).
+function H.drop_coverage(findings)
+  local out = {}
+  for _, f in ipairs(findings) do
+    if f.edit ~= "coverage" then out[#out + 1] = f end
+  end
+  return out
+end
+
 --- The set of codes in a list of records.
 function H.codes(list)
   local set = {}

@@ -136,11 +136,12 @@ describe("rc:import", function()
       assert.matches("not a whole number", why[9])
       assert.matches("not 1, 2 or 3", why[10])
       assert.matches("expected at least 3 fields, found 2", why[12])
-      local m = rc:lookup("77407", { date = "2024-06-01", setting = "practitioner" }).mue
+      -- edition 2099Q1 answers for its quarter (the embedded 2024Q2 still answers for 2024 Q2)
+      local m = rc:lookup("77407", { date = "2099-02-01", setting = "practitioner" }).mue
       assert.are.same({ 2, 3, "CMS MUE practitioner 2099Q1" }, { m.value, m.mai, m.source })
-      local q = rc:lookup("77385", { date = "2024-06-01", setting = "practitioner" }).mue
+      local q = rc:lookup("77385", { date = "2099-02-01", setting = "practitioner" }).mue
       assert.are.equal('Clinical: "CMS" Workgroup', q.rationale)
-      assert.are.equal(1, rc:lookup("77427", { date = "2024-06-01" }).mue.value)
+      assert.are.equal(1, rc:lookup("77427", { date = "2099-02-01" }).mue.value)
     end)
 
     it("reads gzip input", function()
@@ -267,7 +268,7 @@ describe("rc:import", function()
       assert.is_nil(ok)
       assert.matches("cannot open '.*vanished.txt'", err)
       assert.are.same({ "0" }, sql(path, "SELECT count(*) FROM ptp WHERE source = 'CMS NCCI PTP practitioner v99.9'"))
-      assert.are.same({ "0" }, sql(path, "SELECT count(*) FROM datasets WHERE kind = 'ncci-ptp'"))
+      assert.are.same({ "0" }, sql(path, "SELECT count(*) FROM datasets WHERE name = 'CMS NCCI PTP practitioner v99.9'"))
     end)
 
     it("keeps the previous rows of the dataset when its new import fails", function()
@@ -276,7 +277,7 @@ describe("rc:import", function()
       assert.is_nil(ok)
       assert.matches("gzip", err)
       assert.are.same({ "3" }, sql(path, "SELECT count(*) FROM ptp WHERE source = 'CMS NCCI PTP practitioner v99.9'"))
-      assert.are.equal(1, #sql(path, "SELECT id FROM datasets WHERE kind = 'ncci-ptp'"))
+      assert.are.equal(1, #sql(path, "SELECT id FROM datasets WHERE name = 'CMS NCCI PTP practitioner v99.9'"))
     end)
 
     it("fails without a header line, and leaves the database as it was", function()

@@ -2,7 +2,9 @@
  *   mkdb OUT.db data/schema.sql data/codes.tsv data/mue.tsv ...
  * Used by the Makefile to make the default dataset that is embedded in the
  * module. Everything is loaded in one transaction; any bad row stops the
- * build with its file and line, and no output file is left behind. */
+ * build with its file and line, and no output file is left behind. Each
+ * CMS edition the curated rows cite (data/editions.tsv) is then recorded as
+ * a dataset with the dates of service it covers. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +73,20 @@ static int record_dataset(sqlite3 *conn, const char *path, long rows, double sec
   return rc == SQLITE_DONE;
 }
 
+/* The editions the curated rows cite (a source is the edition's name, or
+ * starts with it and "; "), one dataset each, with the rows citing it. */
+static const char sql_cited[] =
+  "WITH cited(source) AS (SELECT source FROM ptp UNION ALL SELECT source FROM mue"
+  " UNION ALL SELECT source FROM indicators UNION ALL SELECT source FROM payment_status"
+  " UNION ALL SELECT source FROM aoc UNION ALL SELECT source FROM codes"
+  " UNION ALL SELECT source FROM modifiers)"
+  " INSERT INTO datasets (kind, source, edition, name, version, setting, valid_from, valid_to, rows_read,"
+  " rows_kept, rows_rejected, loaded_at, seconds)"
+  " SELECT e.kind, 'curated data (data/*.tsv)', e.name, e.name, e.version, e.setting, e.valid_from,"
+  " e.valid_to, count(*), count(*), 0, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), 0"
+  " FROM editions e JOIN cited c ON c.source = e.name OR substr(c.source, 1, length(e.name) + 2) = e.name || '; '"
+  " GROUP BY e.name ORDER BY e.kind, e.valid_from";
+
 static int load_all(sqlite3 *conn, int count, char **paths)
 {
   char err[512];
@@ -93,7 +109,7 @@ static int build(sqlite3 *conn, int argc, char **argv)
   return create_schema(conn, argv[2]) && exec(conn, "BEGIN") &&
          exec(conn, "INSERT INTO meta VALUES ('schema_version', '" RC_SCHEMA_VERSION "'),"
                     " ('radcode_version', '" RC_VERSION "')") &&
-         load_all(conn, argc - 3, argv + 3) &&
+         load_all(conn, argc - 3, argv + 3) && exec(conn, sql_cited) &&
          rc_db_refresh_search(conn) == SQLITE_OK && exec(conn, "COMMIT") &&
          exec(conn, "VACUUM");
 }

@@ -3,9 +3,9 @@ local radcode = require "radcode"
 
 local import = {
   summary = "load CMS/AMA files (NCCI, MUE, AOC, HCPCS, RVU, OPPS, CPT text) into a database",
-  options = { setting = "value", edition = "value", from = "value", to = "value" },
+  options = { setting = "value", version = "value", edition = "value", from = "value", to = "value" },
   usage = [[
-usage: radcode import KIND PATH... --db DB [--setting S] [--edition E] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--json]
+usage: radcode import KIND PATH... --db DB [--setting S] [--version V] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--json]
 
 Loads one file, or several (e.g. the four NCCI part files) in one
 transaction, plain or gzip, into the database DB. DB is created from the
@@ -20,10 +20,16 @@ kinds:
   opps              OPPS Addendum B status indicators
   cpt-descriptors   a licensed AMA descriptor file (code<TAB>text)
 
---edition names the edition (default: from the file name, e.g. v30.1, 2024Q2);
-the rows carry the dataset name (e.g. "CMS MUE 2024Q2") as their source, and
-importing the same dataset again replaces its rows. --from/--to give the
-dates for files without dates of their own (default: 2015-01-01, open end).
+--version names the edition (default: from the file name, e.g. v30.1 from
+ncci_ptp_practitioner_v301, 2024Q2, 2024A; --edition is its older name); the
+rows carry the dataset name (e.g. "CMS MUE 2024Q2") as their source, and
+importing the same dataset again replaces its rows, while other versions stay
+beside it (each claim line is checked against the version that covers its
+date). The dates of service the data covers come from the version (NCCI v30.1
+and MUE 2024Q2: 2024-04-01 to 2024-06-30; OPPS 2025Q4 a quarter; RVU 2024A
+and HCPCS 2019 the calendar year); --from/--to give them when the file name
+says nothing, and are also the dates of rows that have none of their own
+(default: 2015-01-01, open end). `radcode data` lists them.
 Rejected rows are listed with their line numbers; the import goes on.]],
 }
 
@@ -54,6 +60,8 @@ end
 local function report(out, r)
   out:write(("imported %s as '%s' (dataset %d): read %d, kept %d, rejected %d, skipped %d in %.2f s\n"):format(
     r.kind, r.source, r.dataset, r.rows_read, r.rows_kept, r.rows_rejected, r.rows_skipped, r.seconds))
+  out:write(r.from and ("  covers dates of service %s to %s\n"):format(r.from, r.to or "(open)")
+    or "  covers dates of service not known: give --from and --to\n")
   for _, x in ipairs(r.rejects) do
     out:write(("  %s:%d: %s\n"):format(x.file, x.line, x.reason))
   end
@@ -71,7 +79,7 @@ function import.run(words, ctx)
   local o = ctx.options
   local rc = open_db(o.db)
   local ok, result, err = pcall(rc.import, rc, kind, #paths == 1 and paths[1] or paths,
-    { setting = o.setting, edition = o.edition, from = o.from, to = o.to })
+    { setting = o.setting, version = o.version, edition = o.edition, from = o.from, to = o.to })
   rc:close()
   if not ok then error((tostring(result):gsub("^bad argument #%d+ to '%?' %((.*)%)$", "%1")), 0) end
   if not result then error(err, 0) end
