@@ -184,9 +184,9 @@ static void note_unverified(unverified *u, const char *code)
 static void unverified_finding(rc_check *c, const unverified *u)
 {
   rc_finding *x = rc_findings_add(c->f, 0, RC_EDIT_FREQUENCY, RC_INFO, NULL, NULL);
-  snprintf(x->message, sizeof x->message, "%s %s limited by the fractions delivered, but no delivered fraction is on this claim or in %s (a professional claim does not carry the hospital's delivery): not verified%s",
-           u->codes, strchr(u->codes, ',') ? "are" : "is", c->history_read ? "the course's recorded history" : "a named course",
-           c->history_read ? "" : "; course limits were counted within this claim only");
+  snprintf(x->message, sizeof x->message, "%.39s %s limited by delivered fractions, but neither this claim nor %s shows one (a professional claim does not carry the hospital's delivery): not verified%s",
+           u->codes, strchr(u->codes, ',') ? "are" : "is", c->history_read ? "the course history" : "a named course",
+           c->history_read ? "" : "; limits counted within this claim only");
   snprintf(x->fix, sizeof x->fix, "%srecord the course's delivery claims (the hospital's too) with rc:record, so their fractions count",
            c->history_read ? "" : "give claim.patient and claim.course, and ");
   snprintf(x->rule, sizeof x->rule, "frequency fractions unverified");
