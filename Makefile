@@ -31,7 +31,7 @@ HEADERS       = $(wildcard csrc/*.h)
 OBJECTS       = $(SOURCES:csrc/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/default_db.o
 MODULE        = $(BUILD)/radcode/core.so
 TOOLS         = build/tools
-DATA          = data/schema.sql $(sort $(wildcard data/*.tsv))
+DATA          = data/schema.sql $(sort $(wildcard data/*.tsv)) $(sort $(wildcard data/national/*.tsv))
 DEFAULT_DB    = build/default.db
 
 SAN_RUNTIME   = LD_PRELOAD="$$($(CC) -print-file-name=libasan.so) $$($(CC) -print-file-name=libubsan.so)" \
