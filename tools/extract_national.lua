@@ -20,7 +20,10 @@ Outputs (one table a file, loaded after data/*.tsv; data/README.md,
                       termination dates (public domain text). CPT codes and
                       Level II codes that file lacks: a neutral summary, no
                       descriptor (AMA CPT text is never shipped), effective
-                      2015-01-01 (the first date radcode covers), no end.
+                      2015-01-01 (the first date radcode covers); a code
+                      none of the RVU, MUE and OPPS files carries and whose
+                      edits all ended is terminated on the last date of its
+                      edits (source marked secondary), else it has no end.
   mue.tsv             MUE 2024Q2 rows (practitioner, hospital, dme).
   indicators.tsv      PFS RVU 2024A: PC/TC, global days, multiple-procedure
                       and bilateral indicators.
@@ -129,11 +132,16 @@ local function trim(s) return (s:gsub("^%s+", ""):gsub("%s+$", "")) end
 
 ---------------------------------------------------------------- the codes
 
-local curated, named = {}, {}
+local curated, named, last_edit = {}, {}, {}
 tsv_rows(opts.codes, function(x, h) curated[x[h.code]] = true end)
 tsv_rows(opts.ptp, function(x, h)
   for _, c in ipairs { x[h.col1], x[h.col2] } do
-    if not curated[c] then named[c] = true end
+    if not curated[c] then
+      named[c] = true
+      local to = x[h.valid_to]
+      if to == "" or last_edit[c] == "" then last_edit[c] = ""
+      elseif last_edit[c] == nil or to > last_edit[c] then last_edit[c] = to end
+    end
   end
 end)
 local list = {}
@@ -162,6 +170,14 @@ do
   f:close()
 end
 
+-- Codes the current files (RVU 2024A, MUE 2024Q2, OPPS 2025Q4 / 2026Q2) carry.
+local present = {}
+for _, file in ipairs { "pfs_rvu_2024a.csv.gz", "mue_2024q2.csv.gz", "opps_addb_2025q4.csv.gz", "opps_addb_2026q2.csv.gz" } do
+  csv_rows(opts.cms .. "/" .. file, function(x, h) present[x[h.hcpcs]] = true end)
+end
+local GONE = SRC.ptp .. " (secondary: last date of its edits; the code is in none of " .. SRC.rvu .. ", "
+  .. SRC.mue .. ", " .. SRC.opps25 .. ", " .. SRC.opps26 .. ")"
+
 local dates = {}   -- code -> { from, to }
 local code_rows = {}
 for _, c in ipairs(list) do
@@ -174,7 +190,11 @@ for _, c in ipairs(list) do
     row = { c, system, "other", from, to or "", "0", latin1_to_utf8(h.short),
             latin1_to_utf8(table.concat(h.long, " "):gsub("%s+", " ")), "", SRC.hcpcs }
   else
-    row = { c, system, "other", from, "", "0", system == "CPT" and CPT_SUMMARY or HCPCS_SUMMARY, "", "", SRC.ptp }
+    -- a code no current file carries and whose edits all ended: deleted then
+    local gone = not present[c] and last_edit[c] ~= "" and last_edit[c] or nil
+    if gone then to = gone end
+    row = { c, system, "other", from, to or "", "0", system == "CPT" and CPT_SUMMARY or HCPCS_SUMMARY, "", "",
+            gone and GONE or SRC.ptp }
   end
   if to == nil or to >= from then
     dates[c] = { from = from, to = to }
