@@ -384,7 +384,7 @@ describe("curated data", function()
         for _, r in ipairs(rows(t)) do
           for _, col in ipairs(cols) do
             local v = r.by[col]
-            if v ~= nil then
+            if v ~= nil and not known[v] then   -- assert only on a miss: ptp.tsv has 21,000 rows
               assert.is_truthy(known[v], ("%s:%d: %s %s is not in codes.tsv"):format(t, r.line, col, v))
             end
           end
@@ -440,8 +440,9 @@ describe("curated data", function()
         table.sort(list, function(a, b) return a.valid_from < b.valid_from end)
         for i = 2, #list do
           local prev = list[i - 1]
-          assert.is_truthy(prev.valid_to and prev.valid_to < list[i].valid_from,
-            ("ptp: overlapping rows for %s (%s and %s)"):format(key, prev.valid_from, list[i].valid_from))
+          if not (prev.valid_to and prev.valid_to < list[i].valid_from) then
+            assert.is_truthy(false, ("ptp: overlapping rows for %s (%s and %s)"):format(key, prev.valid_from, list[i].valid_from))
+          end
         end
       end
     end)
