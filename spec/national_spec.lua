@@ -104,6 +104,15 @@ describe("the embedded default's national rows", function()
     assert.are.equal("A", r26.pfs.status)
   end)
 
+  it("knows a national add-on code and its primaries (99292 after 99291)", function()
+    local r = assert(rc:lookup("99292", { date = D25 }))
+    assert.is_true(r.addon)
+    assert.is_truthy(H.codes(r.primaries)["99291"])
+    assert.are.equal("CMS NCCI AOC 2024Q2", r.sources.aoc)
+    local c = assert(rc:check(claim { line("99292", D25) }))
+    assert.is_truthy(H.find(c, "addon", 1), "no add-on finding for 99292 alone")
+  end)
+
   it("looks up a Level II code with its public-domain HCPCS descriptor", function()
     local r = assert(rc:lookup("G0463", { date = D25 }))
     assert.matches("clinic visit", r.descriptor)
@@ -147,7 +156,7 @@ describe("data/ptp.tsv and data/national", function()
   end)
 
   it("names a CMS file as the source of every national row and never ships a CPT descriptor", function()
-    for _, t in ipairs { "codes", "mue", "indicators", "payment_status" } do
+    for _, t in ipairs { "codes", "aoc", "mue", "indicators", "payment_status" } do
       for i, r in ipairs(read_tsv(H.root .. "/data/national/" .. t .. ".tsv")) do
         assert.matches("^CMS ", r.source, nil, false, ("%s:%d"):format(t, i))
         if t == "codes" and r.system == "CPT" then
@@ -163,7 +172,7 @@ describe("data/ptp.tsv and data/national", function()
     local dir = H.tmpdir()
     local _, err, code = H.run(("cd %s && lua5.4 tools/extract_national.lua --out %s"):format(H.quote(H.root), H.quote(dir)))
     assert.are.equal(0, code, err)
-    for _, t in ipairs { "codes", "mue", "indicators", "payment_status" } do
+    for _, t in ipairs { "codes", "aoc", "mue", "indicators", "payment_status" } do
       local a = assert(io.open(H.root .. "/data/national/" .. t .. ".tsv", "rb")):read("a")
       local b = assert(io.open(dir .. "/" .. t .. ".tsv", "rb")):read("a")
       assert.is_true(a == b, "data/national/" .. t .. ".tsv differs: rerun tools/extract_national.lua")

@@ -9,7 +9,7 @@ looks them up out of the box. Run from the repository root, after
   lua5.4 tools/extract_national.lua [--cms DIR] [--out DIR]
     --cms DIR   the CMS files (default ../shared/cms): mue_2024q2.csv.gz,
                 pfs_rvu_2024a.csv.gz, opps_addb_2025q4.csv.gz,
-                opps_addb_2026q2.csv.gz, hcpcs2019_anweb.txt.gz
+                opps_addb_2026q2.csv.gz, aoc_2024q2.csv.gz, hcpcs2019_anweb.txt.gz
     --out DIR   output folder (default data/national)
 
 Outputs (one table a file, loaded after data/*.tsv; data/README.md,
@@ -24,6 +24,8 @@ Outputs (one table a file, loaded after data/*.tsv; data/README.md,
                       none of the RVU, MUE and OPPS files carries and whose
                       edits all ended is terminated on the last date of its
                       edits (source marked secondary), else it has no end.
+  aoc.tsv             AOC 2024Q2 rows whose add-on is a named code (its
+                      codes row then has addon 1).
   mue.tsv             MUE 2024Q2 rows (practitioner, hospital, dme).
   indicators.tsv      PFS RVU 2024A: PC/TC, global days, multiple-procedure
                       and bilateral indicators.
@@ -60,7 +62,7 @@ local HCPCS_SUMMARY = "HCPCS Level II code (no radcode summary; import the HCPCS
 local SRC = {
   mue = "CMS MUE 2024Q2", rvu = "CMS PFS RVU 2024A", hcpcs = "CMS HCPCS 2019",
   opps25 = "CMS OPPS Addendum B 2025Q4", opps26 = "CMS OPPS Addendum B 2026Q2",
-  ptp = "CMS NCCI PTP practitioner v30.1",
+  ptp = "CMS NCCI PTP practitioner v30.1", aoc = "CMS NCCI AOC 2024Q2",
 }
 
 local function quote(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
@@ -214,7 +216,7 @@ local function span(c, from, to)
   return f, t or ""
 end
 
-local mue_rows, ind_rows, pay_rows = {}, {}, {}
+local mue_rows, ind_rows, pay_rows, aoc_rows, addon = {}, {}, {}, {}, {}
 local SETTING = { Practitioner = "practitioner", ["Outpatient Hospital"] = "hospital", ["DME Supplier"] = "dme" }
 csv_rows(opts.cms .. "/mue_2024q2.csv.gz", function(x, h)
   local c, s = x[h.hcpcs], SETTING[x[h.service_type]]
@@ -240,6 +242,28 @@ for _, o in ipairs { { "opps_addb_2025q4.csv.gz", nil, "2025-12-31", SRC.opps25 
       pay_rows[#pay_rows + 1] = { c, "hospital", f, t, x[h.status_indicator], x[h.payment_rate], o[4] }
     end
   end)
+end
+
+-- Add-on edits of the named codes (years: from January 1st of the edit's
+-- year to December 31st before the earliest deletion year, as import_aoc.c).
+csv_rows(opts.cms .. "/aoc_2024q2.csv.gz", function(x, h)
+  local c = x[h.addon]
+  local del
+  for _, k in ipairs { "primary_deleted_year", "addon_deleted_year", "edit_deleted_year" } do
+    local y = tonumber(x[h[k]])
+    if y and (del == nil or y < del) then del = y end
+  end
+  local eff = tonumber(x[h.edit_effective_year])
+  local f, t = span(c, eff and (("%04d-01-01"):format(eff)) or nil, del and (("%04d-12-31"):format(del - 1)) or nil)
+  local primary = x[h.primary]
+  if primary == "CCCCC" then primary = "" end
+  if f then
+    aoc_rows[#aoc_rows + 1] = { c, primary, x[h.type], f, t, SRC.aoc }
+    addon[c] = true
+  end
+end)
+for _, r in ipairs(code_rows) do
+  if addon[r[1]] then r[6] = "1" end
 end
 
 local function by_fields(a, b)
@@ -268,6 +292,8 @@ write("codes", {
   "HCPCS Level II codes of the HCPCS 2019 file carry its (public domain) short and long descriptions and dates;",
   "CPT codes carry no descriptor (AMA text is never shipped) and a neutral summary, effective 2015-01-01.",
 }, { "code", "system", "family", "effective", "terminated", "addon", "summary", "descriptor", "keywords", "source" }, code_rows)
+write("aoc", { "aoc: NCCI add-on code edits (AOC 2024Q2) whose add-on is a national code. " .. GEN },
+  { "addon", "primary_code", "type", "valid_from", "valid_to", "source" }, aoc_rows)
 write("mue", { "mue: MUE 2024Q2 values of the national codes, applied from each code's effective date. " .. GEN },
   { "code", "setting", "valid_from", "valid_to", "value", "mai", "rationale", "source" }, mue_rows)
 write("indicators", { "indicators: PFS RVU 2024A indicators of the national codes, applied from each code's effective date. " .. GEN },
