@@ -276,13 +276,15 @@ static void listed(rc_check *c, const rc_line *line)
 }
 
 /* Lines of the claim with the code of line i (usable ones); 0 when an
- * earlier line has it (the finding is on the first). */
+ * earlier line has it (the finding is on the first). A code's rules are
+ * cached once per handle (and overlay), so lines of one code share them:
+ * comparing the pointers compares the codes. */
 static int lines_with_code(const rc_check *c, int i)
 {
   const rc_line *lines = c->claim->lines;
   int j, n = 1;
   for (j = 0; j < c->claim->nlines; j++) {
-    if (j == i || !lines[j].usable || strcmp(lines[j].code, lines[i].code) != 0) continue;
+    if (j == i || !lines[j].usable || lines[j].rules != lines[i].rules) continue;
     if (j < i) return 0;
     n++;
   }
