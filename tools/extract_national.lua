@@ -177,8 +177,8 @@ local present = {}
 for _, file in ipairs { "pfs_rvu_2024a.csv.gz", "mue_2024q2.csv.gz", "opps_addb_2025q4.csv.gz", "opps_addb_2026q2.csv.gz" } do
   csv_rows(opts.cms .. "/" .. file, function(x, h) present[x[h.hcpcs]] = true end)
 end
-local GONE = SRC.ptp .. " (secondary: last date of its edits; the code is in none of " .. SRC.rvu .. ", "
-  .. SRC.mue .. ", " .. SRC.opps25 .. ", " .. SRC.opps26 .. ")"
+local GONE = SRC.ptp .. "; terminated on the last date of its edits (secondary: the code is in none of "
+  .. SRC.rvu .. ", " .. SRC.mue .. ", " .. SRC.opps25 .. ", " .. SRC.opps26 .. ")"
 
 local dates = {}   -- code -> { from, to }
 local code_rows = {}
