@@ -70,7 +70,7 @@ $(BUILD)/obj/default_db.o: build/default_db.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(RC_CFLAGS) -c -o $@ $<
 
-# The default dataset: data/*.tsv -> SQLite image -> C array in the module.
+# The default dataset: data/*.tsv and data/national/*.tsv -> SQLite image -> C array in the module.
 build/default_db.c: $(DEFAULT_DB) $(TOOLS)/bin2c
 	$(TOOLS)/bin2c $(DEFAULT_DB) $@ rc_default_image
 
