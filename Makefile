@@ -31,7 +31,7 @@ HEADERS       = $(wildcard csrc/*.h)
 OBJECTS       = $(SOURCES:csrc/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/default_db.o
 MODULE        = $(BUILD)/radcode/core.so
 TOOLS         = build/tools
-DATA          = data/schema.sql $(sort $(wildcard data/*.tsv))
+DATA          = data/schema.sql $(sort $(wildcard data/*.tsv)) $(sort $(wildcard data/national/*.tsv))
 DEFAULT_DB    = build/default.db
 
 SAN_RUNTIME   = LD_PRELOAD="$$($(CC) -print-file-name=libasan.so) $$($(CC) -print-file-name=libubsan.so)" \
@@ -70,7 +70,7 @@ $(BUILD)/obj/default_db.o: build/default_db.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(RC_CFLAGS) -c -o $@ $<
 
-# The default dataset: data/*.tsv -> SQLite image -> C array in the module.
+# The default dataset: data/*.tsv and data/national/*.tsv -> SQLite image -> C array in the module.
 build/default_db.c: $(DEFAULT_DB) $(TOOLS)/bin2c
 	$(TOOLS)/bin2c $(DEFAULT_DB) $@ rc_default_image
 

@@ -275,18 +275,40 @@ static void listed(rc_check *c, const rc_line *line)
   }
 }
 
-/* A code without a record: review when radcode knows nothing of it, info
- * when national edits exist for it but no description (e.g. a CPT code
- * whose licensed file was not imported): its dates were not checked. */
-static void unknown_code(rc_check *c, const rc_line *line)
+/* Lines of the claim with the code of line i (usable ones); 0 when an
+ * earlier line has it (the finding is on the first). A code's rules are
+ * cached once per handle (and overlay), so lines of one code share them:
+ * comparing the pointers compares the codes. */
+static int lines_with_code(const rc_check *c, int i)
 {
-  int any = rc_rules_any(line->rules);
-  rc_finding *x = add(c, line, RC_EDIT_VALIDITY, any ? RC_INFO : RC_REVIEW, NULL);
+  const rc_line *lines = c->claim->lines;
+  int j, n = 1;
+  for (j = 0; j < c->claim->nlines; j++) {
+    if (j == i || !lines[j].usable || lines[j].rules != lines[i].rules) continue;
+    if (j < i) return 0;
+    n++;
+  }
+  return n;
+}
+
+/* A code no loaded file knows (importing any CMS file that names it makes
+ * it known): one finding per code per claim, on its first line, review
+ * when radcode knows nothing of it, info when edits exist for it (an
+ * overlay's, or a database made before codes were named): its dates were
+ * not checked. */
+static void unknown_code(rc_check *c, const rc_line *line, int i)
+{
+  int any = rc_rules_any(line->rules), n = lines_with_code(c, i);
+  rc_finding *x;
+  char more[48] = "";
+  if (n == 0) return;
+  if (n > 1) snprintf(more, sizeof more, " (%d lines carry it)", n);
+  x = add(c, line, RC_EDIT_VALIDITY, any ? RC_INFO : RC_REVIEW, NULL);
   if (any)
-    snprintf(x->message, sizeof x->message, "radcode has national edits for %s but no record of the code; its dates of validity were not checked",
-             line->code);
+    snprintf(x->message, sizeof x->message, "radcode has edits for %s but no record of the code%s; its dates of validity were not checked",
+             line->code, more);
   else
-    snprintf(x->message, sizeof x->message, "radcode has no record of %s; its edits were not checked", line->code);
+    snprintf(x->message, sizeof x->message, "radcode has no record of %s%s; its edits were not checked", line->code, more);
   snprintf(x->fix, sizeof x->fix, any ? "import the HCPCS file or your licensed CPT file (rc:import) to check its dates"
                                       : "check the code, or import the national code files (rc:import)");
   snprintf(x->rule, sizeof x->rule, "validity %s", line->code);
@@ -299,7 +321,7 @@ void rc_edits_line(rc_check *c)
     const rc_line *line = &c->claim->lines[i];
     if (!line->usable) continue;
     listed(c, line);
-    if (!line->rules->known) unknown_code(c, line);
+    if (!line->rules->known) unknown_code(c, line, i);
     if (!rc_rules_any(line->rules)) continue;
     if (line->rules->known) validity(c, line);
     setting_edit(c, line);

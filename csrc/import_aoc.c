@@ -89,7 +89,9 @@ int rc_import_aoc(rc_import_job *job)
            rc_import_prepare(job, sql_insert, &s.insert);
   if (ok) {
     sqlite3_bind_text(s.insert, 6, job->name, -1, SQLITE_STATIC);
-    ok = rc_table_import(job, &spec, &s);
+    ok = rc_table_import(job, &spec, &s) &&
+         rc_import_name_codes(job, "SELECT addon AS c FROM aoc WHERE source = ?1"
+                                   " UNION SELECT primary_code FROM aoc WHERE source = ?1");
   }
   sqlite3_finalize(s.insert);
   return ok;

@@ -267,3 +267,31 @@ int rc_import_coverage(const char *edition, char from[RC_DATE_LEN + 1], char to[
   snprintf(to, RC_DATE_LEN + 1, "%04d-%s", year, last[quarter ? quarter - 1 : 3]);
   return 1;
 }
+
+/* Makes every code an import named known: a codes row of family 'other'
+ * (system from the code, a neutral summary, effective 2015-01-01 or the
+ * import's earlier start, source the dataset) for each code `select` (a
+ * SELECT of one column, ?1 = the dataset name) gives that codes lacks.
+ * Curated rows and rows of other files are left as they are. */
+int rc_import_name_codes(rc_import_job *job, const char *select)
+{
+  char sql[1024];
+  sqlite3_stmt *st = NULL;
+  int rc;
+  snprintf(sql, sizeof sql,
+           "INSERT OR IGNORE INTO codes (code, system, family, summary, effective, source)"
+           " SELECT c, CASE WHEN substr(c, 1, 1) BETWEEN '0' AND '9' THEN 'CPT' ELSE 'HCPCS' END, 'other',"
+           " CASE WHEN substr(c, 1, 1) BETWEEN '0' AND '9'"
+           " THEN 'CPT code (no radcode summary; import your licensed CPT file for its descriptor)'"
+           " ELSE 'HCPCS Level II code (no radcode summary; import the HCPCS file for its descriptor)' END,"
+           " min(?2, '2015-01-01'), ?1 FROM (%s) WHERE c IS NOT NULL AND length(c) = 5",
+           select);
+  if (!rc_import_prepare(job, sql, &st)) return 0;
+  sqlite3_bind_text(st, 1, job->name, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 2, job->from, -1, SQLITE_STATIC);
+  rc = sqlite3_step(st);
+  sqlite3_finalize(st);
+  if (rc != SQLITE_DONE) return rc_import_db_fail(job, "naming the file's codes");
+  job->codes_changed = 1;
+  return 1;
+}

@@ -1,6 +1,7 @@
 /* import_cpt.c: a licensed AMA CPT descriptor file (`code<TAB>text`, such
  * as LONGULT.txt; a header line is allowed) into codes.descriptor. A known
- * code gets the official text as its descriptor, nothing else changes; an
+ * code gets the official text as its descriptor (a code of family 'other',
+ * known from another CMS file, also the summary below), nothing else; an
  * unknown one gets a row of its own (system from the code, family 'other',
  * summary "CPT code (official text imported)", effective opts.from). The
  * text stays in the user's database: radcode never ships it. */
@@ -21,7 +22,8 @@ static const rc_table_column columns[NCOLUMNS] = {{n_code, 1}, {n_text, 1}};
 static const char sql_insert[] =
   "INSERT INTO codes (code, system, family, summary, descriptor, effective, source)"
   " VALUES (?1, ?2, 'other', 'CPT code (official text imported)', ?3, ?4, ?5)"
-  " ON CONFLICT (code) DO UPDATE SET descriptor = excluded.descriptor";
+  " ON CONFLICT (code) DO UPDATE SET descriptor = excluded.descriptor,"
+  " summary = CASE WHEN codes.family = 'other' THEN excluded.summary ELSE codes.summary END";
 
 static rc_row_result row(rc_import_job *job, void *state, char **f, long line)
 {

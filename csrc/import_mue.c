@@ -97,7 +97,8 @@ int rc_import_mue(rc_import_job *job)
   if (ok) {
     rc_import_bind_range(job, s.insert, 3, 4);
     sqlite3_bind_text(s.insert, 8, job->name, -1, SQLITE_STATIC);
-    ok = rc_table_import(job, &spec, &s);
+    ok = rc_table_import(job, &spec, &s) &&
+         rc_import_name_codes(job, "SELECT DISTINCT code AS c FROM mue WHERE source = ?1");
   }
   sqlite3_finalize(s.insert);
   return ok;

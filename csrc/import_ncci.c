@@ -255,7 +255,9 @@ int rc_import_ncci(rc_import_job *job)
   int ok;
   if (s == NULL) return rc_import_fail(job, "out of memory");
   ok = rc_import_exec(job, "DELETE FROM ptp_edit WHERE source IN (SELECT id FROM ptp_text WHERE text = ?1)", NULL) &&
-       prepare(job, s) && rc_table_import(job, &spec, s);
+       prepare(job, s) && rc_table_import(job, &spec, s) &&
+       rc_import_name_codes(job, "SELECT col1 AS c FROM ptp_edit WHERE source IN (SELECT id FROM ptp_text WHERE text = ?1)"
+                                 " UNION SELECT col2 FROM ptp_edit WHERE source IN (SELECT id FROM ptp_text WHERE text = ?1)");
   sqlite3_finalize(s->insert);
   sqlite3_finalize(s->add_text);
   sqlite3_finalize(s->find_text);

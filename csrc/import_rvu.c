@@ -2,13 +2,15 @@
  * indicators (PC/TC indicator, global period) and payment_status (status,
  * setting practitioner). Reads the row of each code with a blank modifier;
  * rows for 26, TC and other modifiers are skipped. Columns: hcpcs, mod,
- * status, pctc, global (the ../shared/cms copy) or CMS's HCPCS, MOD, STATUS
- * CODE, PCTC IND, GLOB DAYS. Rows hold from opts.from (default 2015-01-01)
+ * status, pctc, global, mult_proc, surg_bilat (the ../shared/cms copy) or
+ * CMS's HCPCS, MOD, STATUS CODE, PCTC IND, GLOB DAYS, MULT PROC, BILAT SURG
+ * (the last two optional). Every code of the file becomes known (a codes
+ * row of family 'other' when radcode does not curate it). Rows hold from opts.from (default 2015-01-01)
  * to opts.to (default open). */
 #include <string.h>
 #include "import_table.h"
 
-enum { CODE, MOD, STATUS, PCTC, GLOBAL, NCOLUMNS };
+enum { CODE, MOD, STATUS, PCTC, GLOBAL, MULT, BILAT, NCOLUMNS };
 
 typedef struct rvu_state {
   sqlite3_stmt *indicators, *status;
@@ -19,16 +21,20 @@ static const char *const n_mod[] = {"mod", "modifier", NULL};
 static const char *const n_status[] = {"status", "status code", "~status", NULL};
 static const char *const n_pctc[] = {"pctc", "pctc ind", "~pctc", NULL};
 static const char *const n_global[] = {"global", "glob days", "~glob", NULL};
+static const char *const n_mult[] = {"mult_proc", "mult proc", "~mult", NULL};
+static const char *const n_bilat[] = {"surg_bilat", "bilat surg", "~bilat", NULL};
 
 static const rc_table_column columns[NCOLUMNS] = {
-  {n_code, 1}, {n_mod, 1}, {n_status, 1}, {n_pctc, 1}, {n_global, 0}
+  {n_code, 1}, {n_mod, 1}, {n_status, 1}, {n_pctc, 1}, {n_global, 0},
+  {n_mult, 0}, {n_bilat, 0}
 };
 
 static const char sql_indicators[] =
-  "INSERT INTO indicators (code, valid_from, valid_to, pctc, global, source)"
-  " VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+  "INSERT INTO indicators (code, valid_from, valid_to, pctc, global, source, mult_proc, bilateral)"
+  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
   " ON CONFLICT (code, valid_from) DO UPDATE SET valid_to = excluded.valid_to,"
-  " pctc = excluded.pctc, global = excluded.global, source = excluded.source"
+  " pctc = excluded.pctc, global = excluded.global, source = excluded.source,"
+  " mult_proc = excluded.mult_proc, bilateral = excluded.bilateral"
   " WHERE indicators.source <> excluded.source";
 
 static const char sql_status[] =
@@ -55,9 +61,13 @@ static rc_row_result row(rc_import_job *job, void *state, char **f, long line)
     return rc_import_reject(job, line, "PC/TC indicator '%.20s' is not 0-9", f[PCTC]);
   if (!is_status(f[STATUS])) return rc_import_reject(job, line, "bad status '%.20s'", f[STATUS]);
   if (strlen(f[GLOBAL]) > 3) return rc_import_reject(job, line, "bad global period '%.20s'", f[GLOBAL]);
+  if (strlen(f[MULT]) > 1 || strlen(f[BILAT]) > 1)
+    return rc_import_reject(job, line, "bad multiple-procedure or bilateral indicator '%.20s' '%.20s'", f[MULT], f[BILAT]);
   sqlite3_bind_text(s->indicators, 1, code, 5, SQLITE_STATIC);
   sqlite3_bind_text(s->indicators, 4, f[PCTC], -1, SQLITE_STATIC);
   rc_import_bind_text(s->indicators, 5, f[GLOBAL]);
+  rc_import_bind_text(s->indicators, 7, f[MULT]);
+  rc_import_bind_text(s->indicators, 8, f[BILAT]);
   if ((r = rc_import_step(job, s->indicators, line)) != RC_ROW_KEPT) return r;
   sqlite3_bind_text(s->status, 1, code, 5, SQLITE_STATIC);
   sqlite3_bind_text(s->status, 4, f[STATUS], -1, SQLITE_STATIC);
@@ -77,7 +87,8 @@ int rc_import_rvu(rc_import_job *job)
     sqlite3_bind_text(s.indicators, 6, job->name, -1, SQLITE_STATIC);
     rc_import_bind_range(job, s.status, 2, 3);
     sqlite3_bind_text(s.status, 5, job->name, -1, SQLITE_STATIC);
-    ok = rc_table_import(job, &spec, &s);
+    ok = rc_table_import(job, &spec, &s) &&
+         rc_import_name_codes(job, "SELECT code AS c FROM indicators WHERE source = ?1");
   }
   sqlite3_finalize(s.indicators);
   sqlite3_finalize(s.status);

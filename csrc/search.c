@@ -7,7 +7,12 @@
  * is scored as the number of query words it matches (a word only negated,
  * as in "without compensation", does not count), one more when a word is
  * the code or its prefix, plus its BM25 relevance squashed into 0..1: codes
- * matching more words always come first. With
+ * matching more words always come first. A query that names a family
+ * (a word, or a word of its synonym, is the family's name: "igrt" means
+ * "image guidance", family guidance) gives that family's codes valid on
+ * the date (today by default) one more, so they come first. Every known
+ * code is searched: curated ones, and those an imported file named (HCPCS
+ * Level II codes by their descriptor words, any code by a prefix). With
  * a date, only codes valid on that date are returned. */
 #include "search.h"
 
@@ -38,7 +43,8 @@ static const char sql_synonym[] = "SELECT expansion FROM synonyms WHERE term = ?
 #define SEARCH_SELECT \
   "SELECT c.code, lower(c.code || ' ' || c.summary || ' ' ||" \
   " coalesce(c.descriptor, '') || ' ' || coalesce(c.keywords, '')) AS text," \
-  " bm25(code_search, 10.0, 3.0, 1.0, 4.0) AS rank, lower(c.code)" \
+  " bm25(code_search, 10.0, 3.0, 1.0, 4.0) AS rank, lower(c.code)," \
+  " lower(c.family), c.effective, c.terminated" \
   " FROM code_search JOIN codes c ON c.code = code_search.code" \
   " WHERE code_search MATCH ?1"
 
@@ -185,19 +191,54 @@ static int has_word_prefix(const char *text, const char *needle)
   return 0;
 }
 
-/* Score: the query words the code matches, one more when a word is the
- * code or a prefix of it, plus the BM25 relevance squashed into 0..1. */
-static double score_of(const char *code, const char *text, double rank,
-                       const term terms[], int n)
+/* Is `word` one of the words of `text` (space-separated)? */
+static int has_whole_word(const char *text, const char *word)
 {
-  int i, matched = 0, code_hit = 0;
+  size_t n = strlen(word);
+  const char *p = text;
+  if (n == 0) return 0;
+  while ((p = strstr(p, word)) != NULL) {
+    if ((p == text || p[-1] == ' ') && (p[n] == '\0' || p[n] == ' ')) return 1;
+    p += n;
+  }
+  return 0;
+}
+
+/* Does the query name the family (a word or a word of its synonym)? */
+static int names_family(const char *family, const term terms[], int n)
+{
+  int i;
+  if (family == NULL || family[0] == '\0' || strcmp(family, "other") == 0) return 0;
+  for (i = 0; i < n; i++)
+    if (strcmp(terms[i].word, family) == 0 || has_whole_word(terms[i].expansion, family)) return 1;
+  return 0;
+}
+
+/* Is the code valid on the date (ISO strings)? */
+static int valid_on(const char *date, const char *effective, const char *terminated)
+{
+  return effective != NULL && strcmp(effective, date) <= 0 && (terminated == NULL || strcmp(date, terminated) <= 0);
+}
+
+/* Score: the query words the code matches, one more when a word is the
+ * code or a prefix of it, one more when the query names its family and it
+ * is valid on the date, plus the BM25 relevance squashed into 0..1. */
+static double score_of(sqlite3_stmt *st, const char *date, const term terms[], int n)
+{
+  const char *code = (const char *)sqlite3_column_text(st, 3);
+  const char *text = (const char *)sqlite3_column_text(st, 1);
+  double rank = sqlite3_column_double(st, 2);
+  int i, matched = 0, code_hit = 0, family = 0;
   double relevance = rank < 0 ? -rank : 0;
   for (i = 0; i < n; i++) {
     if (has_word_prefix(text, terms[i].word) || has_word_prefix(text, terms[i].expansion))
       matched++;
     if (strncmp(code, terms[i].word, strlen(terms[i].word)) == 0) code_hit = 1;
   }
-  return matched + code_hit + relevance / (1.0 + relevance);
+  if (names_family((const char *)sqlite3_column_text(st, 4), terms, n) &&
+      valid_on(date, (const char *)sqlite3_column_text(st, 5), (const char *)sqlite3_column_text(st, 6)))
+    family = 1;
+  return matched + code_hit + family + relevance / (1.0 + relevance);
 }
 
 static int by_score(const void *a, const void *b)
@@ -208,7 +249,7 @@ static int by_score(const void *a, const void *b)
 }
 
 /* Runs the FTS query and scores up to MAX_CANDIDATES rows into `out`. */
-static int gather(rc_handle *h, const char *match, const char *date,
+static int gather(rc_handle *h, const char *match, const char *date, const char *on,
                   const term terms[], int n, candidate out[], int *count)
 {
   sqlite3_stmt *st = date ? rc_db_statement(&h->db, RC_SQL_SEARCH_DATED, sql_search_dated)
@@ -221,9 +262,7 @@ static int gather(rc_handle *h, const char *match, const char *date,
   while (*count < MAX_CANDIDATES && (rc = sqlite3_step(st)) == SQLITE_ROW) {
     candidate *c = &out[(*count)++];
     snprintf(c->code, sizeof c->code, "%s", (const char *)sqlite3_column_text(st, 0));
-    c->score = score_of((const char *)sqlite3_column_text(st, 3),
-                        (const char *)sqlite3_column_text(st, 1),
-                        sqlite3_column_double(st, 2), terms, n);
+    c->score = score_of(st, on, terms, n);
   }
   sqlite3_reset(st);
   return *count == MAX_CANDIDATES || rc == SQLITE_DONE;
@@ -293,7 +332,7 @@ static int search(lua_State *L)
   if (n == 0) return rc_failf(L, "nothing to search for in '%s'", rc_shorten(text, shown));
   if (!expand(h, terms, n)) return rc_handle_db_error(L, h);
   build_match(terms, n, match, sizeof match);
-  if (!gather(h, match, rc_opts_string(L, 3, "date") ? date : NULL, terms, n, found, &count))
+  if (!gather(h, match, rc_opts_string(L, 3, "date") ? date : NULL, date, terms, n, found, &count))
     return rc_handle_db_error(L, h);
   if (!push_results(L, h, found, count, limit, date)) return rc_handle_db_error(L, h);
   return 1;

@@ -37,6 +37,8 @@ CREATE TABLE indicators (
   valid_to   TEXT,
   pctc       TEXT NOT NULL,          -- PC/TC indicator 0-9, see pctc_meanings
   global     TEXT,                   -- 000 010 090 MMM XXX YYY ZZZ
+  mult_proc  TEXT,                   -- multiple-procedure indicator (0-9), NULL: not given
+  bilateral  TEXT,                   -- bilateral-surgery indicator (0-3, 9), NULL: not given
   source     TEXT NOT NULL,
   PRIMARY KEY (code, valid_from)
 );
@@ -58,6 +60,7 @@ CREATE TABLE payment_status (
   valid_from TEXT NOT NULL,
   valid_to   TEXT,
   status     TEXT NOT NULL,
+  payment_rate REAL,                 -- OPPS national payment rate (hospital), NULL: none given
   source     TEXT NOT NULL,
   PRIMARY KEY (code, setting, valid_from)
 );

@@ -14,7 +14,10 @@ file. Run from the repository root:
     --edition vNN.N  CMS version, for the source column (default: from a file
                      name such as ..._v301.csv.gz or ccipra-v301r0-f1.txt -> v30.1)
     --either         keep pairs where EITHER code is curated (default: BOTH);
-                     codes not in codes.tsv then have no dates of their own
+                     codes not in codes.tsv then have no dates of their own.
+                     The hospital copies are still written only for pairs of
+                     two curated codes (a copy of every national row would
+                     double the file; data/README.md, "ptp.tsv")
 
 The output is deterministic: the same inputs give the same bytes.
 
@@ -38,9 +41,10 @@ Rules (data/README.md, "ptp.tsv", says the same):
   their codes existed) are dropped. Two rows of one pair with the same
   deletion date are duplicates: the first in (modifier, rationale) order is
   kept, the other reported on stderr. No two rows of a pair overlap.
-- Every kept practitioner row is written twice: setting `practitioner`, and a
-  `hospital` copy whose source is marked secondary (no OPPS PTP file is in
-  hand; importing the CMS hospital file replaces the copies).
+- Every kept practitioner row is written with setting `practitioner`; a row
+  whose two codes are both curated is written again as a `hospital` copy whose
+  source is marked secondary (no OPPS PTP file is in hand; importing the CMS
+  hospital file replaces the copies).
 ]]
 
 local function die(msg)
@@ -271,22 +275,25 @@ local HEADER = {
   "col1\tcol2\tsetting\tvalid_from\tvalid_to\tmodifier\trationale\tsource",
 }
 local HOSPITAL = {
-  "# Hospital outpatient: no OPPS PTP file is in hand, so the practitioner edits above are",
+  "# Hospital outpatient: no OPPS PTP file is in hand, so the practitioner edits above between two",
+  "# curated codes are",
   "# applied to the hospital setting too (secondary). `rc:import(\"ncci-ptp\", file, {setting = \"hospital\"})`",
   "# with the CMS hospital file replaces them.",
 }
 
 local out = {}
 for _, l in ipairs(HEADER) do out[#out + 1] = l end
-local function emit(setting, source)
+local function emit(setting, source, only_curated)
   for _, r in ipairs(rows) do
+    if not only_curated or (codes[r.col1] and codes[r.col2]) then
     out[#out + 1] = table.concat({ r.col1, r.col2, setting, r.valid_from, r.valid_to or "", r.modifier,
                                    r.rationale, source }, "\t")
+    end
   end
 end
 emit("practitioner", SOURCE)
 for _, l in ipairs(HOSPITAL) do out[#out + 1] = l end
-emit("hospital", HOSPITAL_SOURCE)
+emit("hospital", HOSPITAL_SOURCE, true)
 
 local text = table.concat(out, "\n") .. "\n"
 if opts.out == "-" then
@@ -295,5 +302,5 @@ else
   local f = io.open(opts.out, "wb") or die("cannot write " .. opts.out)
   f:write(text)
   f:close()
-  io.stderr:write(("extract_ptp: %d edits (x2 settings) written to %s\n"):format(#rows, opts.out))
+  io.stderr:write(("extract_ptp: %d practitioner edits written to %s\n"):format(#rows, opts.out))
 end

@@ -6,8 +6,10 @@ local lookup = {
 usage: radcode lookup CODE [--date YYYY-MM-DD] [--setting practitioner|hospital] [--json] [--db PATH]
 
 Shows the code's summary, its status on the date of service (active, deleted,
-not_yet_valid), professional/technical split, payment status and MUE in the
-setting, required modifiers, replacements and related codes.
+not_yet_valid), professional/technical split, multiple-procedure and bilateral
+indicators, payment status in the setting and in both fee schedules (PFS; OPPS
+with its payment rate), MUE in the setting, add-on primaries, required
+modifiers, replacements, related codes, and the dataset each fact came from.
 The date defaults to today and the setting to practitioner.]],
 }
 
@@ -44,11 +46,21 @@ local function print_record(out, r)
   if r.pctc then
     line(out, "PC/TC", ("%s (%s), global %s"):format(r.pctc, r.component or "?", r.global or "-"))
   end
-  line(out, "add-on", r.addon and "yes" or "no")
+  if r.mult_proc or r.bilateral then
+    line(out, "indicators", ("multiple procedure %s, bilateral %s"):format(r.mult_proc or "-", r.bilateral or "-"))
+  end
+  local primaries = {}
+  for _, p in ipairs(r.primaries or {}) do primaries[#primaries + 1] = p.code end
+  line(out, "add-on", r.addon and ("yes" .. (#primaries > 0 and (" (primaries " .. table.concat(primaries, ", ") .. ")") or "")) or "no")
   if r.payment_status then
     line(out, "payment", ("status %s%s%s"):format(r.payment_status,
       r.recognized == false and ", not recognised in this setting" or "",
       r.payment_meaning and (" (" .. r.payment_meaning .. ")") or ""))
+  end
+  if r.pfs then line(out, "PFS", ("status %s [%s]"):format(r.pfs.status, r.pfs.source)) end
+  if r.opps then
+    line(out, "OPPS", ("status %s%s [%s]"):format(r.opps.status,
+      r.opps.payment_rate and (", payment rate %.2f"):format(r.opps.payment_rate) or "", r.opps.source))
   end
   if r.mue then
     line(out, "MUE", ("%d %s (MAI %d) [%s]"):format(r.mue.value, MAI[r.mue.mai] or "", r.mue.mai, r.mue.source))
@@ -57,6 +69,11 @@ local function print_record(out, r)
   lines(out, "use instead", r.replaced_by)
   lines(out, "related", r.related)
   line(out, "source", r.source)
+  local keys, parts = {}, {}
+  for k in pairs(r.sources or {}) do keys[#keys + 1] = k end
+  table.sort(keys)
+  for _, k in ipairs(keys) do parts[#parts + 1] = k .. ": " .. r.sources[k] end
+  line(out, "sources", table.concat(parts, "; "))
 end
 
 function lookup.run(words, ctx)
