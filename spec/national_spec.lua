@@ -66,7 +66,8 @@ describe("the embedded default's national rows", function()
 
   it("passes 99213-25 beside 77263 (25 bypasses on an E/M code)", function()
     local r = assert(rc:check(claim { line("77263", D25), line("99213", D25, { "25" }) }))
-    for _, f in ipairs(r.findings) do
+    -- (the coverage reviews of a 2025 date against v30.1 are spec'd in vintage_spec)
+    for _, f in ipairs(H.drop_coverage(r.findings)) do
       assert.is_true(f.severity ~= "deny" and f.severity ~= "review", f.edit .. ": " .. f.message)
     end
     assert.is_true(r.ok)
