@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <sqlite3.h>
 
-#define RC_SCHEMA_VERSION "4"
+#define RC_SCHEMA_VERSION "5"
 
 /* One slot per cached statement; the SQL text lives beside its user. */
 typedef enum {
@@ -17,6 +17,7 @@ typedef enum {
   RC_SQL_SYNONYM, RC_SQL_SEARCH, RC_SQL_SEARCH_DATED, RC_SQL_SEARCH_RESULT,
   RC_SQL_CLASSIFY_FACTS, RC_SQL_CLASSIFY_SERVICES, RC_SQL_CLASSIFY_RULES,
   RC_SQL_DATASETS, RC_SQL_DATA_VERSION,
+  RC_SQL_EXPLAIN, RC_SQL_EXPLAIN_LAST = RC_SQL_EXPLAIN + 23,   /* explain.c's queries */
   RC_SQL_COUNT
 } rc_sql_slot;
 
