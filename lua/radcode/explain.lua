@@ -287,8 +287,14 @@ local function section_necessity(rc, code, q)
     a.dx_groups, a.contractors = groups[a.article_id] or {}, contractors[a.article_id] or {}
     local parts = {}
     for _, g in ipairs(a.dx_groups) do
-      parts[#parts + 1] = ("%s group %d: %d codes %s-%s"):format(g.covered == 1 and "covered" or "not covered", g.grp,
-        g.count, g.first, g.last)
+      local shown, n = {}, 0
+      for dx in g.codes:gmatch("%S+") do
+        n = n + 1
+        if n <= 12 then shown[#shown + 1] = dx end
+      end
+      g.codes = shown
+      parts[#parts + 1] = ("%s group %d (%d): %s%s"):format(g.covered == 1 and "covered" or "not covered", g.grp,
+        g.count, table.concat(shown, " "), g.count > #shown and " ..." or "")
     end
     local who = {}
     for _, c in ipairs(a.contractors) do who[#who + 1] = (c.number ~= "" and c.number or c.contractor_id) ..
