@@ -312,6 +312,11 @@ function explain.page(rc, code, opts)
     error(("bad argument #2 to 'explain' (table expected, got %s)"):format(type(opts)), 3)
   end
   opts = opts or {}
+  for k in pairs(opts) do
+    if k ~= "date" and k ~= "setting" and k ~= "payer" then
+      error(("bad argument #2 to 'explain' (unknown option '%s')"):format(tostring(k)), 3)
+    end
+  end
   if opts.payer ~= nil and type(opts.payer) ~= "string" then
     error(("bad argument #2 to 'explain' (option 'payer' must be a string, got %s)"):format(type(opts.payer)), 3)
   end
