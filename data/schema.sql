@@ -428,11 +428,12 @@ CREATE TABLE documentation (
 -- Where and how a code is billed: facts per code family ('*' every family)
 -- and claim type. fact: claim_form, revenue_code, betos, specialty, pos (a
 -- place of service the practice bills from), mai (an MUE adjudication
--- indicator's meaning, value = the indicator).
+-- indicator's meaning, value = the indicator), coverage (national or local
+-- Medicare coverage).
 CREATE TABLE billing (
   family     TEXT NOT NULL,
   setting    TEXT NOT NULL CHECK (setting IN ('practitioner', 'hospital', '*')),
-  fact       TEXT NOT NULL CHECK (fact IN ('claim_form', 'revenue_code', 'betos', 'specialty', 'pos', 'mai')),
+  fact       TEXT NOT NULL CHECK (fact IN ('claim_form', 'revenue_code', 'betos', 'specialty', 'pos', 'mai', 'coverage')),
   value      TEXT NOT NULL,
   meaning    TEXT NOT NULL,
   valid_from TEXT NOT NULL,

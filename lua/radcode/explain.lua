@@ -136,6 +136,21 @@ local function level_of(row)
   return row.level or (row.condition and row.condition:match('level == "([^"]+)"'))
 end
 
+-- A rule's reason with its {fact} placeholders filled from the values its
+-- condition compares the fact with ("prostate or breast"), or dropped.
+local function criterion(reason, condition)
+  local function values(name)
+    local seen = {}
+    for v in (condition or ""):gmatch(name .. '%s*==%s*"([^"]+)"') do seen[#seen + 1] = v end
+    return #seen > 0 and table.concat(seen, " or ") or nil
+  end
+  local text = reason:gsub("%s*%(%{([%w_]+)%}%)", function(name)
+    local v = values(name)
+    return v and (" (" .. v .. ")") or ""
+  end)
+  return (text:gsub("%{([%w_]+)%}", function(name) return values(name) or name end))
+end
+
 local function ladder(rc, code, q)
   local levels, by_level, own = {}, {}, nil
   for _, r in ipairs(rows(rc, "ladder", code, q)) do
@@ -153,10 +168,10 @@ local function ladder(rc, code, q)
         if not seen then entry.codes[#entry.codes + 1] = r.code end
         if r.code == code then own = lvl end
       end
-      local text = r.reason and r.reason:gsub("%s*%(%{[%w_]+%}%)", ""):gsub("%{([%w_]+)%}", "%1")
+      local text = r.reason and criterion(r.reason, r.condition)
       if text and not entry.seen[text] then
         entry.seen[text] = true
-        entry.criteria[#entry.criteria + 1] = { text = text, source = r.source }
+        entry.criteria[#entry.criteria + 1] = { text = text, reason = r.reason, source = r.source }
       end
     end
   end
@@ -268,6 +283,12 @@ local function section_necessity(rc, code, q)
   local required = rows(rc, "dx_required", code, q)[1]
   s.diagnosis_required = required ~= nil
   if required then add(s, "diagnosis", "a line needs a diagnosis that supports radiation therapy", required.source) end
+  for _, b in ipairs(rows(rc, "billing", code, q)) do
+    if b.fact == "coverage" then
+      s.coverage = b.value
+      add(s, "coverage", b.meaning, b.source)
+    end
+  end
   s.supporting = rows(rc, "dx_support", code, q)
   for _, d in ipairs(s.supporting) do
     add(s, "supports", ("%s-%s %s%s"):format(d.dx_from, d.dx_to, d.note, d.payer ~= "*" and (" (" .. d.payer .. ")") or ""),
