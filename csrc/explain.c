@@ -90,7 +90,7 @@ static const kind_sql kinds[] = {
                " AND (a.effective IS NULL OR a.effective <= ?2) AND (a.ended IS NULL OR a.ended >= ?2)"
                " GROUP BY a.article_id ORDER BY a.article_id"},
   {"article_dx", "SELECT d.article_id, d.covered, d.grp, count(*) AS count,"
-                 " group_concat(d.dx, ' ') AS codes FROM (SELECT * FROM lcd_article_dx ORDER BY dx) d"
+                 " group_concat(d.dx, ' ') AS codes FROM lcd_article_dx d"
                  " WHERE d.article_id IN (SELECT article_id FROM lcd_article_code WHERE code = ?1)"
                  " GROUP BY d.article_id, d.covered, d.grp ORDER BY d.article_id, d.covered DESC, d.grp"},
   {"article_contractors", "SELECT article_id, contractor_id, number, name, group_concat(state, ' ') AS states"

@@ -308,11 +308,10 @@ local function section_necessity(rc, code, q)
     a.dx_groups, a.contractors = groups[a.article_id] or {}, contractors[a.article_id] or {}
     local parts = {}
     for _, g in ipairs(a.dx_groups) do
-      local shown, n = {}, 0
-      for dx in g.codes:gmatch("%S+") do
-        n = n + 1
-        if n <= 12 then shown[#shown + 1] = dx end
-      end
+      local all, shown = {}, {}
+      for dx in g.codes:gmatch("%S+") do all[#all + 1] = dx end
+      table.sort(all)
+      table.move(all, 1, math.min(12, #all), 1, shown)
       g.codes = shown
       parts[#parts + 1] = ("%s group %d (%d): %s%s"):format(g.covered == 1 and "covered" or "not covered", g.grp,
         g.count, table.concat(shown, " "), g.count > #shown and " ..." or "")
