@@ -18,7 +18,7 @@ ROCKS_FLAGS   ?= --local
 
 # Debian packages radcode needs to build, test and install.
 DEB_PACKAGES  = gcc make libc6-dev lua5.4 liblua5.4-dev libsqlite3-dev \
-                lua-busted luarocks sqlite3 zlib1g-dev
+                lua-busted luarocks sqlite3 zlib1g-dev tidy
 
 BUILD         ?= build
 SANFLAGS      ?=

@@ -142,6 +142,9 @@ local function report(r)
     r.import["ncci-ptp"].rows_per_s), ("target 500,000 rows/s: %s"):format(verdict(r.import["ncci-ptp"].rows_per_s >= 500000)))
   line("MUE import", ("%d rows in %.3f s"):format(r.import.mue.rows, r.import.mue.seconds))
   line("AOC import", ("%d rows in %.3f s"):format(r.import.aoc.rows, r.import.aoc.seconds))
+  if r.import["lcd-articles"] then
+    line("LCD articles import", ("%d rows in %.3f s"):format(r.import["lcd-articles"].rows, r.import["lcd-articles"].seconds))
+  end
   line("database size", ("%.1f MB"):format(r.import.db_bytes / 1e6))
   line("open to first finished check", ("%.1f ms"):format(r.radcode.open_to_first_check_ms),
     ("target < 100 ms: %s"):format(verdict(r.radcode.open_to_first_check_ms < 100)))
@@ -171,7 +174,9 @@ local function main()
   end
   local files
   files, r.source = cms_files()
-  r.import = stage("import", DB, files[1], files[2], files[3])
+  os.execute("mkdir -p " .. OUT .. "/lcd")
+  require("gen_lcd").write(OUT .. "/lcd", 600000)   -- the MCD article export (generated: not in ../shared/cms)
+  r.import = stage("import", DB, files[1], files[2], files[3], OUT .. "/lcd")
   os.execute("sync")   -- the import's writes reach the disk before anything is timed
   r.pairs, r.codes = write_claims()
   r.radcode = stage("radcode", DB, CLAIMS, PASSES, OUT .. "/digest-radcode.txt")

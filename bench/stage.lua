@@ -49,12 +49,14 @@ end
 
 local stages = {}
 
-function stages.import(db, ptp, mue, aoc)
+function stages.import(db, ptp, mue, aoc, lcd)
   os.remove(db)
   assert(radcode.open():save(db))
   local rc = assert(radcode.open { db = db })
   local out = {}
-  for _, job in ipairs { { "ncci-ptp", ptp, { setting = "practitioner" } }, { "mue", mue }, { "aoc", aoc } } do
+  local jobs = { { "ncci-ptp", ptp, { setting = "practitioner" } }, { "mue", mue }, { "aoc", aoc } }
+  if lcd then jobs[#jobs + 1] = { "lcd-articles", lcd } end
+  for _, job in ipairs(jobs) do
     local t0 = radcode.clock()
     local r = assert(rc:import(job[1], job[2], job[3]))
     local seconds = radcode.clock() - t0

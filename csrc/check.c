@@ -193,6 +193,7 @@ static int check(lua_State *L)
   rc_findings_init(&f, L);
   rc_claim_read(L, 2, &claim, &f, max_lines);
   payer_of(rc_opts_string(L, 3, "payer"), claim.payer, payer);
+  c.db = &h->db;
   c.claim = &claim;
   c.f = &f;
   c.payer = payer;

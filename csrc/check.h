@@ -4,6 +4,7 @@
 
 #include <lauxlib.h>
 #include "claim.h"
+#include "db.h"
 #include "findings.h"
 #include "rules.h"
 
@@ -25,6 +26,7 @@ typedef struct rc_hist_entry {  /* a line of the course's history (payer overlay
 
 typedef struct rc_check {
   rc_rules *rules;
+  rc_db *db;                     /* the handle's database (coverage articles) */
   struct rc_overlay *overlay;    /* the payer's overlay, or NULL: national rules only */
   int claim_idx;                 /* stack slot of the claim table */
   rc_hist_entry *hist;           /* history lines, kept when an overlay is in use */

@@ -15,6 +15,7 @@
  * as given and never changes it. */
 #include "claim.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <lauxlib.h>
@@ -22,7 +23,8 @@
 #include "date.h"
 
 static const char *const claim_keys[] = {"id", "patient", "course", "payer", "setting", "pos",
-                                         "npi", "diagnoses", "lines", "authorization", NULL};
+                                         "npi", "diagnoses", "lines", "authorization", "contractor",
+                                         "state", NULL};
 static const char *const line_keys[] = {"code", "date", "units", "modifiers", "dx", "charge",
                                         "npi", NULL};
 #define LINE_FIELDS_READ 7      /* code .. npi: the fields the line readers take */
@@ -543,6 +545,7 @@ static void read_lines(lua_State *L, int idx, rc_claim *claim, rc_findings *f, i
 void rc_claim_read(lua_State *L, int idx, rc_claim *claim, rc_findings *f, int max_lines)
 {
   char npi[16];
+  int i;
   idx = lua_absindex(L, idx);
   memset(claim, 0, sizeof *claim);
   lua_pushnil(L);   /* placeholder when the claim has no usable lines */
@@ -553,6 +556,9 @@ void rc_claim_read(lua_State *L, int idx, rc_claim *claim, rc_findings *f, int m
   read_text(L, idx, "payer", claim->payer, sizeof claim->payer, f);
   read_text(L, idx, "authorization", claim->authorization, sizeof claim->authorization, f);
   read_text(L, idx, "npi", npi, sizeof npi, f);
+  read_text(L, idx, "contractor", claim->contractor, sizeof claim->contractor, f);
+  read_text(L, idx, "state", claim->state, sizeof claim->state, f);
+  for (i = 0; claim->state[i]; i++) claim->state[i] = (char)toupper((unsigned char)claim->state[i]);
   read_setting(L, idx, claim, f);
   read_diagnoses(L, idx, claim, f);
   read_lines(L, idx, claim, f, max_lines);

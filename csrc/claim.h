@@ -34,6 +34,8 @@ typedef struct rc_line {
 typedef struct rc_claim {
   char id[64], patient[64], course[128], payer[32];
   char authorization[64];       /* a prior authorisation number, "" when none */
+  char contractor[32];          /* the Medicare contractor (MAC) number or MCD id, "" when none */
+  char state[8];                /* the two-letter state of service, upper case, "" when none */
   int setting;                  /* the claim type: practitioner (professional) or hospital (institutional) */
   char pos[3];                  /* claim.pos, two digits; "" when absent or malformed */
   int ndiag;

@@ -1,18 +1,104 @@
-/* edits_dx.c: medical necessity. Lines whose family needs a supporting
- * diagnosis (delivery, planning, management, ...: data/dx_required.tsv)
- * get a review finding when none of their diagnoses (the line's pointers,
- * or every claim diagnosis when the line points at none) is a neoplasm or a
- * benign indication the data accepts for that family and payer. */
+/* edits_dx.c: medical necessity. With coverage articles loaded (rc:import
+ * "lcd-articles"), a line whose code an article lists (for the claim's
+ * contractor or state when the claim names one) is checked against the
+ * covered diagnoses of those articles: a match is an info finding naming the
+ * article, no match a review naming it. Otherwise, lines whose family needs
+ * a supporting diagnosis (delivery, planning, management, ...:
+ * data/dx_required.tsv) get a review finding when none of their diagnoses
+ * (the line's pointers, or every claim diagnosis when the line points at
+ * none) is a neoplasm or a benign indication the data accepts for that
+ * family and payer. */
 #include "check.h"
 
 #include <stdio.h>
 #include <string.h>
 
+#define NECESSITY_SOURCE "Social Security Act §1862(a)(1)(A) (reasonable and necessary); ICD-10-CM 2024"
+#define ARTICLE_SOURCE "CMS Medicare Coverage Database, coverage articles (imported)"
+
+/* ?1 code, ?2 date, ?3 contractor, ?4 state, ?5 diagnosis ('' for any) */
+#define ARTICLE_WHERE \
+  " FROM lcd_article_code c JOIN lcd_article a ON a.article_id = c.article_id WHERE c.code = ?1" \
+  " AND (a.effective IS NULL OR a.effective <= ?2) AND (a.ended IS NULL OR a.ended >= ?2)" \
+  " AND ((?3 = '' AND ?4 = '') OR EXISTS (SELECT 1 FROM lcd_article_contractor k WHERE k.article_id = a.article_id" \
+  " AND ((?3 <> '' AND (k.number = ?3 OR k.contractor_id = ?3)) OR (?4 <> '' AND k.state = ?4))))"
+
+static const char sql_articles[] =
+  "SELECT a.article_id, a.title, count(*) OVER ()" ARTICLE_WHERE " GROUP BY a.article_id ORDER BY a.article_id LIMIT 1";
+static const char sql_covered[] =
+  "SELECT a.article_id, a.title" ARTICLE_WHERE
+  " AND EXISTS (SELECT 1 FROM lcd_article_dx d WHERE d.article_id = a.article_id AND d.covered = 1 AND d.dx = ?5)"
+  " ORDER BY a.article_id LIMIT 1";
+
+typedef struct article {
+  char id[24], title[120];
+  long count;                  /* articles that list the code */
+} article;
+
+static const char *line_dx(const rc_check *c, const rc_line *line, int i)
+{
+  return c->claim->diag[line->ndx ? line->dx[i] - 1 : i];
+}
+
+static int line_ndx(const rc_check *c, const rc_line *line)
+{
+  return line->ndx ? line->ndx : c->claim->ndiag;
+}
+
+/* The first article the query finds for the line (and diagnosis); 0 if none
+ * or the database fails (the generic edit then stands). */
+static int find_article(rc_check *c, rc_sql_slot slot, const char *sql, const rc_line *line, const char *dx,
+                        article *out)
+{
+  sqlite3_stmt *st = rc_db_statement(c->db, slot, sql);
+  int found = 0;
+  if (st == NULL) return 0;
+  sqlite3_bind_text(st, 1, line->code, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 2, line->date, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 3, c->claim->contractor, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 4, c->claim->state, -1, SQLITE_STATIC);
+  if (sqlite3_bind_parameter_count(st) >= 5) sqlite3_bind_text(st, 5, dx, -1, SQLITE_STATIC);
+  if (sqlite3_step(st) == SQLITE_ROW) {
+    found = 1;
+    snprintf(out->id, sizeof out->id, "%s", (const char *)sqlite3_column_text(st, 0));
+    snprintf(out->title, sizeof out->title, "%s", (const char *)sqlite3_column_text(st, 1));
+    out->count = sqlite3_column_count(st) > 2 ? (long)sqlite3_column_int64(st, 2) : 1;
+  }
+  sqlite3_reset(st);
+  return found;
+}
+
+/* Checks the line against the articles that list its code; 0 when none do. */
+static int by_articles(rc_check *c, const rc_line *line)
+{
+  article listed, hit;
+  rc_finding *x;
+  int i, n = line_ndx(c, line);
+  if (!find_article(c, RC_SQL_LCD_ARTICLES, sql_articles, line, "", &listed)) return 0;
+  for (i = 0; i < n; i++) {
+    const char *dx = line_dx(c, line, i);
+    if (dx[0] && find_article(c, RC_SQL_LCD_COVERED, sql_covered, line, dx, &hit)) {
+      x = rc_findings_add(c->f, line->index, RC_EDIT_NECESSITY, RC_INFO, line->code, ARTICLE_SOURCE);
+      snprintf(x->rule, sizeof x->rule, "necessity article A%s", hit.id);
+      snprintf(x->message, sizeof x->message, "diagnosis %s of %s is covered by article A%s (%.100s)", dx, line->code,
+               hit.id, hit.title);
+      return 1;
+    }
+  }
+  x = rc_findings_add(c->f, line->index, RC_EDIT_NECESSITY, RC_REVIEW, line->code, ARTICLE_SOURCE);
+  snprintf(x->rule, sizeof x->rule, "necessity article A%s", listed.id);
+  snprintf(x->message, sizeof x->message, "no diagnosis of %s is among the covered diagnoses of article A%s (%.100s)%s",
+           line->code, listed.id, listed.title, listed.count > 1 ? " or the other articles that list it" : "");
+  snprintf(x->fix, sizeof x->fix, "point the line at a diagnosis the article covers (radcode explain %s lists them), or"
+           " document why the service is reasonable and necessary", line->code);
+  return 1;
+}
+
 static const char *supported(rc_check *c, const rc_line *line, const char *family)
 {
-  int i, n = line->ndx ? line->ndx : c->claim->ndiag;
+  int i, n = line_ndx(c, line);
   for (i = 0; i < n; i++) {
-    const char *dx = c->claim->diag[line->ndx ? line->dx[i] - 1 : i];
+    const char *dx = line_dx(c, line, i);
     const char *note = dx[0] ? rc_rules_dx_support(c->rules, dx, family, c->payer, line->day) : NULL;
     if (note) return note;
   }
@@ -26,10 +112,10 @@ void rc_edits_necessity(rc_check *c)
     const rc_line *line = &c->claim->lines[i];
     const char *family;
     rc_finding *x;
-    if (!line->usable || !line->rules->known) continue;
+    if (!line->usable || by_articles(c, line) || !line->rules->known) continue;
     family = rc_rules_family(line->rules);
     if (!rc_rules_dx_required(c->rules, family) || supported(c, line, family)) continue;
-    x = rc_findings_add(c->f, line->index, RC_EDIT_NECESSITY, RC_REVIEW, line->code, "DOMAIN.md §3");
+    x = rc_findings_add(c->f, line->index, RC_EDIT_NECESSITY, RC_REVIEW, line->code, NECESSITY_SOURCE);
     snprintf(x->rule, sizeof x->rule, "necessity %s", family);
     if (line->ndx == 0 && c->claim->ndiag == 0)
       snprintf(x->message, sizeof x->message, "%s (%s) has no diagnosis; it needs one that supports radiation therapy",

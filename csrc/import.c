@@ -9,7 +9,7 @@
  * opts.from/to, else editions.tsv or the file name's edition), the
  * search index is rebuilt when codes changed, and any failure (or a kill)
  * rolls everything back. Kinds: ncci-ptp, mue, aoc, hcpcs, rvu, opps,
- * cpt-descriptors (see import_*.c). */
+ * cpt-descriptors, lcd-articles (see import_*.c). */
 #define _POSIX_C_SOURCE 200809L
 #include "import.h"
 
@@ -24,15 +24,15 @@
 #include "rows.h"
 
 static const char *const kinds[] = {
-  "ncci-ptp", "mue", "aoc", "hcpcs", "rvu", "opps", "cpt-descriptors", NULL
+  "ncci-ptp", "mue", "aoc", "hcpcs", "rvu", "opps", "cpt-descriptors", "lcd-articles", NULL
 };
 static const rc_import_fn loaders[] = {
   rc_import_ncci, rc_import_mue, rc_import_aoc, rc_import_hcpcs, rc_import_rvu,
-  rc_import_opps, rc_import_cpt
+  rc_import_opps, rc_import_cpt, rc_import_lcd
 };
 static const char *const prefixes[] = {
   "CMS NCCI PTP", "CMS MUE", "CMS NCCI AOC", "CMS HCPCS", "CMS PFS RVU",
-  "CMS OPPS Addendum B", "AMA CPT descriptors"
+  "CMS OPPS Addendum B", "AMA CPT descriptors", "CMS MCD articles"
 };
 enum { K_NCCI, K_MUE };
 

@@ -57,6 +57,7 @@ int rc_import_hcpcs(rc_import_job *job);
 int rc_import_rvu(rc_import_job *job);
 int rc_import_opps(rc_import_job *job);
 int rc_import_cpt(rc_import_job *job);
+int rc_import_lcd(rc_import_job *job);
 
 /* import_common.c */
 rc_row_result rc_import_reject(rc_import_job *job, long line, const char *fmt, ...);

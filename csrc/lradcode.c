@@ -8,6 +8,7 @@
 #include "classify.h"
 #include "clock.h"
 #include "db.h"
+#include "explain.h"
 #include "handle.h"
 #include "import.h"
 #include "json.h"
@@ -35,6 +36,7 @@ int luaopen_radcode_core(lua_State *L)
   luaL_setfuncs(L, rc_import_methods, 0);
   luaL_setfuncs(L, rc_check_methods, 0);
   luaL_setfuncs(L, rc_overlay_methods, 0);
+  luaL_setfuncs(L, rc_explain_methods, 0);
   lua_setfield(L, -2, "Handle");
   rc_json_register(L);
   lua_pushliteral(L, RC_VERSION);

@@ -427,3 +427,81 @@ CREATE TABLE classify_rules (
   source     TEXT NOT NULL
 );
 CREATE INDEX classify_rules_by_service ON classify_rules (service, priority);
+-- The code page (rc:explain) ------------------------------------------------
+-- radcode's summary of a code for an era, where its meaning changed (77412 is
+-- "complex" before 2026 and "level 3" from 2026); codes.summary otherwise.
+CREATE TABLE summaries (
+  code       TEXT NOT NULL,
+  valid_from TEXT NOT NULL,
+  valid_to   TEXT,
+  summary    TEXT NOT NULL,          -- radcode's own plain words
+  source     TEXT NOT NULL,
+  PRIMARY KEY (code, valid_from)
+);
+-- What a chart must document to support a code: items per code family
+-- (code '*') or per code, over dates.
+CREATE TABLE documentation (
+  family     TEXT NOT NULL,
+  code       TEXT NOT NULL,          -- '*': every code of the family
+  valid_from TEXT NOT NULL,
+  valid_to   TEXT,
+  item       TEXT NOT NULL,          -- radcode's own plain words
+  source     TEXT NOT NULL,
+  PRIMARY KEY (family, code, valid_from, item)
+);
+-- Where and how a code is billed: facts per code family ('*' every family)
+-- and claim type. fact: claim_form, revenue_code, betos, specialty, pos (a
+-- place of service the practice bills from), mai (an MUE adjudication
+-- indicator's meaning, value = the indicator), coverage (national or local
+-- Medicare coverage).
+CREATE TABLE billing (
+  family     TEXT NOT NULL,
+  setting    TEXT NOT NULL CHECK (setting IN ('practitioner', 'hospital', '*')),
+  fact       TEXT NOT NULL CHECK (fact IN ('claim_form', 'revenue_code', 'betos', 'specialty', 'pos', 'mai', 'coverage')),
+  value      TEXT NOT NULL,
+  meaning    TEXT NOT NULL,
+  valid_from TEXT NOT NULL,
+  valid_to   TEXT,
+  source     TEXT NOT NULL,
+  PRIMARY KEY (family, setting, fact, value, valid_from)
+);
+-- Coverage articles of the CMS Medicare Coverage Database, loaded by
+-- rc:import("lcd-articles", folder) from the "current article" CSV export
+-- (csrc/import_lcd.c); empty in the embedded default data. source names the
+-- dataset (e.g. "CMS MCD articles 2026-01-15").
+CREATE TABLE lcd_article (
+  article_id TEXT PRIMARY KEY,       -- the MCD's number, e.g. 56781 (shown A56781)
+  version    TEXT,
+  title      TEXT NOT NULL,
+  effective  TEXT,                   -- ISO date, when the export gives one
+  ended      TEXT,
+  source     TEXT NOT NULL
+);
+-- The HCPCS/CPT codes an article lists (grp: the article's code group).
+CREATE TABLE lcd_article_code (
+  article_id TEXT NOT NULL,
+  code       TEXT NOT NULL,
+  grp        INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (code, article_id, grp)
+) WITHOUT ROWID;
+-- ICD-10-CM codes (upper case, no dot) an article lists as covered (1) or
+-- not covered (0), by group.
+CREATE TABLE lcd_article_dx (
+  article_id  TEXT NOT NULL,
+  dx          TEXT NOT NULL,
+  covered     INTEGER NOT NULL CHECK (covered IN (0, 1)),
+  grp         INTEGER NOT NULL DEFAULT 0,
+  description TEXT,
+  PRIMARY KEY (article_id, dx, covered, grp)
+) WITHOUT ROWID;
+-- The Medicare administrative contractors an article applies to; number is
+-- the contractor number claims name (e.g. 01112), state the two-letter
+-- states of its jurisdiction ('' when the export gives none).
+CREATE TABLE lcd_article_contractor (
+  article_id    TEXT NOT NULL,
+  contractor_id TEXT NOT NULL,
+  number        TEXT NOT NULL DEFAULT '',
+  name          TEXT NOT NULL DEFAULT '',
+  state         TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (article_id, contractor_id, state)
+) WITHOUT ROWID;

@@ -49,6 +49,9 @@ build = {
       ["radcode.commands.check"] = "lua/radcode/commands/check.lua",
       ["radcode.commands.pair"] = "lua/radcode/commands/pair.lua",
       ["radcode.commands.import"] = "lua/radcode/commands/import.lua",
+      ["radcode.commands.explain"] = "lua/radcode/commands/explain.lua",
+      ["radcode.explain"] = "lua/radcode/explain.lua",
+      ["radcode.explain_render"] = "lua/radcode/explain_render.lua",
     },
     bin = {
       radcode = "bin/radcode",

@@ -6,6 +6,7 @@
 --   handle:classify(facts)                      -> {lines, level, reasons} | nil, message
 --   handle:check(claim [, {payer =, max_lines =}]) -> {ok, findings} | nil, message
 --   handle:pair(a, b [, {date =, setting =}])   -> {together, ...} | nil, message
+--   handle:explain(code [, {date =, setting =, payer =}]) -> page | nil, message (radcode.explain)
 --   handle:record(claim)                        -> true | nil, message
 --   handle:load_payer(path_or_name_or_source [, name]) -> name | nil, message
 --   handle:payers()                             -> { name, ... }
@@ -21,6 +22,7 @@ local radcode = {
 }
 
 local Handle = core.Handle
+require "radcode.explain"   -- adds Handle:explain, the code page
 
 -- ---- payer overlays --------------------------------------------------
 -- The C core (overlay.c) loads one overlay's text into its own sandbox.

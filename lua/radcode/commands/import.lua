@@ -2,7 +2,7 @@
 local radcode = require "radcode"
 
 local import = {
-  summary = "load CMS/AMA files (NCCI, MUE, AOC, HCPCS, RVU, OPPS, CPT text) into a database",
+  summary = "load CMS/AMA files (NCCI, MUE, AOC, HCPCS, RVU, OPPS, CPT text, LCD articles) into a database",
   options = { setting = "value", version = "value", edition = "value", from = "value", to = "value" },
   usage = [[
 usage: radcode import KIND PATH... --db DB [--setting S] [--version V] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--json]
@@ -19,6 +19,9 @@ kinds:
   rvu               physician fee schedule RVU file: PC/TC, global, status
   opps              OPPS Addendum B status indicators
   cpt-descriptors   a licensed AMA descriptor file (code<TAB>text)
+  lcd-articles      the CMS Medicare Coverage Database "current article" CSV export:
+                    the unzipped FOLDER (article.csv, article_x_hcpc_code.csv, ...);
+                    unzip the download first (unzip FILE.zip -d DIR)
 
 --version names the edition (default: from the file name, e.g. v30.1 from
 ncci_ptp_practitioner_v301, 2024Q2, 2024A; --edition is its older name); the
@@ -35,7 +38,7 @@ Rejected rows are listed with their line numbers; the import goes on.]],
 
 local KINDS = {
   ["ncci-ptp"] = true, mue = true, aoc = true, hcpcs = true, rvu = true,
-  opps = true, ["cpt-descriptors"] = true,
+  opps = true, ["cpt-descriptors"] = true, ["lcd-articles"] = true,
 }
 
 local function exists(path)

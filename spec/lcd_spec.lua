@@ -1,0 +1,181 @@
+-- Coverage articles: rc:import("lcd-articles", folder) on fixtures of the
+-- CMS MCD "current article" export layout (spec/fixtures/lcd), bad input,
+-- the necessity edit against the articles (claim.contractor, claim.state),
+-- and the articles on the code page.
+local H = require "helper"
+local radcode = require "radcode"
+
+local FIX = H.root .. "/spec/fixtures/lcd"
+local BAD = H.root .. "/spec/fixtures/lcd_bad"
+
+local function claim(dx, extra)
+  local c = { setting = "hospital", diagnoses = dx, lines = { { code = "77412", date = "2026-02-02" } } }
+  for k, v in pairs(extra or {}) do c[k] = v end
+  return c
+end
+
+local function necessity(result)
+  local list = {}
+  for _, f in ipairs(result.findings) do
+    if f.rule:match("^necessity") then list[#list + 1] = f end
+  end
+  return list
+end
+
+describe("lcd-articles import", function()
+  local dir, db, rc
+  before_each(function()
+    dir = H.tmpdir()
+    db = H.new_db(dir)
+    rc = assert(radcode.open({ db = db }))
+  end)
+  after_each(function()
+    rc:close()
+    H.remove_tree(dir)
+  end)
+
+  it("loads the articles, their codes, covered and non-covered diagnoses and contractors with states", function()
+    local r = assert(rc:import("lcd-articles", FIX, { edition = "2026-01-15" }))
+    assert.are.equal("CMS MCD articles 2026-01-15", r.source)
+    assert.are.equal(0, r.rows_rejected)
+    assert.are.same({ "58001|Billing and Coding: Transperineal Placement of a Biodegradable Rectal Spacer (test fixture)|2023-07-01",
+                      "58002|Billing and Coding: External Beam Radiation Therapy (test fixture)|2019-10-01",
+                      "58003|Billing and Coding: Radiation Therapy for Lung Cancer (test fixture)|2020-10-01" },
+      H.sql(db, "SELECT article_id, title, effective FROM lcd_article ORDER BY 1"))
+    assert.are.same({ "58002|77402", "58002|77407", "58002|77412", "58003|77412" },
+      H.sql(db, "SELECT article_id, code FROM lcd_article_code WHERE code LIKE '774%' ORDER BY 1, 2"))
+    assert.are.same({ "C3490|1|2", "C50911|1|1", "C61|1|1", "Z510|0|1" },
+      H.sql(db, "SELECT dx, covered, grp FROM lcd_article_dx WHERE article_id = '58002' ORDER BY 1"))
+    assert.are.same({ "58001|01112|CA", "58002|15202|OH", "58003|01112|CA" },
+      H.sql(db, "SELECT article_id, number, state FROM lcd_article_contractor ORDER BY 1"))
+  end)
+
+  it("replaces the articles of an earlier import (the export is a snapshot)", function()
+    assert(rc:import("lcd-articles", FIX))
+    local r = assert(rc:import("lcd-articles", BAD))
+    assert.is_true(r.rows_kept > 0)
+    assert.are.same({ "58102" }, H.sql(db, "SELECT article_id FROM lcd_article"))
+  end)
+
+  it("rejects bad rows with their file and line, and goes on", function()
+    local r = assert(rc:import("lcd-articles", BAD))
+    local by = {}
+    for _, x in ipairs(r.rejects) do by[x.file .. ":" .. x.line] = x.reason end
+    assert.matches("bad article_id 'A12'", by["article.csv:2"])
+    assert.matches("no title", by["article.csv:3"])
+    assert.matches("malformed code '7741'", by["article_x_hcpc_code.csv:2"])
+    assert.matches("malformed ICD%-10%-CM code '61C'", by["article_x_icd10_covered.csv:2"])
+    assert.are.equal(4, r.rows_rejected)
+    assert.are.same({ "58102|77412" }, H.sql(db, "SELECT article_id, code FROM lcd_article_code"))
+  end)
+
+  it("refuses a zip with how to unzip it, a file, a missing folder and a folder without the export", function()
+    local ok, err = rc:import("lcd-articles", dir .. "/current_article.zip")
+    assert.is_nil(ok)
+    assert.matches("unzip", err)
+    ok, err = rc:import("lcd-articles", FIX .. "/article.csv")
+    assert.is_nil(ok)
+    assert.matches("not a folder", err)
+    ok, err = rc:import("lcd-articles", dir .. "/nowhere")
+    assert.is_nil(ok)
+    assert.matches("not a folder", err)
+    ok, err = rc:import("lcd-articles", dir)
+    assert.is_nil(ok)
+    assert.matches("no article%.csv", err)
+    assert.are.same({ "0" }, H.sql(db, "SELECT count(*) FROM lcd_article"))
+  end)
+
+  it("refuses a file without the columns it needs", function()
+    local d = dir .. "/export"
+    assert(os.execute("mkdir -p " .. H.quote(d)))
+    for _, f in ipairs({ "article_x_hcpc_code.csv", "article_x_icd10_covered.csv", "article_x_contractor.csv" }) do
+      assert(os.execute(("cp %s %s"):format(H.quote(FIX .. "/" .. f), H.quote(d .. "/" .. f))))
+    end
+    H.write(d .. "/article.csv", '"id","name"\n"1","x"\n')
+    local ok, err = rc:import("lcd-articles", d)
+    assert.is_nil(ok)
+    assert.matches("article_id", err)
+  end)
+
+  it("raises on wrong types", function()
+    assert.has_error(function() rc:import("lcd-articles", 5) end)
+    assert.has_error(function() rc:import("lcd-articles", FIX, { setting = "hospital" }) end)
+  end)
+
+  it("imports from the command line", function()
+    local out, err, code = H.radcode({ "import", "lcd-articles", FIX, "--db", db, "--json" })
+    assert.are.equal(0, code, err)
+    assert.are.equal("lcd-articles", radcode.json.decode(out).kind)
+  end)
+end)
+
+describe("necessity against the coverage articles", function()
+  local dir, rc
+  setup(function()
+    dir = H.tmpdir()
+    rc = assert(radcode.open({ db = H.new_db(dir) }))
+    assert(rc:import("lcd-articles", FIX))
+  end)
+  teardown(function()
+    rc:close()
+    H.remove_tree(dir)
+  end)
+
+  it("names the article that covers the line's diagnosis", function()
+    local n = necessity(assert(rc:check(claim({ "C61" }))))
+    assert.are.equal(1, #n)
+    assert.are.equal("info", n[1].severity)
+    assert.matches("A58002", n[1].message)
+    assert.are.equal("necessity article A58002", n[1].rule)
+  end)
+
+  it("reviews a diagnosis the article does not cover, naming the article", function()
+    local n = necessity(assert(rc:check(claim({ "C61" }, { contractor = "01112" }))))
+    assert.are.equal(1, #n)
+    assert.are.equal("review", n[1].severity)
+    assert.matches("A58003", n[1].message)
+    assert.matches("radcode explain 77412", n[1].fix)
+  end)
+
+  it("takes the articles of the claim's state", function()
+    local n = necessity(assert(rc:check(claim({ "C34.90" }, { state = "ca" }))))
+    assert.are.equal("info", n[1].severity)
+    assert.matches("A58003", n[1].message)
+    n = necessity(assert(rc:check(claim({ "C34.91" }, { state = "OH" }))))
+    assert.are.equal("review", n[1].severity)
+    assert.matches("A58002", n[1].message)
+  end)
+
+  it("keeps the generic edit when no article of the claim's contractor lists the code", function()
+    local n = necessity(assert(rc:check(claim({ "C61" }, { contractor = "99999" }))))
+    assert.are.same({}, n)
+    n = necessity(assert(rc:check(claim({ "Z00.00" }, { contractor = "99999" }))))
+    assert.are.equal(1, #n)
+    assert.are.equal("necessity delivery", n[1].rule)
+  end)
+
+  it("reads claim.contractor and claim.state as known fields, and refuses wrong types", function()
+    local r = assert(rc:check(claim({ "C61" }, { contractor = "01112", state = "CA" })))
+    for _, f in ipairs(r.findings) do assert.is_nil(f.message:find("unknown field", 1, true)) end
+    r = assert(rc:check(claim({ "C61" }, { state = {} })))
+    local bad
+    for _, f in ipairs(r.findings) do bad = bad or f.message:find("claim.state must be a string", 1, true) end
+    assert.truthy(bad)
+  end)
+
+  it("shows the articles and their covered diagnosis groups on the code page", function()
+    local p = assert(rc:explain("77412", { date = "2026-02-02" }))
+    local ids = {}
+    for _, a in ipairs(p.necessity.articles) do ids[#ids + 1] = a.article_id end
+    assert.are.same({ "58002", "58003" }, ids)
+    local a = p.necessity.articles[1]
+    assert.are.equal(1, a.dx_groups[1].covered)
+    assert.are.same({ "C50911", "C61" }, a.dx_groups[1].codes)
+    assert.are.equal("OH", a.contractors[1].states)
+    local text
+    for _, f in ipairs(p.necessity.facts) do
+      if f.label == "article A58002" then text = f.text end
+    end
+    assert.matches("covered group 1 %(2%): C50911 C61", text)
+  end)
+end)
