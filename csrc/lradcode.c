@@ -1,5 +1,5 @@
 /* lradcode.c: luaopen_radcode_core, which only assembles the pieces: the
- * open function, the handle's methods (exposed as core.Handle so the Lua
+ * open function, the claim readers (x12_claims), the handle's methods (exposed as core.Handle so the Lua
  * layer can add its own), the JSON codec and the version strings. */
 #include <lua.h>
 #include <lauxlib.h>
@@ -14,6 +14,7 @@
 #include "lookup.h"
 #include "overlay.h"
 #include "search.h"
+#include "x12.h"
 
 #ifndef RC_VERSION
 #error "RC_VERSION must be defined by the build (see Makefile)"
@@ -22,6 +23,7 @@
 static const luaL_Reg functions[] = {
   {"open", rc_handle_open},
   {"clock", rc_clock},
+  {"x12_claims", rc_x12_claims},
   {NULL, NULL}
 };
 
