@@ -63,7 +63,10 @@ local function fhir_claims(text)
   return fhir.claims(doc)
 end
 
-return function(text, opts)
+local claims = { detect = detect }
+
+--- The claims of text (see the top of this file), or nil, message.
+function claims.read(text, opts)
   if type(text) ~= "string" then
     error(("bad argument #1 to 'claims' (string expected, got %s)"):format(type(text)), 2)
   end
@@ -85,3 +88,5 @@ return function(text, opts)
   if format == "json" then return json_claims(text) end
   return nil, "not a claim document: expected X12 837 (ISA ...), FHIR JSON or radcode JSON ({ ... })"
 end
+
+return claims

@@ -6,7 +6,7 @@ local radcode = require "radcode"
 
 local cli = {}
 
-local COMMANDS = { "lookup", "search", "classify", "check", "pair", "import", "overlay" }
+local COMMANDS = { "lookup", "search", "classify", "check", "claims", "pair", "import", "overlay" }
 
 local GLOBAL_OPTIONS = { db = "value", json = "flag", help = "flag" }
 

@@ -166,9 +166,7 @@ radcode.clock = core.clock
 
 --- radcode.claims(text [, {format = "x12" | "fhir" | "json"}]): the claims
 -- of an X12 837, FHIR or radcode JSON document (radcode/claims.lua).
-function radcode.claims(text, opts)
-  return require("radcode.claims")(text, opts)
-end
+radcode.claims = require("radcode.claims").read
 
 --- JSON text <-> Lua values (strict; null is radcode.null).
 radcode.json = {
