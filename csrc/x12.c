@@ -170,7 +170,12 @@ static void iso_date(span format, span value, char out[11])
   for (i = 0; digits && i < 8; i++) digits = value.p[i] >= '0' && value.p[i] <= '9';
   if (digits && ((is(format, "D8") && value.n == 8) ||
                  (is(format, "RD8") && (value.n == 8 || (value.n == 17 && value.p[8] == '-'))))) {
-    snprintf(out, 11, "%.4s-%.2s-%.2s", value.p, value.p + 4, value.p + 6);
+    memcpy(out, value.p, 4);
+    out[4] = '-';
+    memcpy(out + 5, value.p + 4, 2);
+    out[7] = '-';
+    memcpy(out + 8, value.p + 6, 2);
+    out[10] = '\0';
     return;
   }
   copy(value, out, 11);
@@ -632,18 +637,32 @@ static int seg_iea(x12 *x, const segment *g)
 /* ---- segments ------------------------------------------------------------ */
 
 typedef int (*seg_fn)(x12 *x, const segment *g);
-typedef struct { const char *id; seg_fn fn; } seg_entry;
 
-static const seg_entry in_transaction[] = {
-  {"LX", seg_lx}, {"SV1", seg_sv1}, {"SV2", seg_sv2}, {"DTP", seg_dtp}, {"HI", seg_hi},
-  {"NM1", seg_nm1}, {"CLM", seg_clm}, {"HL", seg_hl}, {"SBR", seg_sbr}, {"REF", seg_ref},
-  {"SE", seg_se}, {NULL, NULL}
-};
+/* The reader of a segment inside ST .. SE, or NULL (segments radcode does
+ * not read). */
+static seg_fn reader_of(span id)
+{
+  if (id.n == 2) {
+    if (is(id, "LX")) return seg_lx;
+    if (is(id, "HI")) return seg_hi;
+    if (is(id, "HL")) return seg_hl;
+    if (is(id, "SE")) return seg_se;
+  } else if (id.n == 3) {
+    if (is(id, "SV1")) return seg_sv1;
+    if (is(id, "SV2")) return seg_sv2;
+    if (is(id, "DTP")) return seg_dtp;
+    if (is(id, "NM1")) return seg_nm1;
+    if (is(id, "CLM")) return seg_clm;
+    if (is(id, "SBR")) return seg_sbr;
+    if (is(id, "REF")) return seg_ref;
+  }
+  return NULL;
+}
 
 /* Dispatches a segment inside ST .. SE. */
 static int in_st(x12 *x, const segment *g)
 {
-  int i;
+  seg_fn fn;
   x->st_segments++;
   if ((is(g->e[0], "SV1") || is(g->e[0], "SV2")) && !x->in_claim) return fail(x, "x12: %.3s before any CLM", g->e[0].p);
   if (is(g->e[0], x->institutional ? "SV1" : "SV2")) {
@@ -651,8 +670,7 @@ static int in_st(x12 *x, const segment *g)
             "x12: %.3s in an %s; it was not read", g->e[0].p, x->institutional ? "837I" : "837P");
     return 1;
   }
-  for (i = 0; in_transaction[i].id; i++)
-    if (is(g->e[0], in_transaction[i].id)) return in_transaction[i].fn(x, g);
+  if ((fn = reader_of(g->e[0])) != NULL) return fn(x, g);
   if (is(g->e[0], "ST") || is(g->e[0], "GS") || is(g->e[0], "GE") || is(g->e[0], "IEA") || is(g->e[0], "ISA"))
     return fail(x, "x12: %.*s before the SE of transaction %s", (int)g->e[0].n, g->e[0].p, x->st02);
   return 1;
@@ -719,15 +737,15 @@ static int read_all(x12 *x)
   return 1;
 }
 
-/* core.x12_claims(text) -> { claim, ... } | nil, message */
-int rc_x12_claims(lua_State *L)
+/* Reads the text at 1 into the claims: { claim, ... } | nil, message. */
+static int claims_of(lua_State *L)
 {
   x12 x;
   size_t len;
   int i;
   memset(&x, 0, sizeof x);
   x.L = L;
-  x.s = luaL_checklstring(L, 1, &len);
+  x.s = lua_tolstring(L, 1, &len);
   x.end = x.s + len;
   lua_settop(L, 1);
   x.base = 2;
@@ -740,5 +758,26 @@ int rc_x12_claims(lua_State *L)
     return 2;
   }
   lua_settop(L, x.base + S_RESULT);
+  return 1;
+}
+
+/* core.x12_claims(text) -> { claim, ... } | nil, message. Everything the
+ * reader builds stays alive until it returns, so the collector is paused
+ * meanwhile (a third of the time otherwise), in a protected call that
+ * restarts it whatever happens, then passes an error on. */
+int rc_x12_claims(lua_State *L)
+{
+  int running, status;
+  luaL_checkstring(L, 1);
+  lua_settop(L, 1);
+  running = lua_gc(L, LUA_GCISRUNNING);
+  lua_pushcfunction(L, claims_of);
+  lua_insert(L, 1);
+  if (running) lua_gc(L, LUA_GCSTOP);
+  status = lua_pcall(L, 1, 2, 0);
+  if (running) lua_gc(L, LUA_GCRESTART);
+  if (status != LUA_OK) return lua_error(L);
+  if (lua_isnil(L, 1)) return 2;
+  lua_settop(L, 1);
   return 1;
 }
