@@ -729,7 +729,8 @@ static int read_all(x12 *x)
       continue;
     }
     p = split(x, p, &g);
-    if (p == x->end) return fail(x, "x12: the last segment has no terminator '%c' (the file is cut short)", x->term);
+    if (p == x->end) return fail(x, "x12: the last segment has no terminator (byte 0x%02x; the file is cut short)",
+                                 (unsigned)(unsigned char)x->term);
     p++;
     if (!segment_do(x, &g)) return 0;
   }

@@ -1,0 +1,29 @@
+/* fuzz_x12.c: the X12 837 reader (core.x12_claims) on any bytes. Each
+ * answer is a list of claims or nil, "x12: ... at segment N"; every claim
+ * read is then checked (rc:check, national rules and the medicare
+ * overlay), so the reader's tables, problems and line sources also go
+ * through claim.c and the edits. Never a crash or a raised error. */
+#include "fuzz_lua.h"
+
+static const char setup[] =
+  "rc = assert(radcode.open{payers = {'medicare'}})\n"
+  "function run(text)\n"
+  "  local claims, err = core.x12_claims(text)\n"
+  "  if claims == nil then\n"
+  "    assert(type(err) == 'string' and err:match('^x12: .* at segment %d+$'), 'nil without an x12: message')\n"
+  "    return\n"
+  "  end\n"
+  "  assert(type(claims) == 'table', 'not a list')\n"
+  "  for i, claim in ipairs(claims) do\n"
+  "    assert(type(claim.source) == 'table' and claim.source.format == 'x12', 'claim without source')\n"
+  "    if i <= 8 then\n"
+  "      local r, cerr = rc:check(claim, {payer = 'medicare'})\n"
+  "      assert(r ~= nil or type(cerr) == 'string', 'check: nil without a message')\n"
+  "    end\n"
+  "  end\n"
+  "end\n";
+
+int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
+{
+  return fuzz_lua_run("fuzz_x12", setup, data, size);
+}
