@@ -49,7 +49,7 @@ typedef struct x12 {
   /* the claim being read */
   int in_claim, other_subscriber, lx_seen, nclaims, nlines, ndiag, nproblems, line_open, line_service;
   char claim_date[11], last_date[11], icd9[4], pos[3];
-  long lx;
+  long lx, lx_at, icd9_at;       /* the LX, and the HI with an ICD-9 qualifier: segment numbers */
   char err[200];
 } x12;
 
@@ -195,8 +195,11 @@ static void line_close(x12 *x)
   if (!x->line_open) return;
   x->line_open = 0;
   if (!x->line_service) {
+    long now = x->segno;
+    x->segno = x->lx_at;   /* the message names the LX */
     problem(x, 0, "deny", "give each LX its SV1 (837P) or SV2 (837I) service line",
             "x12: LX %ld has no %s service line; it was not read", x->lx, x->institutional ? "SV2" : "SV1");
+    x->segno = now;
     return;
   }
   slot(x, S_LINE);
@@ -237,10 +240,14 @@ static void claim_close(x12 *x)
   if (!x->in_claim) return;
   line_close(x);
   x->in_claim = 0;
-  if (x->icd9[0] && strcmp(x->last_date, "2015-10-01") >= 0)
+  if (x->icd9[0] && strcmp(x->last_date, "2015-10-01") >= 0) {
+    long now = x->segno;
+    x->segno = x->icd9_at;   /* the message names the HI */
     problem(x, 0, "deny", "report ICD-10-CM diagnoses (qualifiers ABK, ABF) for services from 2015-10-01",
             "x12: diagnosis qualifier %s is ICD-9, but the claim has services from %s (ICD-10-CM since 2015-10-01)",
             x->icd9, x->last_date);
+    x->segno = now;
+  }
   slot(x, S_CLAIM);
   set_string(L, "setting", x->institutional ? "hospital" : "practitioner");
   if (x->patient[0] || x->subscriber[0]) set_string(L, "patient", x->patient[0] ? x->patient : x->subscriber);
@@ -431,6 +438,7 @@ static int seg_lx(x12 *x, const segment *g)
   if (!x->in_claim) return fail(x, "x12: LX before any CLM");
   line_close(x);
   x->lx_seen = 1;
+  x->lx_at = x->segno;
   x->lx = number(element(g, 1));
   x->line_open = 1;
   x->line_service = 0;
@@ -473,7 +481,10 @@ static void diagnosis(x12 *x, span composite)
   int icd10 = is(c[0], "ABK") || is(c[0], "ABF") || is(c[0], "ABJ") || is(c[0], "APR");
   int icd9 = is(c[0], "BK") || is(c[0], "BF") || is(c[0], "BJ") || is(c[0], "PR");
   if (!(icd10 || icd9) || nc < 2 || c[1].n == 0) return;
-  if (icd9 && !x->icd9[0]) copy(c[0], x->icd9, sizeof x->icd9);
+  if (icd9 && !x->icd9[0]) {
+    copy(c[0], x->icd9, sizeof x->icd9);
+    x->icd9_at = x->segno;
+  }
   slot(x, S_DIAG);
   lua_pushlstring(x->L, c[1].p, c[1].n);
   lua_rawseti(x->L, -2, ++x->ndiag);
