@@ -24,6 +24,7 @@ static const luaL_Reg functions[] = {
   {"open", rc_handle_open},
   {"clock", rc_clock},
   {"x12_claims", rc_x12_claims},
+  {"x12_batches", rc_x12_batches},
   {NULL, NULL}
 };
 

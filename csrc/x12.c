@@ -36,7 +36,8 @@ enum { S_RESULT, S_CLAIM, S_LINES, S_DIAG, S_PROBLEMS, S_LINE, S_COUNT };
 
 typedef struct x12 {
   lua_State *L;
-  const char *s, *end;
+  const char *s, *end, *p;      /* the text, and where the reader is in it */
+  int started, done;
   char esep, csep, rsep, term;
   long segno;                   /* 1-based, over the whole text */
   int base;
@@ -726,13 +727,19 @@ static const char *skip_space(const char *p, const char *end)
   return p;
 }
 
-/* Reads the whole text; 0 with x->err on a broken envelope. */
-static int read_all(x12 *x)
+/* Reads on from x->p until the end of the text (1), or until `limit`
+ * claims are done (2; 0 for no limit), or a broken envelope (0, x->err). */
+static int read_on(x12 *x, int limit)
 {
-  const char *p = skip_space(x->s, x->end);
+  const char *p = skip_space(x->p, x->end);
   segment g;
-  if ((size_t)(x->end - p) < 3 || memcmp(p, "ISA", 3) != 0) return x->segno = 1, fail(x, "x12: the text does not start with ISA");
+  if (!x->started) {
+    x->started = 1;
+    if ((size_t)(x->end - p) < 3 || memcmp(p, "ISA", 3) != 0)
+      return x->segno = 1, fail(x, "x12: the text does not start with ISA");
+  }
   while ((p = skip_space(p, x->end)) < x->end) {
+    if (limit > 0 && x->nclaims >= limit) return x->p = p, 2;
     x->segno++;
     if (!x->in_isa && (size_t)(x->end - p) >= 3 && memcmp(p, "ISA", 3) == 0) {
       if (!isa(x, p)) return 0;
@@ -745,51 +752,136 @@ static int read_all(x12 *x)
     p++;
     if (!segment_do(x, &g)) return 0;
   }
+  x->p = p;
   if (x->in_isa) return fail(x, "x12: the interchange %s has no IEA (the file is cut short)", x->isa13);
   return 1;
 }
 
-/* Reads the text at 1 into the claims: { claim, ... } | nil, message. */
-static int claims_of(lua_State *L)
+/* The reader's state: a userdata whose user values are the text (1) and
+ * the tables of the claim being read between two batches (2). */
+static x12 *new_state(lua_State *L, int text)
 {
-  x12 x;
   size_t len;
+  const char *s = lua_tolstring(L, text, &len);
+  x12 *x = lua_newuserdatauv(L, sizeof *x, 2);
+  memset(x, 0, sizeof *x);
+  x->s = x->p = s;
+  x->end = s + len;
+  lua_pushvalue(L, text);
+  lua_setiuservalue(L, -2, 1);
+  lua_createtable(L, S_COUNT, 0);
+  lua_setiuservalue(L, -2, 2);
+  return x;
+}
+
+/* Moves the claim being read between the stack slots and user value 2. */
+static void slots_load(lua_State *L, int state, int base)
+{
   int i;
-  memset(&x, 0, sizeof x);
-  x.L = L;
-  x.s = lua_tolstring(L, 1, &len);
-  x.end = x.s + len;
-  lua_settop(L, 1);
-  x.base = 2;
+  lua_getiuservalue(L, state, 2);
+  for (i = 1; i < S_COUNT; i++) {
+    lua_rawgeti(L, -1, i);
+    lua_replace(L, base + i);
+  }
+  lua_pop(L, 1);
+}
+
+static void slots_save(lua_State *L, int state, int base)
+{
+  int i;
+  lua_getiuservalue(L, state, 2);
+  for (i = 1; i < S_COUNT; i++) {
+    lua_pushvalue(L, base + i);
+    lua_rawseti(L, -2, i);
+  }
+  lua_pop(L, 1);
+}
+
+/* (state, limit) -> { claim, ... }, done | nil, message: the next claims. */
+static int read_batch(lua_State *L)
+{
+  x12 *x = lua_touserdata(L, 1);
+  int limit = (int)lua_tointeger(L, 2), i, status;
+  lua_settop(L, 2);
+  x->L = L;
+  x->base = 3;
+  x->nclaims = 0;
   luaL_checkstack(L, S_COUNT + 16, "x12");
   lua_newtable(L);
   for (i = 1; i < S_COUNT; i++) lua_pushnil(L);
-  if (!read_all(&x)) {
+  slots_load(L, 1, x->base);
+  status = read_on(x, limit);
+  if (status == 0) {
     luaL_pushfail(L);
-    lua_pushstring(L, x.err);
+    lua_pushstring(L, x->err);
     return 2;
   }
-  lua_settop(L, x.base + S_RESULT);
+  slots_save(L, 1, x->base);
+  lua_pushvalue(L, x->base + S_RESULT);
+  lua_pushboolean(L, status == 1);
+  return 2;
+}
+
+/* Runs read_batch on the state at `state`: everything the reader builds
+ * stays alive until it returns, so the collector is paused meanwhile (a
+ * third of the time otherwise), in a protected call that restarts it
+ * whatever happens, then passes an error on. Leaves its two results. */
+static void batch(lua_State *L, int state, int limit)
+{
+  int running = lua_gc(L, LUA_GCISRUNNING), status;
+  lua_pushcfunction(L, read_batch);
+  lua_pushvalue(L, state);
+  lua_pushinteger(L, limit);
+  if (running) lua_gc(L, LUA_GCSTOP);
+  status = lua_pcall(L, 2, 2, 0);
+  if (running) lua_gc(L, LUA_GCRESTART);
+  if (status != LUA_OK) lua_error(L);
+}
+
+/* core.x12_claims(text) -> { claim, ... } | nil, message */
+int rc_x12_claims(lua_State *L)
+{
+  luaL_checkstring(L, 1);
+  lua_settop(L, 1);
+  new_state(L, 1);
+  batch(L, 2, 0);
+  if (lua_isnil(L, -2)) return 2;
+  lua_pop(L, 1);
   return 1;
 }
 
-/* core.x12_claims(text) -> { claim, ... } | nil, message. Everything the
- * reader builds stays alive until it returns, so the collector is paused
- * meanwhile (a third of the time otherwise), in a protected call that
- * restarts it whatever happens, then passes an error on. */
-int rc_x12_claims(lua_State *L)
+/* The iterator of rc_x12_batches: the next list, false and a message, or
+ * nil after the last. */
+static int next_batch(lua_State *L)
 {
-  int running, status;
+  x12 *x = lua_touserdata(L, lua_upvalueindex(1));
+  if (x->done) return 0;
+  batch(L, lua_upvalueindex(1), (int)lua_tointeger(L, lua_upvalueindex(2)));
+  if (lua_isnil(L, -2)) {
+    x->done = 1;
+    lua_pushboolean(L, 0);
+    lua_replace(L, -3);
+    return 2;
+  }
+  x->done = lua_toboolean(L, -1);
+  lua_pop(L, 1);
+  return 1;
+}
+
+/* core.x12_batches(text, n) -> iterator: `for claims, err in ...` gives
+ * lists of at most n claims, in order (the claims of core.x12_claims), or
+ * false and the message of a broken envelope (then stops). A caller can
+ * check each list before the next is read, so the whole file's claims
+ * never live at once. */
+int rc_x12_batches(lua_State *L)
+{
+  lua_Integer n;
   luaL_checkstring(L, 1);
-  lua_settop(L, 1);
-  running = lua_gc(L, LUA_GCISRUNNING);
-  lua_pushcfunction(L, claims_of);
-  lua_insert(L, 1);
-  if (running) lua_gc(L, LUA_GCSTOP);
-  status = lua_pcall(L, 1, 2, 0);
-  if (running) lua_gc(L, LUA_GCRESTART);
-  if (status != LUA_OK) return lua_error(L);
-  if (lua_isnil(L, 1)) return 2;
-  lua_settop(L, 1);
+  n = luaL_checkinteger(L, 2);
+  luaL_argcheck(L, n >= 1 && n <= 1000000, 2, "batch size from 1 to 1000000");
+  lua_settop(L, 2);
+  new_state(L, 1);
+  lua_pushinteger(L, n);
+  lua_pushcclosure(L, next_batch, 2);
   return 1;
 }

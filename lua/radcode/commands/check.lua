@@ -309,33 +309,59 @@ end
 
 local FORMATS = { x12 = true, fhir = true, json = true }
 
---- Checks every claim of a document: the report of each (or a JSON object
--- a line), then the summary.
-local function document(ctx, path, claims)
+--- Checks one claim of a document (number i): its report (or a JSON
+-- object a line), counted in stats.
+local function document_claim(ctx, rc, stats, path, i, claim)
+  local result, err = run_check(rc, claim, ctx)
+  if not result then
+    stats.errors[#stats.errors + 1] = i
+    ctx.err:write(("radcode: %s claim %d: %s\n"):format(path, i, err))
+    return
+  end
+  add_counts(stats, claim, result)
+  if ctx.options.json then
+    ctx.out:write(radcode.json.encode({ claim = i, id = claim.id, patient = claim.patient, source = claim.source,
+      ok = result.ok, findings = result.findings }), "\n")
+  elseif not ctx.options.quiet then
+    check.report(ctx.out, claim, result)
+    ctx.out:write("\n")
+  end
+  local recorded, rerr = maybe_record(rc, claim, result, ctx)
+  if not recorded then error(rerr, 0) end
+end
+
+--- Checks every claim of a document, a list of claims at a time (X12 is
+-- read in batches, so a large file's claims never live all at once), then
+-- prints the summary. batches: an iterator of lists, or false, message.
+local function document(ctx, path, batches)
   local rc <close> = open(ctx)
-  local stats = new_stats()
-  for i = 1, #claims do
-    local claim = claims[i]
-    claims[i] = false   -- checked claims are garbage: the collector's marking stays short
-    local result, err = run_check(rc, claim, ctx)
-    if not result then
-      stats.errors[#stats.errors + 1] = i
-      ctx.err:write(("radcode: %s claim %d: %s\n"):format(path, i, err))
-    else
-      add_counts(stats, claim, result)
-      if ctx.options.json then
-        ctx.out:write(radcode.json.encode({ claim = i, id = claim.id, patient = claim.patient, source = claim.source,
-          ok = result.ok, findings = result.findings }), "\n")
-      elseif not ctx.options.quiet then
-        check.report(ctx.out, claim, result)
-        ctx.out:write("\n")
-      end
-      local recorded, rerr = maybe_record(rc, claim, result, ctx)
-      if not recorded then error(rerr, 0) end
+  local stats, i = new_stats(), 0
+  local mode = collectgarbage("generational")   -- claims die young; the handle's rules stay
+  for claims, err in batches do
+    if not claims then
+      collectgarbage(mode)
+      error(("%s: %s"):format(path, err), 0)
+    end
+    for k = 1, #claims do
+      local claim = claims[k]
+      claims[k] = false
+      i = i + 1
+      document_claim(ctx, rc, stats, path, i, claim)
     end
   end
+  collectgarbage(mode)
   print_stats(ctx, stats, "claim")
   return (stats.denied > 0 or #stats.errors > 0) and 1 or 0
+end
+
+--- An iterator over one list.
+local function once(list)
+  local done = false
+  return function()
+    if done then return nil end
+    done = true
+    return list
+  end
 end
 
 --- radcode check FILE: one JSON claim as before; any other document
@@ -348,9 +374,12 @@ local function check_file(ctx, path)
   local text = read_file(path)
   local found = claims_reader.detect(text)
   if (format == nil or format == "json") and (found == "json" or found == nil) then return single(ctx, path, text) end
+  if format == "x12" or (format == nil and found == "x12") then
+    return document(ctx, path, require("radcode.core").x12_batches(text, 256))
+  end
   local claims, err = radcode.claims(text, { format = format })
   if not claims then error(("%s: %s"):format(path, err), 0) end
-  return document(ctx, path, claims)
+  return document(ctx, path, once(claims))
 end
 
 function check.run(words, ctx)
