@@ -450,3 +450,44 @@ describe("the revenue code of an institutional line", function()
     assert.is_nil(H.find(rc:check(claim("333")), "input", 1))
   end)
 end)
+
+describe("core.x12_batches", function()
+  local core = require "radcode.core"
+
+  local function collect(text, n)
+    local ids, sizes = {}, {}
+    for list, err in core.x12_batches(text, n) do
+      if not list then return ids, sizes, err end
+      sizes[#sizes + 1] = #list
+      for _, c in ipairs(list) do ids[#ids + 1] = c.id .. ":" .. #c.lines .. ":" .. c.source.segment end
+    end
+    return ids, sizes
+  end
+
+  it("gives the claims of x12_claims, n at a time, across HL levels and interchanges", function()
+    local text = read(EXAMPLES .. "physician_2026_pos22_837p.edi") .. read(EXAMPLES .. "prostate_imrt_2025_837p.edi")
+      .. read(EXAMPLES .. "breast_2026_hospital_837i.edi")
+    local whole = {}
+    for _, c in ipairs(claims_of(text)) do whole[#whole + 1] = c.id .. ":" .. #c.lines .. ":" .. c.source.segment end
+    assert.are.equal(4, #whole)
+    for _, n in ipairs({ 1, 2, 3, 256 }) do
+      local ids = collect(text, n)
+      assert.are.same(whole, ids, "n = " .. n)
+    end
+    local _, sizes = collect(text, 3)
+    assert.are.same({ 3, 1 }, sizes)
+  end)
+
+  it("ends with false and the envelope's message after the whole batches before it, and leaves the collector running", function()
+    local list = {}
+    for i = 1, 10 do list[i] = { id = "C" .. i, lines = { { code = "77412", date = "2026-03-02" } } } end
+    local text = writer.write(list):gsub("IEA%*1%*", "IEA*2*")
+    local ids, sizes, err = collect(text, 4)
+    assert.are.same({ 4, 4 }, sizes)   -- the batch that meets the broken trailer is not handed out
+    assert.are.equal(8, #ids)
+    assert.truthy(err and err:find("^x12: IEA01 says 2"), err)
+    assert.is_true(collectgarbage("isrunning"))
+    assert.has_error(function() core.x12_batches(text, 0) end)
+    assert.has_error(function() core.x12_batches(nil, 1) end)
+  end)
+end)
