@@ -91,6 +91,31 @@ describe("radcode check FILE with X12, FHIR and JSON lines", function()
   end)
 end)
 
+describe("examples/ in X12 and FHIR", function()
+  it("finds in each file what examples/README.md says, over all its claims", function()
+    local rc = assert(radcode.open())
+    local f = assert(io.open(EXAMPLES .. "README.md"))
+    local seen = 0
+    for line in f:lines() do
+      local name, finds = line:match("^| `([^`]+%.edi)` |.*| ([^|]+) |$")
+      if not name then name, finds = line:match("^| `([^`]+%.json)` %(FHIR%) |.*| ([^|]+) |$") end
+      if name then
+        seen = seen + 1
+        local counts = { deny = 0, review = 0, warn = 0, info = 0 }
+        for _, claim in ipairs(assert(radcode.claims(assert(io.open(EXAMPLES .. name)):read("a")))) do
+          for _, x in ipairs(rc:check(claim).findings) do counts[x.severity] = counts[x.severity] + 1 end
+        end
+        local want = { deny = 0, review = 0, warn = 0, info = 0 }
+        for n, severity in finds:gmatch("(%d+) (%a+)") do want[severity] = tonumber(n) end
+        assert.are.same(want, counts, name)
+      end
+    end
+    f:close()
+    rc:close()
+    assert.are.equal(4, seen)
+  end)
+end)
+
 describe("radcode claims FILE", function()
   it("prints each claim as read: type of bill, revenue codes, where each line was", function()
     local out, err, code = H.radcode({ "claims", EXAMPLES .. "breast_2026_hospital_837i.edi" })
