@@ -594,13 +594,18 @@ static void read_problem(lua_State *L, rc_claim *claim, rc_findings *f)
 static void read_problems(lua_State *L, int idx, rc_claim *claim, rc_findings *f)
 {
   lua_Integer i, n;
-  if (raw_field(L, idx, "problems") == LUA_TTABLE) {
+  int type = raw_field(L, idx, "problems");
+  if (type == LUA_TTABLE) {
     n = (lua_Integer)lua_rawlen(L, -1);
     for (i = 1; i <= n && i <= 1000; i++) {
       lua_rawgeti(L, -1, i);
       read_problem(L, claim, f);
       lua_pop(L, 1);
     }
+  } else if (type != LUA_TNIL) {
+    rc_finding *x = input(f, 0, RC_WARN, NULL);
+    snprintf(x->message, sizeof x->message, "claim.problems must be a list, got %s; not used", luaL_typename(L, -1));
+    snprintf(x->fix, sizeof x->fix, "give claim.problems as a list of {message =, fix =, severity =, line =}");
   }
   lua_pop(L, 1);
 }

@@ -146,3 +146,37 @@ describe("radcode claims FILE", function()
     assert.truthy(err:find("not a claim document", 1, true), err)
   end)
 end)
+
+describe("claim fields the readers set, from any caller", function()
+  local rc
+  setup(function() rc = assert(radcode.open()) end)
+  teardown(function() rc:close() end)
+
+  local function claim(extra)
+    local c = { id = "K", patient = "P", payer = "medicare", setting = "practitioner", pos = "11", diagnoses = { "C61" },
+      lines = { { code = "77263", date = "2025-03-03", units = 1, dx = { 1 }, source = { lx = 1 }, pos = "11" } } }
+    for k, v in pairs(extra or {}) do c[k] = v end
+    return c
+  end
+
+  it("accepts provider, bill_type, source and the lines' source and pos as known fields", function()
+    local result = rc:check(claim({ provider = "1234567893", bill_type = "131", source = { format = "x12" } }))
+    for _, f in ipairs(result.findings) do assert.is_falsy(f.message:find("unknown field"), f.message) end
+  end)
+
+  it("turns claim.problems into input findings with their severity and line", function()
+    local result = rc:check(claim({ problems = {
+      { message = "x12: something on line 1", fix = "fix it", severity = "review", line = 1 },
+      { message = "x12: something on the claim" } } }))
+    local one, whole = H.find(result, "input", 1), nil
+    for _, f in ipairs(result.findings) do
+      if f.message == "x12: something on the claim" then whole = f end
+    end
+    assert.are.same({ "review", "x12: something on line 1", "fix it" }, { one.severity, one.message, one.fix })
+    assert.are.same({ "deny", "input" }, { whole.severity, whole.edit })
+    assert.is_false(result.ok)
+    local bad = rc:check(claim({ problems = "oops" }))
+    local f = H.find(bad, "input", 0)
+    assert.truthy(f and f.message:find("claim.problems must be a list, got string", 1, true))
+  end)
+end)
