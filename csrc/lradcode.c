@@ -1,5 +1,5 @@
 /* lradcode.c: luaopen_radcode_core, which only assembles the pieces: the
- * open function, the claim readers (x12_claims), the handle's methods (exposed as core.Handle so the Lua
+ * open function, the claim readers (x12_claims, x12_batches, fhir_claims), the handle's methods (exposed as core.Handle so the Lua
  * layer can add its own), the JSON codec and the version strings. */
 #include <lua.h>
 #include <lauxlib.h>
@@ -8,6 +8,7 @@
 #include "classify.h"
 #include "clock.h"
 #include "db.h"
+#include "fhir.h"
 #include "handle.h"
 #include "import.h"
 #include "json.h"
@@ -25,6 +26,7 @@ static const luaL_Reg functions[] = {
   {"clock", rc_clock},
   {"x12_claims", rc_x12_claims},
   {"x12_batches", rc_x12_batches},
+  {"fhir_claims", rc_fhir_claims},
   {NULL, NULL}
 };
 

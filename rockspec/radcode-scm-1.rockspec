@@ -49,7 +49,6 @@ build = {
       ["radcode.commands.check"] = "lua/radcode/commands/check.lua",
       ["radcode.commands.claims"] = "lua/radcode/commands/claims.lua",
       ["radcode.claims"] = "lua/radcode/claims.lua",
-      ["radcode.fhir"] = "lua/radcode/fhir.lua",
       ["radcode.commands.pair"] = "lua/radcode/commands/pair.lua",
       ["radcode.commands.import"] = "lua/radcode/commands/import.lua",
     },

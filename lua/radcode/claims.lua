@@ -3,11 +3,11 @@
 -- message. Without a format it is detected: `ISA` at the start is X12
 -- (the C reader, radcode.core.x12_claims); a JSON object whose
 -- resourceType is Claim or Bundle (or any other FHIR resource, refused
--- clearly) is FHIR (radcode.fhir); any other JSON object is one radcode
+-- clearly) is FHIR (the C mapping, radcode.core.fhir_claims, over
+-- radcode's JSON parser); any other JSON object is one radcode
 -- claim; text of several lines, each a JSON object, is JSON lines. Each
 -- claim carries `source` (format, and where it was in the document).
 local core = require "radcode.core"
-local fhir = require "radcode.fhir"
 
 local FORMATS = { x12 = true, fhir = true, json = true }
 
@@ -34,7 +34,7 @@ end
 local function json_claims(text)
   local claim, err = object(text)
   if not claim then return nil, err end
-  if claim.resourceType ~= nil then return fhir.claims(claim) end
+  if claim.resourceType ~= nil then return core.fhir_claims(claim) end
   if claim.source == nil then claim.source = { format = "json" } end
   return { claim }
 end
@@ -59,8 +59,8 @@ end
 
 local function fhir_claims(text)
   local doc, err = core.json_decode(text)
-  if doc == nil then return nil, err:gsub("^json:", "fhir: json:") end
-  return fhir.claims(doc)
+  if doc == nil then return nil, (err:gsub("^json:", "fhir: json:")) end
+  return core.fhir_claims(doc)
 end
 
 local claims = { detect = detect }
