@@ -123,7 +123,7 @@ FUZZ_SAN      = -fsanitize=address,undefined -fno-sanitize-recover=undefined -fn
 FUZZ_CFLAGS   = -O1 -g $(FUZZ_SAN) -std=c99 -Wall -Wextra -Werror -I$(LUA_INCDIR) -I$(SQLITE_INCDIR) \
                 -Icsrc -DRC_VERSION='"$(VERSION)"'
 FUZZ_IMPORTS  = ncci mue mue_rows aoc hcpcs rvu opps cpt
-FUZZ_TARGETS  ?= json check claim_lua classify lookup date code csv $(FUZZ_IMPORTS:%=import_%)
+FUZZ_TARGETS  ?= json x12 claims check claim_lua classify lookup date code csv $(FUZZ_IMPORTS:%=import_%)
 FUZZ_OBJECTS  = $(SOURCES:csrc/%.c=$(FUZZ_BUILD)/obj/%.o) $(FUZZ_BUILD)/obj/default_db.o
 FUZZ_BINS     = $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
 FUZZ_LDLIBS   = -llua$(LUA_VERSION) $(LDLIBS) -lm
@@ -197,6 +197,12 @@ demo: deps module
 	  examples/sbrt_lung.json examples/mistakes.json; do \
 	  echo; echo "\$$ radcode check $$claim"; $(RADCODE) check $$claim; test $$? -le 1 || exit 1; \
 	done
+	@for file in examples/prostate_imrt_2025_837p.edi examples/physician_2026_pos22_837p.edi \
+	  examples/breast_2026_hospital_837i.edi examples/sbrt_lung_2025_fhir.json; do \
+	  echo; echo "\$$ radcode check $$file"; $(RADCODE) check $$file; test $$? -le 1 || exit 1; \
+	done
+	@echo; echo "\$$ radcode claims examples/breast_2026_hospital_837i.edi"; \
+	  $(RADCODE) claims examples/breast_2026_hospital_837i.edi
 
 # Full-scale benchmark: import, throughput, memory, baselines (bench/README.md).
 bench: deps module build/bench/baseline_sqlite.so

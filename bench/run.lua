@@ -3,18 +3,21 @@
 -- a deterministic mix of claims, and measures in separate processes:
 -- import speed, database size, open-to-first-check time, rc:check
 -- throughput and peak memory, the two baselines (SQLite queries, plain Lua
--- tables) on the same claims, and `radcode check --batch` end to end; then
+-- tables) on the same claims, `radcode check --batch` end to end, and
+-- `radcode check` on the same claims as one X12 837P file (bench/x12.lua); then
 -- checks that all three engines found the same PTP and MUE findings. First
 -- it reports the embedded default database: its size and the time
 -- radcode.open() takes to open it (`lua5.4 bench/run.lua embedded` runs
 -- only that part).
 local radcode = require "radcode"
 local gen = require "gen"
+local x12 = require "x12"
 local json = radcode.json
 
 local OUT = "build/bench"
 local DB = OUT .. "/bench.db"
 local CLAIMS = OUT .. "/claims.jsonl"
+local CLAIMS_837 = OUT .. "/claims.837"
 local N_CLAIMS, PASSES, SQLITE_CLAIMS = 20000, 8, 2000
 
 local function sh(cmd)
@@ -66,7 +69,11 @@ local function write_claims()
     .. " AND modifier <> 9 ORDER BY col1, col2", 397, 4000)
   local codes = sample("SELECT code FROM mue WHERE setting = 'practitioner' ORDER BY code", 5, 4000)
   local f = assert(io.open(CLAIMS, "w"))
-  for _, c in ipairs(gen.claims(N_CLAIMS, pairs, codes)) do f:write(json.encode(c), "\n") end
+  local claims = gen.claims(N_CLAIMS, pairs, codes)
+  for _, c in ipairs(claims) do f:write(json.encode(c), "\n") end
+  f:close()
+  f = assert(io.open(CLAIMS_837, "w"))
+  f:write(x12.write(claims, { nl = "\n" }))
   f:close()
   return #pairs, #codes
 end
@@ -131,6 +138,17 @@ local function report_embedded(e)
   line("embedded database (build/default.db)", ("%.2f MB, %d PTP rows"):format(e.bytes / 1e6, e.ptp_rows))
   line("embedded radcode.open()", ("%.1f ms; to first finished check %.1f ms (best of %d processes)"):format(
     e.open_ms, e.first_check_ms, e.runs), ("target < 100 ms: %s"):format(verdict(e.open_ms < 100)))
+
+-- The same claims as one 837P file: `radcode check FILE` (read, check,
+-- report), the best of BATCH_RUNS runs, in seconds.
+local function x12_check()
+  local best = math.huge
+  for _ = 1, BATCH_RUNS do
+    local t0 = radcode.clock()
+    os.execute(("RADCODE_BUILD=build lua5.4 bin/radcode check %s --db %s --quiet > %s/x12.out 2>&1"):format(CLAIMS_837, DB, OUT))
+    best = math.min(best, radcode.clock() - t0)
+  end
+  return best
 end
 
 local function report(r)
@@ -160,6 +178,9 @@ local function report(r)
   line("radcode check --batch, end to end", ("%.0f lines/s (%d lines, %.2f s wall, best of %d)"):format(
     r.batch_lines / r.batch_seconds, r.batch_lines, r.batch_seconds, BATCH_RUNS),
     ("target 300,000: %s"):format(verdict(r.batch_lines / r.batch_seconds >= 300000)))
+  line("radcode check FILE.837 (X12 837P), end to end", ("%.0f lines/s (%d claims, %.2f s wall, best of %d)"):format(
+    r.batch_lines / r.x12_seconds, N_CLAIMS, r.x12_seconds, BATCH_RUNS),
+    ("target 300,000: %s"):format(verdict(r.batch_lines / r.x12_seconds >= 300000)))
   line("same PTP/MUE findings, radcode vs SQLite", ("%d of %d claims differ (%d findings)"):format(r.diff_sqlite, SQLITE_CLAIMS, r.findings_sqlite))
   line("same PTP/MUE findings, radcode vs Lua", ("%d of %d claims differ (%d findings)"):format(r.diff_lua, N_CLAIMS, r.findings_lua))
 end
@@ -185,6 +206,7 @@ local function main()
   r.diff_sqlite, r.findings_sqlite = same_digests(OUT .. "/digest-radcode.txt", OUT .. "/digest-sqlite.txt", SQLITE_CLAIMS)
   r.diff_lua, r.findings_lua = same_digests(OUT .. "/digest-radcode.txt", OUT .. "/digest-lua.txt", N_CLAIMS)
   r.batch_seconds = batch()
+  r.x12_seconds = x12_check()
   r.batch_lines = r.radcode.lines // PASSES
   report(r)
   local f = assert(io.open(OUT .. "/results.json", "w"))

@@ -205,6 +205,7 @@ static int check(lua_State *L)
     return rc_failf(L, "%s", err);
   rc_edits_line(&c);
   rc_edits_setting(&c);
+  rc_edits_revenue(&c);
   rc_edits_day(&c);
   rc_companions_unverified(&c);
   rc_edits_course(&c);

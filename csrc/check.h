@@ -51,6 +51,7 @@ void rc_edits_line(rc_check *c);
 void rc_edits_day(rc_check *c);
 void rc_companions_unverified(rc_check *c);
 void rc_edits_setting(rc_check *c);
+void rc_edits_revenue(rc_check *c);
 int rc_facility_flags(const rc_check *c, const rc_line *line);
 int rc_companion_partner(const char *partner, const char *code, const rc_code_rules *cr);
 void rc_edits_course(rc_check *c);

@@ -12,7 +12,12 @@
  * with a bad code, date or units are kept (for their line numbers) but
  * marked unusable, so no edit reads them. claim.setting is the claim type
  * (practitioner: professional; hospital: institutional); claim.pos is kept
- * as given and never changes it. */
+ * as given and never changes it. The claim readers (X12, FHIR) add
+ * claim.provider (billing or rendering NPI), claim.bill_type, claim.source
+ * and line.source, line.pos (a line's own place of service) and
+ * line.revenue (the UB-04 revenue code, four digits, kept for the revenue
+ * edit); what they could not read is in claim.problems, a list of
+ * {message =, fix =, severity =, line =}, each an `input` finding. */
 #include "claim.h"
 
 #include <ctype.h>
@@ -24,10 +29,10 @@
 
 static const char *const claim_keys[] = {"id", "patient", "course", "payer", "setting", "pos",
                                          "npi", "diagnoses", "lines", "authorization", "contractor",
-                                         "state", NULL};
+                                         "state", "provider", "bill_type", "problems", "source", NULL};
 static const char *const line_keys[] = {"code", "date", "units", "modifiers", "dx", "charge",
-                                        "npi", NULL};
-#define LINE_FIELDS_READ 7      /* code .. npi: the fields the line readers take */
+                                        "npi", "revenue", "pos", "source", NULL};
+#define LINE_FIELDS_READ 8      /* code .. revenue: the fields the line readers take */
 #define NAMED_UNKNOWN 5         /* unknown fields named one by one, per table */
 
 static rc_finding *input(rc_findings *f, int line, rc_severity severity, const char *code)
@@ -482,6 +487,25 @@ static void read_line_npi(lua_State *L, int idx, rc_line *line, rc_findings *f)
   lua_pop(L, 1);
 }
 
+/* line.revenue: the UB-04 revenue code of an institutional line, four
+ * digits (three are read with a leading zero). */
+static void read_revenue(lua_State *L, int idx, rc_line *line, rc_findings *f)
+{
+  int type = slot_value(L, idx), ok = 1;
+  size_t len = 0, i;
+  const char *s = type == LUA_TSTRING ? lua_tolstring(L, -1, &len) : NULL;
+  for (i = 0; s != NULL && i < len; i++) ok = ok && s[i] >= '0' && s[i] <= '9';
+  if (s != NULL && ok && (len == 3 || len == 4)) {
+    snprintf(line->revenue, sizeof line->revenue, "%s%s", len == 3 ? "0" : "", s);
+  } else if (type != LUA_TNIL) {
+    rc_finding *x = input(f, line->index, RC_DENY, line->code[0] ? line->code : NULL);
+    snprintf(x->message, sizeof x->message, "line %d: revenue code %s%.20s%s is not four digits", line->index,
+             s ? "'" : "(", s ? s : luaL_typename(L, -1), s ? "'" : ")");
+    snprintf(x->fix, sizeof x->fix, "give the UB-04 revenue code as four digits, e.g. \"0333\"");
+  }
+  lua_pop(L, 1);
+}
+
 /* Reads the line table on top of the stack. Code, date and units decide
  * whether the line is usable; each reader records its own findings. */
 static void read_line(lua_State *L, const rc_claim *claim, rc_line *line, rc_findings *f)
@@ -503,6 +527,7 @@ static void read_line(lua_State *L, const rc_claim *claim, rc_line *line, rc_fin
   read_pointers(L, slot + 4, claim, line, f);
   read_charge(L, slot + 5, line, f);
   read_line_npi(L, slot + 6, line, f);
+  read_revenue(L, slot + 7, line, f);
   line->usable = usable;
   lua_settop(L, idx);
 }
@@ -540,11 +565,57 @@ static void read_lines(lua_State *L, int idx, rc_claim *claim, rc_findings *f, i
   lua_pop(L, 1);
 }
 
+static rc_severity severity_named(const char *s)
+{
+  if (s && strcmp(s, "review") == 0) return RC_REVIEW;
+  if (s && strcmp(s, "warn") == 0) return RC_WARN;
+  if (s && strcmp(s, "info") == 0) return RC_INFO;
+  return RC_DENY;
+}
+
+/* One of claim.problems (on top of the stack), as an input finding. */
+static void read_problem(lua_State *L, rc_claim *claim, rc_findings *f)
+{
+  int idx = lua_gettop(L), isint = 0;
+  lua_Integer line;
+  rc_finding *x;
+  if (lua_type(L, idx) != LUA_TTABLE) return;
+  raw_field(L, idx, "severity");
+  raw_field(L, idx, "line");
+  line = lua_tointegerx(L, -1, &isint);
+  x = input(f, isint && line >= 1 && line <= claim->nlines ? (int)line : 0,
+            severity_named(lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL), NULL);
+  if (raw_field(L, idx, "message") == LUA_TSTRING) snprintf(x->message, sizeof x->message, "%s", lua_tostring(L, -1));
+  if (raw_field(L, idx, "fix") == LUA_TSTRING) snprintf(x->fix, sizeof x->fix, "%s", lua_tostring(L, -1));
+  snprintf(x->rule, sizeof x->rule, "input: claim reader");
+  lua_settop(L, idx);
+}
+
+/* claim.problems: what a claim reader (X12, FHIR) could not read. */
+static void read_problems(lua_State *L, int idx, rc_claim *claim, rc_findings *f)
+{
+  lua_Integer i, n;
+  int type = raw_field(L, idx, "problems");
+  if (type == LUA_TTABLE) {
+    n = (lua_Integer)lua_rawlen(L, -1);
+    for (i = 1; i <= n && i <= 1000; i++) {
+      lua_rawgeti(L, -1, i);
+      read_problem(L, claim, f);
+      lua_pop(L, 1);
+    }
+  } else if (type != LUA_TNIL) {
+    rc_finding *x = input(f, 0, RC_WARN, NULL);
+    snprintf(x->message, sizeof x->message, "claim.problems must be a list, got %s; not used", luaL_typename(L, -1));
+    snprintf(x->fix, sizeof x->fix, "give claim.problems as a list of {message =, fix =, severity =, line =}");
+  }
+  lua_pop(L, 1);
+}
+
 /* Reads the claim at idx (a table: the caller checked). Leaves one value on
  * the stack (the lines' storage) that must stay while the claim is used. */
 void rc_claim_read(lua_State *L, int idx, rc_claim *claim, rc_findings *f, int max_lines)
 {
-  char npi[16];
+  char npi[16], provider[16];
   int i;
   idx = lua_absindex(L, idx);
   memset(claim, 0, sizeof *claim);
@@ -561,7 +632,9 @@ void rc_claim_read(lua_State *L, int idx, rc_claim *claim, rc_findings *f, int m
   for (i = 0; claim->state[i]; i++) claim->state[i] = (char)toupper((unsigned char)claim->state[i]);
   read_setting(L, idx, claim, f);
   read_diagnoses(L, idx, claim, f);
+  read_text(L, idx, "provider", provider, sizeof provider, f);
   read_lines(L, idx, claim, f, max_lines);
+  read_problems(L, idx, claim, f);
   if (claim->lines != NULL) lua_remove(L, -2);   /* the storage replaces the placeholder */
 }
 

@@ -20,6 +20,7 @@ typedef struct rc_line {
   long day;
   char date[11];
   long units;
+  char revenue[5];              /* the UB-04 revenue code of an institutional line, "" when none */
   int nmods;
   long mods_given;              /* modifiers the line listed; only the first RC_MAX_MODIFIERS are kept */
   char mods[RC_MAX_MODIFIERS][4];

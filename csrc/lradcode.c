@@ -1,5 +1,5 @@
 /* lradcode.c: luaopen_radcode_core, which only assembles the pieces: the
- * open function, the handle's methods (exposed as core.Handle so the Lua
+ * open function, the claim readers (x12_claims, x12_batches, fhir_claims), the handle's methods (exposed as core.Handle so the Lua
  * layer can add its own), the JSON codec and the version strings. */
 #include <lua.h>
 #include <lauxlib.h>
@@ -9,12 +9,14 @@
 #include "clock.h"
 #include "db.h"
 #include "explain.h"
+#include "fhir.h"
 #include "handle.h"
 #include "import.h"
 #include "json.h"
 #include "lookup.h"
 #include "overlay.h"
 #include "search.h"
+#include "x12.h"
 
 #ifndef RC_VERSION
 #error "RC_VERSION must be defined by the build (see Makefile)"
@@ -23,6 +25,9 @@
 static const luaL_Reg functions[] = {
   {"open", rc_handle_open},
   {"clock", rc_clock},
+  {"x12_claims", rc_x12_claims},
+  {"x12_batches", rc_x12_batches},
+  {"fhir_claims", rc_fhir_claims},
   {NULL, NULL}
 };
 

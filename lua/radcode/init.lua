@@ -12,6 +12,8 @@
 --   handle:payers()                             -> { name, ... }
 --   handle:payer(name)                          -> {name, inherits, rows, rules, ...} | nil, message
 --   handle:save(path), handle:close()
+--   radcode.claims(text [, {format =}]) -> { claim, ... } | nil, message
+--     (X12 837P/837I, FHIR R4 Claim/Bundle, radcode JSON or JSON lines)
 -- See README.md for the whole contract.
 local core = require "radcode.core"
 
@@ -163,6 +165,10 @@ end
 
 --- Seconds on a monotonic clock (for timing).
 radcode.clock = core.clock
+
+--- radcode.claims(text [, {format = "x12" | "fhir" | "json"}]): the claims
+-- of an X12 837, FHIR or radcode JSON document (radcode/claims.lua).
+radcode.claims = require("radcode.claims").read
 
 --- JSON text <-> Lua values (strict; null is radcode.null).
 radcode.json = {
