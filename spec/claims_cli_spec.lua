@@ -100,7 +100,12 @@ describe("radcode check FILE with X12, FHIR and JSON lines", function()
   it("a JSON claim file is reported as before: one claim, no summary", function()
     local out, _, code = H.radcode({ "check", EXAMPLES .. "prostate_imrt_2025.json" })
     assert.are.equal(0, code)
-    assert.are.equal("claim C-2025-0001  payer medicare  setting practitioner  patient P-1001  course P-1001/prostate-1\nclean\n", out)
+    assert.are.equal("claim C-2025-0001  payer medicare  setting practitioner  patient P-1001  course P-1001/prostate-1\n",
+      out:match("^[^\n]*\n"))
+    -- the report of one claim ends with its own findings line, not a file's summary
+    assert.matches("\n%d+ findings?: [^\n]*claim\n$", out)
+    assert.is_nil(out:find("claims checked", 1, true))
+    assert.is_nil(out:find("denied    ", 1, true))
   end)
 end)
 

@@ -110,7 +110,7 @@ describe("radcode.claims on radcode's FHIR example", function()
     assert.are.same({ code = "77300", date = "2025-09-03", units = 2, dx = { 1 }, pos = "11", source = { item = 5 } },
       c.lines[5])
     local rc = assert(radcode.open())
-    for _, f in ipairs(rc:check(c).findings) do assert.are.equal("info", f.severity, f.message) end
+    for _, f in ipairs(H.drop_coverage(rc:check(c).findings)) do assert.are.equal("info", f.severity, f.message) end
     rc:close()
   end)
 end)

@@ -143,7 +143,7 @@ describe("radcode.claims on radcode's X12 examples", function()
 
   local function no_denial(claim)
     local result = rc:check(claim)
-    for _, f in ipairs(result.findings) do
+    for _, f in ipairs(H.drop_coverage(result.findings)) do   -- coverage: spec/vintage_spec.lua
       assert.are_not.equal("deny", f.severity, f.message)
       assert.are_not.equal("review", f.severity, f.message)
     end
