@@ -80,21 +80,19 @@ static long claim_fractions(const rc_check *c)
   return n;
 }
 
-/* The severity word that starts a limit's extra ("deny 77431"). */
+/* A limit's severity (its extra). */
 static rc_severity severity_of(const char *extra)
 {
-  size_t n = strcspn(extra, " ");
-  if (n == 6 && strncmp(extra, "review", n) == 0) return RC_REVIEW;
-  if (n == 4 && strncmp(extra, "warn", n) == 0) return RC_WARN;
-  if (n == 4 && strncmp(extra, "info", n) == 0) return RC_INFO;
+  if (strcmp(extra, "review") == 0) return RC_REVIEW;
+  if (strcmp(extra, "warn") == 0) return RC_WARN;
+  if (strcmp(extra, "info") == 0) return RC_INFO;
   return RC_DENY;
 }
 
 /* The code a course too short to earn a unit bills instead, or "". */
 static const char *instead_of(const rc_rule *limit)
 {
-  const char *space = strchr(limit->extra, ' ');
-  return space ? space + 1 : "";
+  return limit->alt ? limit->alt : "";
 }
 
 static rc_finding *frequency_finding(rc_check *c, const rc_line *line, const rc_rule *limit)
@@ -136,7 +134,7 @@ static void per_count(rc_check *c, const rc_line *line, const rc_rule *limit, co
  * fraction was delivered. */
 static long fractions_allowed(const rc_rule *limit, long fractions)
 {
-  long per = limit->b > 0 ? limit->b : 5, left = limit->c & 255, minimum = limit->c >> 8;
+  long per = limit->b > 0 ? limit->b : 5, left = limit->c, minimum = limit->d;
   long allowed = (fractions / per) * limit->a;
   if (left > 0 && fractions % per >= left) allowed += limit->a;
   if (fractions > 0 && allowed < minimum) allowed = minimum;
@@ -145,7 +143,7 @@ static long fractions_allowed(const rc_rule *limit, long fractions)
 
 static void fractions_fix(rc_finding *x, const rc_line *line, const rc_rule *limit, long fractions, long allowed)
 {
-  long per = limit->b > 0 ? limit->b : 5, left = limit->c & 255, minimum = limit->c >> 8;
+  long per = limit->b > 0 ? limit->b : 5, left = limit->c, minimum = limit->d;
   const char *instead = instead_of(limit);
   char extra[96] = "";
   if (allowed == 0 && fractions < per && instead[0]) {

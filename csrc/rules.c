@@ -55,40 +55,40 @@ struct rc_rules {
 
 /* Whole tables in the rule row layout (read_rule's columns). */
 static const char sql_places[] =
-  "SELECT 0, valid_from, valid_to, '*', pos, facility, 0, 0, '*', '', name, source FROM places ORDER BY pos";
+  "SELECT 0, valid_from, valid_to, '*', pos, facility, 0, 0, '*', '', name, source, 0, '' FROM places ORDER BY pos";
 static const char sql_setting_mods[] =
-  "SELECT 0, valid_from, valid_to, setting, modifier, 0, 0, 0, '*', '', reason, source FROM setting_modifiers";
+  "SELECT 0, valid_from, valid_to, setting, modifier, 0, 0, 0, '*', '', reason, source, 0, '' FROM setting_modifiers";
 static const char sql_datasets[] =
   "SELECT CASE kind WHEN 'ncci-ptp' THEN 1 WHEN 'mue' THEN 2 ELSE 16 END, valid_from, valid_to,"
-  " coalesce(setting, '*'), name, 0, 0, 0, '*', coalesce(version, ''), kind, name FROM datasets"
+  " coalesce(setting, '*'), name, 0, 0, 0, '*', coalesce(version, ''), kind, name, 0, '' FROM datasets"
   " WHERE id IN (SELECT max(id) FROM datasets WHERE name IS NOT NULL AND valid_from IS NOT NULL"
   " AND valid_to IS NOT NULL GROUP BY name) ORDER BY valid_to, valid_from, id";
 static const char sql_payer_codes[] =
-  "SELECT 0, valid_from, valid_to, '*', instead, 0, 0, 0, payer, code, reason, source FROM payer_codes ORDER BY code";
+  "SELECT 0, valid_from, valid_to, '*', instead, 0, 0, 0, payer, code, reason, source, 0, '' FROM payer_codes ORDER BY code";
 
 static const char sql_code_rules[] =
-  "SELECT 0, effective, terminated, '*', family, addon, 0, 0, '*', system, summary, source"
+  "SELECT 0, effective, terminated, '*', family, addon, 0, 0, '*', system, summary, source, 0, ''"
   " FROM codes WHERE code = ?1"
   " UNION ALL SELECT 2, valid_from, valid_to, setting, '', value, mai, 0, '*', '',"
-  " coalesce(rationale, ''), source FROM mue WHERE code = ?1"
+  " coalesce(rationale, ''), source, 0, '' FROM mue WHERE code = ?1"
   " UNION ALL SELECT 3, i.valid_from, i.valid_to, '*', i.pctc, 0, 0, 0, '*',"
-  " coalesce(m.component, 'none'), coalesce(i.global, ''), i.source"
+  " coalesce(m.component, 'none'), coalesce(i.global, ''), i.source, 0, ''"
   " FROM indicators i LEFT JOIN pctc_meanings m ON m.pctc = i.pctc WHERE i.code = ?1"
   " UNION ALL SELECT 4, p.valid_from, p.valid_to, p.setting, p.status, coalesce(s.recognized, 1),"
-  " 0, 0, '*', '', coalesce(s.meaning, ''), p.source FROM payment_status p"
+  " 0, 0, '*', '', coalesce(s.meaning, ''), p.source, 0, '' FROM payment_status p"
   " LEFT JOIN status_meanings s ON s.setting = p.setting AND s.status = p.status WHERE p.code = ?1"
   " UNION ALL SELECT 5, valid_from, valid_to, '*', coalesce(primary_code, ''), type, 0, 0, '*', '',"
-  " '', source FROM aoc WHERE addon = ?1"
-  " UNION ALL SELECT 6, valid_from, valid_to, setting, modifier, 0, 0, 0, '*', kind, reason, source"
+  " '', source, 0, '' FROM aoc WHERE addon = ?1"
+  " UNION ALL SELECT 6, valid_from, valid_to, setting, modifier, 0, 0, 0, '*', kind, reason, source, 0, ''"
   " FROM required_modifiers WHERE code = ?1"
   " UNION ALL SELECT 7, valid_from, valid_to, setting, replacement, 0, 0, 0, payer, '', reason,"
-  " source FROM replacements WHERE code = ?1"
+  " source, 0, '' FROM replacements WHERE code = ?1"
   " UNION ALL SELECT 8, valid_from, valid_to, setting, partner, 0, 0, 0, '*', coalesce(modifier, ''),"
-  " reason, source FROM companions WHERE code = ?1"
+  " reason, source, 0, '' FROM companions WHERE code = ?1"
   " UNION ALL SELECT 9, valid_from, valid_to, setting, period, max_units, coalesce(fractions, 0),"
-  " coalesce(leftover, 0) + 256 * coalesce(minimum, 0), payer, severity || coalesce(' ' || instead, ''),"
-  " reason, source FROM frequency_limits WHERE code = ?1"
-  " UNION ALL SELECT 10, '2015-01-01', NULL, '*', '', 0, 0, 0, '*', '', '', source"
+  " coalesce(leftover, 0), payer, severity, reason, source, coalesce(minimum, 0), coalesce(instead, '')"
+  " FROM frequency_limits WHERE code = ?1"
+  " UNION ALL SELECT 10, '2015-01-01', NULL, '*', '', 0, 0, 0, '*', '', '', source, 0, ''"
   " FROM fraction_codes WHERE code = ?1";   /* sorted in C: a sorter costs SQLite a large allocation */
 
 /* PTP rows in primary key order (column 2, setting, start): no sort. The
@@ -147,7 +147,14 @@ static int read_rule(rc_rules *rules, sqlite3_stmt *st, rc_rule *r)
   r->extra = text_of(rules, st, 9);
   r->text = text_of(rules, st, 10);
   r->source = text_of(rules, st, 11);
-  return r->other && r->payer && r->extra && r->text && r->source;
+  if (sqlite3_column_count(st) > 13) {   /* d and alt: the row layouts that have them */
+    r->d = sqlite3_column_int(st, 12);
+    r->alt = text_of(rules, st, 13);
+  } else {
+    r->d = 0;
+    r->alt = "";
+  }
+  return r->other && r->payer && r->extra && r->text && r->source && r->alt;
 }
 
 void rc_rules_free_code(void *p)

@@ -18,8 +18,8 @@ typedef enum {
   RC_RULE_REQUIRED,    /* other = modifier, extra = kind: required (must carry) or not_allowed */
   RC_RULE_REPLACEMENT, /* other = replacement code, payer */
   RC_RULE_COMPANION,   /* other = partner code or family:<f>, extra = modifier condition */
-  RC_RULE_FREQUENCY,   /* other = period, a = max, b = fractions, c = leftover + 256 * minimum,
-                        * extra = severity [" " the code to bill instead] */
+  RC_RULE_FREQUENCY,   /* other = period, a = max, b = fractions, c = leftover, d = minimum,
+                        * extra = severity, alt = the code a too-short course bills instead */
   RC_RULE_FRACTION,    /* the code's units are delivered fractions */
   /* kinds only payer overlays add (overlay.c); c = severity */
   RC_RULE_DAYS,        /* a = max units, b = days: at most a units in any b days */
@@ -36,7 +36,8 @@ typedef struct rc_rule {
   long from, to;                 /* day numbers, inclusive */
   const char *other;             /* interned, like the texts below */
   const char *payer, *extra, *text, *source;   /* interned; "" when empty */
-  int a, b, c;
+  const char *alt;               /* a second code, where a kind needs one; "" when empty */
+  int a, b, c, d;
   unsigned char kind, setting;
   unsigned char layer;           /* 0 national; overlays 1 (root) .. n (the payer's own) */
 } rc_rule;

@@ -342,8 +342,8 @@ CREATE TABLE frequency_limits (
   period     TEXT NOT NULL CHECK (period IN ('course', 'week', 'fractions')),
   max_units  INTEGER NOT NULL CHECK (max_units >= 0),
   fractions  INTEGER CHECK (fractions IS NULL OR fractions > 0),
-  leftover   INTEGER CHECK (leftover IS NULL OR (leftover > 0 AND leftover < 256)),
-  minimum    INTEGER CHECK (minimum IS NULL OR (minimum > 0 AND minimum < 256)),
+  leftover   INTEGER CHECK (leftover IS NULL OR leftover > 0),
+  minimum    INTEGER CHECK (minimum IS NULL OR minimum > 0),
   instead    TEXT,      -- the code a course too short to earn a unit bills instead
   setting    TEXT NOT NULL CHECK (setting IN ('practitioner', 'hospital', '*')),
   payer      TEXT NOT NULL,
