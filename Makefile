@@ -220,6 +220,7 @@ install-check: install
 	cd /tmp && eval "$$($(LUAROCKS) --lua-version=$(LUA_VERSION) path $(ROCKS_FLAGS))" && \
 	  test "$$($(LUA) -e 'print(require("radcode").open():lookup("77407").family)')" = delivery && \
 	  radcode lookup 77407 --date 2025-06-02 | grep -q '^77407  CPT  delivery' && \
+	  radcode data | grep -q 'v30.1' && radcode explain 77412 --date 2026-03-02 >/dev/null && \
 	  echo "install-check: the installed radcode works from /tmp"
 
 # Called by luarocks make (see the rockspec): the Lua files and the command

@@ -52,6 +52,7 @@ build = {
       ["radcode.commands.pair"] = "lua/radcode/commands/pair.lua",
       ["radcode.commands.import"] = "lua/radcode/commands/import.lua",
       ["radcode.commands.explain"] = "lua/radcode/commands/explain.lua",
+      ["radcode.commands.data"] = "lua/radcode/commands/data.lua",
       ["radcode.explain"] = "lua/radcode/explain.lua",
       ["radcode.explain_render"] = "lua/radcode/explain_render.lua",
     },
