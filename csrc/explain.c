@@ -21,7 +21,10 @@
 #define DAY "CAST(julianday(?2) - 2440587.5 AS INTEGER)"
 #define IS_EM "EXISTS (SELECT 1 FROM code_groups g WHERE g.grp = 'em' AND length(g.code_from) = length(?1)" \
   " AND ?1 BETWEEN g.code_from AND g.code_to AND" IN_FORCE("g.") ")"
-#define EDIT_OTHER(c) " AND (EXISTS (SELECT 1 FROM codes k WHERE k.code = " c ") OR EXISTS (SELECT 1 FROM code_groups g" \
+/* The pair edits that matter: the other code is one radcode curates (not a
+ * national code of family 'other' known from the CMS files) or an E/M code. */
+#define EDIT_OTHER(c) " AND (EXISTS (SELECT 1 FROM codes k WHERE k.code = " c " AND k.family <> 'other')" \
+  " OR EXISTS (SELECT 1 FROM code_groups g" \
   " WHERE g.grp = 'em' AND length(g.code_from) = length(" c ") AND " c " BETWEEN g.code_from AND g.code_to))"
 
 typedef struct kind_sql {
