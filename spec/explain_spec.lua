@@ -147,6 +147,20 @@ describe("rc:explain", function()
     assert.is_nil(mods["25"])   -- 25 is for E/M codes
   end)
 
+  it("lists the pair edits that matter: radiation codes and E/M visits, not every national code", function()
+    local others = {}
+    for _, x in ipairs(assert(rc:explain("77263", { date = "2025-03-03" })).with.pair_edits) do others[x.other] = x end
+    assert.is_truthy(others["77262"], "the ladder edit 77263/77262")
+    assert.is_truthy(others["99213"], "the E/M edit 77263/99213")
+    local national = {}
+    for _, x in ipairs(assert(rc:explain("77412", { date = "2025-03-03" })).with.pair_edits) do
+      local r = rc:lookup(x.other, { date = "2025-03-03" })
+      local em = x.other:match("^99") or x.other == "G0463"   -- data/code_groups.tsv's E/M group
+      if r and r.family == "other" and not em then national[#national + 1] = x.other end
+    end
+    assert.are.same({}, national)   -- e.g. 90832, 36000: named by the CMS files, not radiation codes
+  end)
+
   it("says where and how it is billed: claim forms, places, revenue code 033x, BETOS P7A (not a revenue code), specialty", function()
     local p = assert(rc:explain("77412", { date = "2026-03-02" }))
     assert.matches("^033", p.billed.revenue_code)
