@@ -18,7 +18,7 @@ ROCKS_FLAGS   ?= --local
 
 # Debian packages radcode needs to build, test and install.
 DEB_PACKAGES  = gcc make libc6-dev lua5.4 liblua5.4-dev libsqlite3-dev \
-                lua-busted luarocks sqlite3 zlib1g-dev tidy
+                lua-busted luarocks sqlite3 zlib1g-dev tidy zip
 
 BUILD         ?= build
 SANFLAGS      ?=
@@ -123,7 +123,7 @@ FUZZ_SAN      = -fsanitize=address,undefined -fno-sanitize-recover=undefined -fn
 FUZZ_CFLAGS   = -O1 -g $(FUZZ_SAN) -std=c99 -Wall -Wextra -Werror -I$(LUA_INCDIR) -I$(SQLITE_INCDIR) \
                 -Icsrc -DRC_VERSION='"$(VERSION)"'
 FUZZ_IMPORTS  = ncci mue mue_rows aoc hcpcs rvu opps cpt
-FUZZ_TARGETS  ?= json x12 claims check claim_lua classify lookup date code csv $(FUZZ_IMPORTS:%=import_%)
+FUZZ_TARGETS  ?= json x12 claims check claim_lua classify lookup date code csv zip $(FUZZ_IMPORTS:%=import_%)
 FUZZ_OBJECTS  = $(SOURCES:csrc/%.c=$(FUZZ_BUILD)/obj/%.o) $(FUZZ_BUILD)/obj/default_db.o
 FUZZ_BINS     = $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
 FUZZ_LDLIBS   = -llua$(LUA_VERSION) $(LDLIBS) -lm

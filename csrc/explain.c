@@ -36,9 +36,11 @@ static const kind_sql kinds[] = {
   {"eras", "SELECT summary, valid_from, valid_to, source FROM summaries WHERE code = ?1 ORDER BY valid_from"},
   {"pctc", "SELECT i.pctc, m.component, m.meaning, i.global, i.source, m.source AS meaning_source"
            " FROM indicators i LEFT JOIN pctc_meanings m ON m.pctc = i.pctc WHERE i.code = ?1 AND" IN_FORCE("i.")},
-  {"payment", "SELECT p.setting, p.status, s.recognized, s.meaning, p.source FROM payment_status p"
+  {"payment", "SELECT p.setting, p.status, s.recognized, s.meaning, p.payment_rate, p.apc, p.source FROM payment_status p"
               " LEFT JOIN status_meanings s ON s.setting = p.setting AND s.status = p.status"
-              " WHERE p.code = ?1 AND" IN_FORCE("p.") " ORDER BY p.setting"},
+              " WHERE p.code = ?1 AND" IN_FORCE("p.") " AND p.valid_from = (SELECT max(x.valid_from)"
+              " FROM payment_status x WHERE x.code = ?1 AND x.setting = p.setting AND" IN_FORCE("x.") ")"
+              " ORDER BY p.setting"},
   {"mue", "SELECT setting, value, mai, rationale, source FROM mue WHERE code = ?1 AND" IN_FORCE("")
           " ORDER BY setting"},
   {"indicator_changes", "SELECT pctc, global, valid_from, valid_to, source FROM indicators WHERE code = ?1"

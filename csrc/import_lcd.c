@@ -1,5 +1,5 @@
 /* import_lcd.c: the CMS Medicare Coverage Database "current article" CSV
- * export (a folder, unzipped) into lcd_article, lcd_article_code,
+ * export (its folder, or its zip read directly: zip.c) into lcd_article, lcd_article_code,
  * lcd_article_dx and lcd_article_contractor. Files read from the folder:
  * article.csv (article_id, article_version, title, dates), and
  * article_x_hcpc_code.csv (article_id, hcpc_code_id, hcpc_code_group),
@@ -10,11 +10,13 @@
  * contractor_jurisdiction.csv (contractor_id, state_id) and state_lookup.csv
  * (state_id, state_abbrev), which give contractors their numbers and states.
  * The export is a snapshot: an import replaces every article loaded before.
- * A zip is refused with how to unzip it (radcode has no zip reader). */
+ * In a zip the files are found by base name in any folder of it (the export
+ * nests them, e.g. current_article_csv/article.csv) and streamed. */
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include "import_table.h"
+#include "zip.h"
 
 typedef struct lcd_state {
   sqlite3_stmt *insert;
@@ -215,51 +217,95 @@ static int exists(const char *path)
   return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-/* Loads one file of the folder (the job's paths point at it meanwhile). */
-static int load(rc_import_job *job, const char *dir, const lcd_file *file)
+/* Where the export's files are: a folder, or a zip. */
+typedef struct lcd_source {
+  const char *dir;
+  rc_zip *zip;
+} lcd_source;
+
+static int missing(rc_import_job *job, const lcd_source *src, const lcd_file *file)
 {
-  char path[4096];
-  const char *saved = job->paths[0];
-  int saved_n = job->npaths, first = job->nrejects, ok, i;
-  rc_table_spec spec = {file->columns, file->ncolumns, ',', 0, file->row, NULL, NULL};
-  lcd_state s = {NULL, file->covered};
-  snprintf(path, sizeof path, "%s/%s", dir, file->name);
-  if (!exists(path)) {
-    if (!file->required) return 1;
-    return rc_import_fail(job, "%s: no %s: give the folder of the MCD article export", dir, file->name);
-  }
-  if (!rc_import_prepare(job, file->sql, &s.insert)) return 0;
-  job->paths[0] = path;
-  job->npaths = 1;
-  ok = rc_table_import(job, &spec, &s);
-  job->paths[0] = saved;
-  job->npaths = saved_n;
-  job->path = file->name;   /* the folder's file by name: path is gone on return */
-  for (i = first; i < job->nrejects; i++) job->rejects[i].file = file->name;
-  sqlite3_finalize(s.insert);
+  if (!file->required) return 1;
+  return rc_import_fail(job, "%s: no %s: give the folder of the MCD article export or its zip", src->dir, file->name);
+}
+
+/* Reads one file from the zip: its member of that base name, streamed. */
+static int load_member(rc_import_job *job, const lcd_source *src, const lcd_file *file, const rc_table_spec *spec,
+                       lcd_state *s)
+{
+  int i = rc_zip_find(src->zip, file->name), ok;
+  rc_reader *r;
+  if (i == -1) return missing(job, src, file) ? -1 : 0;
+  if (i == -2) return rc_import_fail(job, "%s: more than one member is named %s", src->dir, file->name);
+  if ((r = rc_zip_reader(src->zip, i, job->err, sizeof job->err)) == NULL) return 0;
+  ok = rc_table_import_reader(job, spec, s, r, file->name);
+  rc_reader_close(r);
   return ok;
 }
 
-static int ends_with(const char *s, const char *tail)
+/* Reads one file of the folder (the job's paths point at it meanwhile). */
+static int load_path(rc_import_job *job, const lcd_source *src, const lcd_file *file, const rc_table_spec *spec,
+                     lcd_state *s)
 {
-  size_t n = strlen(s), m = strlen(tail);
-  return n >= m && strcmp(s + n - m, tail) == 0;
+  char path[4096];
+  const char *saved = job->paths[0];
+  int saved_n = job->npaths, ok;
+  snprintf(path, sizeof path, "%s/%s", src->dir, file->name);
+  if (!exists(path)) return missing(job, src, file) ? -1 : 0;
+  job->paths[0] = path;
+  job->npaths = 1;
+  ok = rc_table_import(job, spec, s);
+  job->paths[0] = saved;
+  job->npaths = saved_n;
+  return ok;
+}
+
+/* Loads one file of the export; an absent optional one is passed over. */
+static int load(rc_import_job *job, const lcd_source *src, const lcd_file *file)
+{
+  int first = job->nrejects, ok, i;
+  rc_table_spec spec = {file->columns, file->ncolumns, ',', 0, file->row, NULL, NULL};
+  lcd_state s = {NULL, file->covered};
+  if (!rc_import_prepare(job, file->sql, &s.insert)) return 0;
+  ok = src->zip ? load_member(job, src, file, &spec, &s) : load_path(job, src, file, &spec, &s);
+  sqlite3_finalize(s.insert);
+  if (ok < 0) return 1;
+  job->path = file->name;   /* the file by name: its path is gone on return */
+  for (i = first; i < job->nrejects; i++) job->rejects[i].file = file->name;
+  return ok;
+}
+
+static int load_all(rc_import_job *job, const lcd_source *src)
+{
+  size_t i;
+  if (sqlite3_exec(job->conn, sql_stage, NULL, NULL, NULL) != SQLITE_OK) return rc_import_db_fail(job, "staging");
+  for (i = 0; i < sizeof files / sizeof files[0]; i++)
+    if (!load(job, src, &files[i])) return 0;
+  if (sqlite3_exec(job->conn, sql_finish, NULL, NULL, NULL) != SQLITE_OK) return rc_import_db_fail(job, "contractors");
+  return 1;
+}
+
+/* A file: the export's zip, read in place. */
+static int load_zip(rc_import_job *job, const char *path)
+{
+  char why[256] = "";
+  lcd_source src = {path, rc_zip_open(path, why, sizeof why)};
+  int ok;
+  if (src.zip == NULL)
+    return rc_import_fail(job, "%s: %s (give the folder of the MCD article export or its zip)", path, why);
+  ok = load_all(job, &src);
+  rc_zip_close(src.zip);
+  return ok;
 }
 
 int rc_import_lcd(rc_import_job *job)
 {
   struct stat st;
   const char *dir = job->paths[0];
-  size_t i;
-  if (job->npaths != 1) return rc_import_fail(job, "lcd-articles takes one folder");
-  if (ends_with(dir, ".zip") || ends_with(dir, ".ZIP"))
-    return rc_import_fail(job, "%s: radcode reads the unzipped folder: unzip it first (unzip %s -d DIR), then import DIR",
-                          dir, dir);
+  lcd_source src = {dir, NULL};
+  if (job->npaths != 1) return rc_import_fail(job, "lcd-articles takes one folder or zip");
+  if (stat(dir, &st) == 0 && S_ISREG(st.st_mode)) return load_zip(job, dir);
   if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
-    return rc_import_fail(job, "%s: not a folder (give the folder of the MCD article export)", dir);
-  if (sqlite3_exec(job->conn, sql_stage, NULL, NULL, NULL) != SQLITE_OK) return rc_import_db_fail(job, "staging");
-  for (i = 0; i < sizeof files / sizeof files[0]; i++)
-    if (!load(job, dir, &files[i])) return 0;
-  if (sqlite3_exec(job->conn, sql_finish, NULL, NULL, NULL) != SQLITE_OK) return rc_import_db_fail(job, "contractors");
-  return 1;
+    return rc_import_fail(job, "%s: not a folder or a zip (give the folder of the MCD article export or its zip)", dir);
+  return load_all(job, &src);
 }

@@ -2,15 +2,18 @@
  * (setting hospital). Columns: hcpcs, status_indicator, payment_rate (the
  * ../shared/cms copies) or CMS's "HCPCS Code", "SI", "Payment Rate", ...
  * after any preamble; the payment rate ($ and thousands commas allowed) is
- * kept when given. Every code of the file becomes known (a codes row of
+ * kept when given, and so is the APC (CMS's column "APC": the payment group,
+ * 1-5 digits, kept as 4 or more with leading zeros) when the file has one.
+ * Every code of the file becomes known (a codes row of
  * family 'other' when radcode does not curate it). Rows hold from opts.from (default
  * 2015-01-01) to opts.to (default open): give the edition's dates, e.g.
  * --to 2025-12-31 for 2025Q4 and --from 2026-01-01 for 2026Q2. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "import_table.h"
 
-enum { CODE, SI, RATE, NCOLUMNS };
+enum { CODE, SI, RATE, APC, NCOLUMNS };
 
 typedef struct opps_state {
   sqlite3_stmt *insert;
@@ -20,13 +23,16 @@ static const char *const n_code[] = {"hcpcs", "hcpcs code", "~hcpcs", NULL};
 static const char *const n_si[] = {"status_indicator", "si", "~status indicator", NULL};
 static const char *const n_rate[] = {"payment_rate", "payment rate", "~payment rate", NULL};
 
-static const rc_table_column columns[NCOLUMNS] = {{n_code, 1}, {n_si, 1}, {n_rate, 0}};
+static const char *const n_apc[] = {"apc", NULL};
+
+static const rc_table_column columns[NCOLUMNS] = {{n_code, 1}, {n_si, 1}, {n_rate, 0}, {n_apc, 0}};
 
 static const char sql_insert[] =
-  "INSERT INTO payment_status (code, setting, valid_from, valid_to, status, source, payment_rate)"
-  " VALUES (?1, 'hospital', ?2, ?3, ?4, ?5, ?6)"
+  "INSERT INTO payment_status (code, setting, valid_from, valid_to, status, source, payment_rate, apc)"
+  " VALUES (?1, 'hospital', ?2, ?3, ?4, ?5, ?6, ?7)"
   " ON CONFLICT (code, setting, valid_from) DO UPDATE SET valid_to = excluded.valid_to,"
-  " status = excluded.status, source = excluded.source, payment_rate = excluded.payment_rate"
+  " status = excluded.status, source = excluded.source, payment_rate = excluded.payment_rate,"
+  " apc = excluded.apc"
   " WHERE payment_status.source <> excluded.source";
 
 /* A payment rate as CMS writes it ("$1,234.56", "1234.56"); 0 if it is not one. */
@@ -42,10 +48,22 @@ static int parse_rate(const char *s, double *out)
   return *end == '\0' && *out >= 0;
 }
 
+/* An APC as CMS writes it (1-5 digits; a spreadsheet may have dropped its
+ * leading zeros): at least 4 digits into out; "" when none; 0 if not one. */
+static int parse_apc(const char *s, char out[8])
+{
+  size_t n = strlen(s);
+  out[0] = '\0';
+  if (n == 0) return 1;
+  if (n > 5 || strspn(s, "0123456789") != n) return 0;
+  snprintf(out, 8, "%.*s%s", n < 4 ? (int)(4 - n) : 0, "000", s);
+  return 1;
+}
+
 static rc_row_result row(rc_import_job *job, void *state, char **f, long line)
 {
   opps_state *s = state;
-  char code[6];
+  char code[6], apc[8];
   size_t n = strlen(f[SI]);
   double rate = 0;
   if (!rc_import_code(f[CODE], code, NULL)) return rc_import_reject(job, line, "malformed code '%.20s'", f[CODE]);
@@ -56,6 +74,8 @@ static rc_row_result row(rc_import_job *job, void *state, char **f, long line)
   if (f[RATE][0] == '\0') sqlite3_bind_null(s->insert, 6);
   else if (parse_rate(f[RATE], &rate)) sqlite3_bind_double(s->insert, 6, rate);
   else return rc_import_reject(job, line, "bad payment rate '%.20s'", f[RATE]);
+  if (!parse_apc(f[APC], apc)) return rc_import_reject(job, line, "bad APC '%.20s'", f[APC]);
+  rc_import_bind_text(s->insert, 7, apc);
   return rc_import_step(job, s->insert, line);
 }
 

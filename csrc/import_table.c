@@ -162,21 +162,32 @@ static int read_records(table_file *t, const char *path)
   return t->spec->end_file == NULL || t->spec->end_file(t->job, t->state);
 }
 
-static int load_file(rc_import_job *job, const rc_table_spec *spec, void *state, const char *path)
+/* Loads the records of an open reader (named name in messages); the
+ * caller closes it. 0 on a fatal error. */
+int rc_table_import_reader(rc_import_job *job, const rc_table_spec *spec, void *state, rc_reader *r,
+                           const char *name)
 {
   table_file t;
-  rc_reader *r;
   int ok;
   memset(&t, 0, sizeof t);
   t.job = job;
   t.spec = spec;
   t.state = state;
-  job->path = path;
-  if ((r = rc_reader_open(path, job->err, sizeof job->err)) == NULL) return 0;
+  job->path = name;
   rc_csv_init(&t.csv, r, spec->delim ? spec->delim : ',');
   t.csv.sniff = spec->delim == 0;
-  ok = read_records(&t, path);
+  ok = read_records(&t, name);
   rc_csv_free(&t.csv);
+  return ok;
+}
+
+static int load_file(rc_import_job *job, const rc_table_spec *spec, void *state, const char *path)
+{
+  rc_reader *r;
+  int ok;
+  job->path = path;
+  if ((r = rc_reader_open(path, job->err, sizeof job->err)) == NULL) return 0;
+  ok = rc_table_import_reader(job, spec, state, r, path);
   rc_reader_close(r);
   return ok;
 }

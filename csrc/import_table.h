@@ -4,6 +4,7 @@
 #define RC_IMPORT_TABLE_H
 
 #include "importer.h"
+#include "reader.h"
 
 #define RC_TABLE_MAX_COLUMNS 12
 
@@ -30,5 +31,8 @@ typedef struct rc_table_spec {
 } rc_table_spec;
 
 int rc_table_import(rc_import_job *job, const rc_table_spec *spec, void *state);
+/* The same for one open reader (a zip member), named name in messages. */
+int rc_table_import_reader(rc_import_job *job, const rc_table_spec *spec, void *state, rc_reader *r,
+                           const char *name);
 
 #endif

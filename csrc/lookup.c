@@ -56,7 +56,8 @@ static const char sql_mue[] =
 /* The status row of one fee schedule in force on the date (?1 code, ?2 date). */
 #define SQL_SCHEDULE(setting) \
   "SELECT p.status AS status, s.recognized AS recognized, s.meaning AS meaning," \
-  " p.payment_rate AS payment_rate, p.valid_from AS \"from\", p.valid_to AS \"to\", p.source AS source" \
+  " p.payment_rate AS payment_rate, p.apc AS apc, p.valid_from AS \"from\", p.valid_to AS \"to\"," \
+  " p.source AS source" \
   " FROM payment_status p LEFT JOIN status_meanings s ON s.setting = p.setting AND s.status = p.status" \
   " WHERE p.code = ?1 AND p.setting = '" setting "'" IN_FORCE("p.") " ORDER BY p.valid_from DESC LIMIT 1"
 

@@ -1,6 +1,7 @@
-/* reader.c: a fast line reader over plain or gzip-compressed files. The
- * first two bytes decide: 1f 8b (the gzip magic) is read through zlib,
- * anything else as it is. Lines come back without their line end (LF or
+/* reader.c: a fast line reader over plain or gzip-compressed files, or a
+ * byte source (rc_reader_from: a zip member). For a file the first two
+ * bytes decide: 1f 8b (the gzip magic) is read through zlib, anything else
+ * as it is. Lines come back without their line end (LF or
  * CRLF), NUL-terminated, in the reader's own buffer: valid until the next
  * call, and writable (callers split them in place). */
 #include "reader.h"
@@ -15,6 +16,7 @@
 struct rc_reader {
   FILE *fp;           /* plain file, or NULL */
   gzFile gz;          /* gzip file, or NULL */
+  rc_reader_source src;  /* a source, when src.read is set */
   char *buf;
   size_t cap, start, scan, end;
   int eof;
@@ -41,8 +43,7 @@ static int open_stream(rc_reader *r, const char *path)
   return r->gz != NULL;
 }
 
-/* Opens a file for reading; NULL (with the reason in err) when it cannot. */
-rc_reader *rc_reader_open(const char *path, char *err, size_t errlen)
+static rc_reader *new_reader(char *err, size_t errlen)
 {
   rc_reader *r = calloc(1, sizeof *r);
   if (r == NULL || (r->buf = malloc(CHUNK)) == NULL) {
@@ -51,6 +52,25 @@ rc_reader *rc_reader_open(const char *path, char *err, size_t errlen)
     return NULL;
   }
   r->cap = CHUNK;
+  return r;
+}
+
+rc_reader *rc_reader_from(const rc_reader_source *src, char *err, size_t errlen)
+{
+  rc_reader *r = new_reader(err, errlen);
+  if (r == NULL) {
+    src->close(src->ctx);
+    return NULL;
+  }
+  r->src = *src;
+  return r;
+}
+
+/* Opens a file for reading; NULL (with the reason in err) when it cannot. */
+rc_reader *rc_reader_open(const char *path, char *err, size_t errlen)
+{
+  rc_reader *r = new_reader(err, errlen);
+  if (r == NULL) return NULL;
   if (!open_stream(r, path)) {
     snprintf(err, errlen, "cannot open '%s'", path);
     rc_reader_close(r);
@@ -74,7 +94,11 @@ static int read_more(rc_reader *r)
 {
   size_t room = r->cap - r->end - 1;
   size_t n;
-  if (r->gz) {
+  if (r->src.read) {
+    long got = r->src.read(r->src.ctx, r->buf + r->end, room, r->err, sizeof r->err);
+    if (got < 0) return r->err[0] ? 0 : (snprintf(r->err, sizeof r->err, "read error"), 0);
+    n = (size_t)got;
+  } else if (r->gz) {
     int got = gzread(r->gz, r->buf + r->end, (unsigned)room);
     if (got < 0) return check_end(r) ? (snprintf(r->err, sizeof r->err, "read error"), 0) : 0;
     n = (size_t)got;
@@ -155,6 +179,7 @@ void rc_reader_close(rc_reader *r)
   if (r == NULL) return;
   if (r->fp) fclose(r->fp);
   if (r->gz) gzclose(r->gz);
+  if (r->src.close) r->src.close(r->src.ctx);
   free(r->buf);
   free(r);
 }

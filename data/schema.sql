@@ -61,6 +61,7 @@ CREATE TABLE payment_status (
   valid_to   TEXT,
   status     TEXT NOT NULL,
   payment_rate REAL,                 -- OPPS national payment rate (hospital), NULL: none given
+  apc        TEXT,                   -- OPPS APC (hospital, from Addendum B's APC column), NULL: none given
   source     TEXT NOT NULL,
   PRIMARY KEY (code, setting, valid_from)
 );

@@ -129,6 +129,31 @@ describe("rc:explain", function()
     assert.matches("CMS MUE", mue.source)
   end)
 
+  it("shows the OPPS status indicator and the APC of an imported Addendum B with its APC column", function()
+    local plain = assert(rc:explain("77412", { date = "2026-03-02", setting = "hospital" }))
+    assert.is_nil(plain.paid.apc)                       -- the embedded data has no APCs
+    assert.is_nil(fact(plain.paid, "^APC$"))
+    local dir = H.tmpdir()
+    local r = assert(radcode.open({ db = H.new_db(dir) }))
+    assert(r:import("opps", H.root .. "/spec/fixtures/import/opps_addb_apc.csv", { edition = "2099Q1", from = "2099-01-01" }))
+    local p = assert(r:explain("77412", { date = "2099-02-01", setting = "hospital" }))
+    assert.are.same({ apc = "5623", status = "S", payment_rate = 662.41, source = "CMS OPPS Addendum B 2099Q1" }, p.paid.apc)
+    local apc = fact(p.paid, "^APC$", "^5623 ")
+    assert.matches("status indicator S", apc.text)
+    assert.matches("%$662%.41", apc.text)
+    assert.are.equal("CMS OPPS Addendum B 2099Q1", apc.source)
+    local opps = {}
+    for _, f in ipairs(p.paid.facts) do
+      if f.label == "OPPS status" then opps[#opps + 1] = f end
+    end
+    assert.are.equal(1, #opps)                          -- the newest row in force, not the embedded one too
+    assert.are.equal("CMS OPPS Addendum B 2099Q1", opps[1].source)
+    assert.matches("APC.*5623", render.text(p))
+    assert.is_nil(assert(r:explain("77427", { date = "2099-02-01", setting = "hospital" })).paid.apc)   -- no APC on its row
+    r:close()
+    H.remove_tree(dir)
+  end)
+
   it("says what goes with it: companions, frequency limits, pair edits with indicators, modifiers", function()
     local p = assert(rc:explain("77014", { date = "2025-03-03" }))
     assert.is_true(#p.with.companions > 0)

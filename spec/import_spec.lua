@@ -241,6 +241,29 @@ describe("rc:import", function()
       assert.are.same({ "C1717|hospital|2099-01-01|2099-03-31|U" }, sql(path, "SELECT code, setting, valid_from, valid_to, status"
         .. " FROM payment_status WHERE source = 'CMS OPPS Addendum B 2099Q1' AND code = 'C1717'"))
     end)
+
+    it("keeps no APC from a file without the APC column", function()
+      assert(rc:import("opps", FIX .. "opps_addb_small.csv", { edition = "2099Q1", from = "2099-01-01" }))
+      assert.are.same({ "4|0" }, sql(path, "SELECT count(*), count(apc) FROM payment_status"
+        .. " WHERE source = 'CMS OPPS Addendum B 2099Q1'"))
+      assert.is_nil(rc:lookup("77407", { date = "2099-02-01", setting = "hospital" }).opps.apc)
+    end)
+
+    it("keeps the APC of CMS's original layout (preamble, \"HCPCS Code\", \"SI\", \"APC\", \"Payment Rate\")", function()
+      local r = assert(rc:import("opps", FIX .. "opps_addb_apc.csv", { edition = "2099Q1", from = "2099-01-01" }))
+      assert.are.same({ 6, 5, 1 }, { r.rows_read, r.rows_kept, r.rows_rejected })
+      assert.matches("bad APC '56X3'", rejected(r)[10])
+      assert.are.same({ "77402|S|5621|158.52", "77412|S|5623|662.41", "77427|B||", "77470|S|0612|200.23",
+                        "C1717|U|2632|431.67" },
+        sql(path, "SELECT code, status, apc, payment_rate FROM payment_status"
+          .. " WHERE source = 'CMS OPPS Addendum B 2099Q1' ORDER BY code"))
+      local o = rc:lookup("77412", { date = "2099-02-01", setting = "hospital" }).opps
+      assert.are.same({ "S", "5623", "CMS OPPS Addendum B 2099Q1" }, { o.status, o.apc, o.source })
+      assert.is_nil(rc:lookup("77427", { date = "2099-02-01", setting = "hospital" }).opps.apc)
+      -- a later file without the column replaces the APCs of the same edition
+      assert(rc:import("opps", FIX .. "opps_addb_small.csv", { edition = "2099Q1", from = "2099-01-01" }))
+      assert.are.same({ "0" }, sql(path, "SELECT count(apc) FROM payment_status WHERE source = 'CMS OPPS Addendum B 2099Q1'"))
+    end)
   end)
 
   describe("cpt-descriptors", function()

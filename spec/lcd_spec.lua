@@ -69,16 +69,13 @@ describe("lcd-articles import", function()
     assert.are.same({ "58102|77412" }, H.sql(db, "SELECT article_id, code FROM lcd_article_code"))
   end)
 
-  it("refuses a zip with how to unzip it, a file, a missing folder and a folder without the export", function()
-    local ok, err = rc:import("lcd-articles", dir .. "/current_article.zip")
+  it("refuses a file that is not a zip, a missing folder and a folder without the export", function()
+    local ok, err = rc:import("lcd-articles", FIX .. "/article.csv")
     assert.is_nil(ok)
-    assert.matches("unzip", err)
-    ok, err = rc:import("lcd-articles", FIX .. "/article.csv")
-    assert.is_nil(ok)
-    assert.matches("not a folder", err)
+    assert.matches("not a zip file", err)
     ok, err = rc:import("lcd-articles", dir .. "/nowhere")
     assert.is_nil(ok)
-    assert.matches("not a folder", err)
+    assert.matches("not a folder or a zip", err)
     ok, err = rc:import("lcd-articles", dir)
     assert.is_nil(ok)
     assert.matches("no article%.csv", err)
@@ -106,6 +103,143 @@ describe("lcd-articles import", function()
     local out, err, code = H.radcode({ "import", "lcd-articles", FIX, "--db", db, "--json" })
     assert.are.equal(0, code, err)
     assert.are.equal("lcd-articles", radcode.json.decode(out).kind)
+  end)
+end)
+
+-- The export's zip, read in place: zip.c (stored and deflated members, in
+-- a subfolder of the zip or at its top), and damaged zips refused.
+describe("lcd-articles import from the export's zip", function()
+  local dir, db, rc
+
+  -- Every loaded row of the four tables, for comparing two imports.
+  local function tables(path)
+    local rows = {}
+    for _, q in ipairs({
+      "SELECT article_id, version, title, effective, ended FROM lcd_article ORDER BY 1",
+      "SELECT article_id, code, grp FROM lcd_article_code ORDER BY 1, 2",
+      "SELECT article_id, dx, covered, grp, description FROM lcd_article_dx ORDER BY 1, 2, 3",
+      "SELECT article_id, contractor_id, number, name, state FROM lcd_article_contractor ORDER BY 1, 2, 5" }) do
+      for _, r in ipairs(H.sql(path, q)) do rows[#rows + 1] = r end
+    end
+    return rows
+  end
+
+  -- Zips the fixture folder's files: flags for zip (-0 stored, -9
+  -- deflated), nested in folder sub (or at the top when sub is nil).
+  local function make_zip(name, flags, sub)
+    local stage = dir .. "/stage_" .. name
+    local into = sub and (stage .. "/" .. sub) or stage
+    assert(os.execute(("mkdir -p %s && cp %s/*.csv %s"):format(H.quote(into), H.quote(FIX), H.quote(into))))
+    local zip = dir .. "/" .. name
+    assert(os.execute(("cd %s && zip -q -r %s %s ."):format(H.quote(stage), flags, H.quote(zip))))
+    return zip
+  end
+
+  local function rewrite(from, to, change)
+    local bytes = H.read(from)
+    local f = assert(io.open(to, "wb"))
+    f:write(change(bytes))
+    f:close()
+    return to
+  end
+
+  local function refused(path, pattern)
+    local ok, err = rc:import("lcd-articles", path)
+    assert.is_nil(ok)
+    assert.matches(pattern, err)
+    assert.are.same({ "0" }, H.sql(db, "SELECT count(*) FROM lcd_article"))
+  end
+
+  local folder
+  setup(function()
+    local d = H.tmpdir()
+    local fdb = H.new_db(d)
+    local frc = assert(radcode.open({ db = fdb }))
+    assert(frc:import("lcd-articles", FIX, { edition = "2026-01-15" }))
+    frc:close()
+    folder = tables(fdb)
+    H.remove_tree(d)
+  end)
+  before_each(function()
+    dir = H.tmpdir()
+    db = H.new_db(dir)
+    rc = assert(radcode.open({ db = db }))
+  end)
+  after_each(function()
+    rc:close()
+    H.remove_tree(dir)
+  end)
+
+  it("gives the folder's tables from a deflated zip whose files sit in a subfolder", function()
+    local zip = make_zip("current_article_csv.zip", "-9", "current_article_csv")
+    assert.matches("current_article_csv/article%.csv", H.read(zip))
+    local r = assert(rc:import("lcd-articles", zip, { edition = "2026-01-15" }))
+    assert.are.equal("CMS MCD articles 2026-01-15", r.source)
+    assert.are.equal(0, r.rows_rejected)
+    assert.is_true(#folder > 15)
+    assert.are.same(folder, tables(db))
+  end)
+
+  it("gives the folder's tables from a stored zip with the files at its top", function()
+    local zip = make_zip("stored.zip", "-0")
+    assert.matches("Radiation Therapy for Lung Cancer", H.read(zip))   -- stored: the text is there as is
+    assert(rc:import("lcd-articles", zip, { edition = "2026-01-15" }))
+    assert.are.same(folder, tables(db))
+  end)
+
+  it("imports a zip from the command line", function()
+    local zip = make_zip("cli.zip", "-6", "export")
+    local out, err, code = H.radcode({ "import", "lcd-articles", zip, "--db", db, "--json" })
+    assert.are.equal(0, code, err)
+    assert.is_true(radcode.json.decode(out).rows_kept > 0)
+  end)
+
+  it("refuses a truncated zip", function()
+    local zip = make_zip("whole.zip", "-9", "current_article_csv")
+    refused(rewrite(zip, dir .. "/truncated.zip", function(b) return b:sub(1, #b // 2) end),
+      "truncated.zip: not a zip file, or a truncated one")
+    refused(rewrite(zip, dir .. "/short.zip", function(b) return b:sub(1, #b - 30) end), "truncated")
+  end)
+
+  it("refuses a zip whose member fails its CRC-32, naming the member", function()
+    local zip = make_zip("crc.zip", "-0", "current_article_csv")
+    local bad = rewrite(zip, dir .. "/bad_crc.zip", function(b)
+      local s, n = b:gsub("Radiation Therapy for Lung Cancer", "Radiation Therapy for Lung CANCER")
+      assert.are.equal(1, n)
+      return s
+    end)
+    refused(bad, "current_article_csv/article%.csv: CRC%-32 mismatch")
+  end)
+
+  it("refuses damaged deflate data", function()
+    local zip = make_zip("deflate.zip", "-9")
+    local bad = rewrite(zip, dir .. "/bad_deflate.zip", function(b)
+      local at = b:find("article.csv", 1, true) + #"article.csv" + 40   -- inside article.csv's data
+      return b:sub(1, at - 1) .. string.rep("\255", 16) .. b:sub(at + 16)
+    end)
+    refused(bad, "article%.csv: .*damaged zip")
+  end)
+
+  it("refuses a non-zip file named .zip, an unsupported method and an encrypted zip", function()
+    H.write(dir .. "/current_article.zip", "article_id,title\n1,not a zip\n")
+    refused(dir .. "/current_article.zip", "current_article%.zip: not a zip file")
+    local zip = make_zip("method.zip", "-0")
+    -- method 12 (bzip2) in every local and central header
+    local bz = rewrite(zip, dir .. "/bzip2.zip", function(b)
+      b = b:gsub("PK\3\4(....)\0\0", "PK\3\4%1\12\0")
+      return (b:gsub("PK\1\2(......)\0\0", "PK\1\2%1\12\0"))
+    end)
+    refused(bz, "compression method 12 is not supported")
+    local stage = dir .. "/stage_method.zip"
+    assert(os.execute(("cd %s && zip -q -P secret %s *.csv"):format(H.quote(stage), H.quote(dir .. "/secret.zip"))))
+    refused(dir .. "/secret.zip", "encrypted members are not supported")
+  end)
+
+  it("refuses a zip without article.csv, naming the file", function()
+    local stage = dir .. "/partial"
+    assert(os.execute(("mkdir -p %s && cp %s/article_x_*.csv %s && cd %s && zip -q %s *.csv"):format(
+      H.quote(stage), H.quote(FIX), H.quote(stage), H.quote(stage), H.quote(dir .. "/partial.zip"))))
+    refused(dir .. "/partial.zip", "no article%.csv")
   end)
 end)
 

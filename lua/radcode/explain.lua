@@ -116,6 +116,12 @@ local function section_paid(rc, code, q)
     p.recognized = p.recognized == 1
     add(s, p.setting == "hospital" and "OPPS status" or "PFS status",
       ("%s: %s"):format(p.status, p.meaning or "no meaning on file"), p.source)
+    if p.setting == "hospital" and p.apc then
+      -- the APC of an imported OPPS Addendum B that has its APC column
+      s.apc = { apc = p.apc, status = p.status, payment_rate = p.payment_rate, source = p.source }
+      add(s, "APC", ("%s (OPPS payment group, status indicator %s%s)"):format(p.apc, p.status,
+        p.payment_rate and (", national rate $%.2f"):format(p.payment_rate) or ""), p.source)
+    end
   end
   s.mue = rows(rc, "mue", code, q)
   for _, m in ipairs(s.mue) do
@@ -125,7 +131,6 @@ local function section_paid(rc, code, q)
       m.mai_meaning or "", m.rationale and (" (" .. m.rationale .. ")") or ""),
       m.source .. (meaning and ("; " .. meaning.source) or ""))
   end
-  s.apc = nil   -- no APC table is loaded yet
   return s
 end
 

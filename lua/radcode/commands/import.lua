@@ -17,11 +17,12 @@ kinds:
   aoc               NCCI add-on code edits
   hcpcs             the HCPCS Level II annual file (fixed width)
   rvu               physician fee schedule RVU file: PC/TC, global, status
-  opps              OPPS Addendum B status indicators
+  opps              OPPS Addendum B status indicators (the payment rate and the APC
+                    when the file has those columns)
   cpt-descriptors   a licensed AMA descriptor file (code<TAB>text)
   lcd-articles      the CMS Medicare Coverage Database "current article" CSV export:
-                    the unzipped FOLDER (article.csv, article_x_hcpc_code.csv, ...);
-                    unzip the download first (unzip FILE.zip -d DIR)
+                    its FOLDER (article.csv, article_x_hcpc_code.csv, ...) or its ZIP
+                    as downloaded (read in place; the files may sit in a folder of it)
 
 --version names the edition (default: from the file name, e.g. v30.1 from
 ncci_ptp_practitioner_v301, 2024Q2, 2024A; --edition is its older name); the
