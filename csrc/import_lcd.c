@@ -11,10 +11,19 @@
  * (state_id, state_abbrev), which give contractors their numbers and states.
  * The export is a snapshot: an import replaces every article loaded before.
  * In a zip the files are found by base name in any folder of it (the export
- * nests them, e.g. current_article_csv/article.csv) and streamed. */
+ * nests them, e.g. current_article_csv/article.csv) and streamed. The MCD
+ * download wraps that zip in another (current_article.zip holding
+ * current_article_csv.zip): a zip without article.csv but with one member
+ * named *csv.zip is read through that inner zip, copied to a temporary
+ * file first (a zip is read from its end). */
+#define _POSIX_C_SOURCE 200809L
+
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include "import_table.h"
 #include "zip.h"
 
@@ -285,15 +294,71 @@ static int load_all(rc_import_job *job, const lcd_source *src)
   return 1;
 }
 
-/* A file: the export's zip, read in place. */
+/* The member of a zip that is itself the export's CSV zip (its base name
+ * ends in csv.zip): its index, -1 when none, -2 when several. */
+static int inner_zip(const rc_zip *z)
+{
+  int i, found = -1;
+  for (i = 0; i < rc_zip_count(z); i++) {
+    const char *name = rc_zip_name(z, i), *base = strrchr(name, '/');
+    size_t n;
+    base = base ? base + 1 : name;
+    n = strlen(base);
+    if (n < 7 || strcasecmp(base + n - 7, "csv.zip") != 0) continue;
+    if (found >= 0) return -2;
+    found = i;
+  }
+  return found;
+}
+
+/* Copies member i of outer (the inner zip) to a new temporary file, whose
+ * name goes to tmp; 0 with the job failed. */
+static int copy_inner(rc_import_job *job, const char *path, rc_zip *outer, int i, char *tmp, size_t size)
+{
+  const char *dir = getenv("TMPDIR");
+  char why[256] = "";
+  FILE *fp;
+  int fd, ok;
+  snprintf(tmp, size, "%s/radcode-lcd-XXXXXX", dir && dir[0] ? dir : "/tmp");
+  if ((fd = mkstemp(tmp)) < 0) return rc_import_fail(job, "%s: cannot make a temporary file for its inner zip", path);
+  if ((fp = fdopen(fd, "wb")) == NULL) {
+    close(fd);
+    unlink(tmp);
+    return rc_import_fail(job, "%s: cannot write a temporary file for its inner zip", path);
+  }
+  ok = rc_zip_extract(outer, i, fp, why, sizeof why);
+  if (fclose(fp) != 0 && ok) ok = 0, snprintf(why, sizeof why, "cannot write the inner zip to a temporary file");
+  if (!ok) unlink(tmp);
+  return ok || rc_import_fail(job, "%s: %s", path, why);
+}
+
+/* The export zipped twice: reads it from the inner zip, member i of outer. */
+static int load_inner(rc_import_job *job, const char *path, rc_zip *outer, int i)
+{
+  char tmp[4096], why[256] = "";
+  lcd_source src = {path, NULL};
+  int ok;
+  if (!copy_inner(job, path, outer, i, tmp, sizeof tmp)) return 0;
+  if ((src.zip = rc_zip_open(tmp, why, sizeof why)) == NULL)
+    ok = rc_import_fail(job, "%s: inner zip %s: %s", path, rc_zip_name(outer, i), why);
+  else
+    ok = load_all(job, &src);
+  rc_zip_close(src.zip);
+  unlink(tmp);
+  return ok;
+}
+
+/* A file: the export's zip, read in place (or through its inner CSV zip). */
 static int load_zip(rc_import_job *job, const char *path)
 {
   char why[256] = "";
   lcd_source src = {path, rc_zip_open(path, why, sizeof why)};
-  int ok;
+  int ok, inner;
   if (src.zip == NULL)
     return rc_import_fail(job, "%s: %s (give the folder of the MCD article export or its zip)", path, why);
-  ok = load_all(job, &src);
+  inner = rc_zip_find(src.zip, "article.csv") == -1 ? inner_zip(src.zip) : -1;
+  if (inner == -2) ok = rc_import_fail(job, "%s: more than one inner zip ends in csv.zip", path);
+  else ok = inner >= 0 ? load_inner(job, path, src.zip, inner) : load_all(job, &src);
   rc_zip_close(src.zip);
   return ok;
 }

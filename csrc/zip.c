@@ -323,10 +323,11 @@ static int seek_data(zip_member *m, long cdir, char *err, size_t errlen)
   return fseek(m->fp, (long)start, SEEK_SET) == 0 || (member_fail(err, errlen, m, "cannot seek"), 0);
 }
 
-rc_reader *rc_zip_reader(rc_zip *z, int i, char *err, size_t errlen)
+/* Member i, opened and placed at its data, ready for member_read; NULL
+ * (the reason in err) when it cannot be read. */
+static zip_member *open_member(rc_zip *z, int i, char *err, size_t errlen)
 {
   zip_member *m;
-  rc_reader_source src;
   if (i < 0 || i >= z->n) return fail(err, errlen, "no such zip member"), NULL;
   if ((m = calloc(1, sizeof *m)) == NULL) return fail(err, errlen, "out of memory"), NULL;
   m->e = &z->e[i];
@@ -345,8 +346,34 @@ rc_reader *rc_zip_reader(rc_zip *z, int i, char *err, size_t errlen)
     }
     m->inited = m->inflating = 1;
   }
+  return m;
+}
+
+rc_reader *rc_zip_reader(rc_zip *z, int i, char *err, size_t errlen)
+{
+  zip_member *m = open_member(z, i, err, errlen);
+  rc_reader_source src;
+  if (m == NULL) return NULL;
   src.ctx = m;
   src.read = member_read;
   src.close = member_close;
   return rc_reader_from(&src, err, errlen);
+}
+
+/* Writes member i's bytes to the open file out (its CRC-32 and size checked
+ * at the end); 0 with the reason in err. */
+int rc_zip_extract(rc_zip *z, int i, FILE *out, char *err, size_t errlen)
+{
+  char buf[65536];
+  long n;
+  zip_member *m = open_member(z, i, err, errlen);
+  if (m == NULL) return 0;
+  while ((n = member_read(m, buf, sizeof buf, err, errlen)) > 0)
+    if (fwrite(buf, 1, (size_t)n, out) != (size_t)n) {
+      fail(err, errlen, "cannot write the inner zip to a temporary file");
+      n = -1;
+      break;
+    }
+  member_close(m);
+  return n == 0;
 }

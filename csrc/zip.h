@@ -7,6 +7,7 @@
 #define RC_ZIP_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include "reader.h"
 
 typedef struct rc_zip rc_zip;
@@ -27,5 +28,9 @@ int rc_zip_find(const rc_zip *z, const char *base);
 /* A line reader over member i; NULL (the reason in err) when the member
  * cannot be read (unsupported method, encryption, bad local header). */
 rc_reader *rc_zip_reader(rc_zip *z, int i, char *err, size_t errlen);
+
+/* Copies member i's bytes to out (checked like a reader's); 0 with the
+ * reason in err. For a zip inside a zip. */
+int rc_zip_extract(rc_zip *z, int i, FILE *out, char *err, size_t errlen);
 
 #endif

@@ -180,6 +180,34 @@ describe("lcd-articles import from the export's zip", function()
     assert.are.same(folder, tables(db))
   end)
 
+  it("reads the download as CMS ships it: the CSV zip inside an outer zip", function()
+    local inner = make_zip("current_article_csv.zip", "-9", "current_article_csv")
+    local outer_dir = dir .. "/outer"
+    assert(os.execute(("mkdir -p %s && cp %s %s/ && echo 'read me' > %s/README.txt && cd %s && zip -q -0 %s current_article_csv.zip README.txt")
+      :format(H.quote(outer_dir), H.quote(inner), H.quote(outer_dir), H.quote(outer_dir), H.quote(outer_dir),
+        H.quote(dir .. "/current_article.zip"))))
+    assert(rc:import("lcd-articles", dir .. "/current_article.zip", { edition = "2026-01-15" }))
+    assert.are.same(folder, tables(db))
+    -- from the command line, with TMPDIR in a folder of its own: the
+    -- temporary copy of the inner zip is made there and gone afterwards
+    local tmp = dir .. "/tmp"
+    assert(os.execute("mkdir -p " .. H.quote(tmp)))
+    local _, err, code = H.run(("TMPDIR=%s RADCODE_BUILD=%s lua5.4 %s/bin/radcode import lcd-articles %s --db %s"):format(
+      H.quote(tmp), H.quote(H.abs_build), H.quote(H.root), H.quote(dir .. "/current_article.zip"), H.quote(dir .. "/cli.db")))
+    assert.are.equal(0, code, err)
+    assert.are.same(folder, tables(dir .. "/cli.db"))
+    assert.are.equal("", (H.run("ls -A " .. H.quote(tmp))))
+  end)
+
+  it("refuses an outer zip whose inner CSV zip is damaged, naming the outer file", function()
+    local inner = make_zip("current_article_csv.zip", "-9", "current_article_csv")
+    local bad = rewrite(inner, dir .. "/inner_bad.zip", function(b) return b:sub(1, #b // 2) end)
+    local outer_dir = dir .. "/outer_bad"
+    assert(os.execute(("mkdir -p %s && cp %s %s/current_article_csv.zip && cd %s && zip -q -0 %s current_article_csv.zip")
+      :format(H.quote(outer_dir), H.quote(bad), H.quote(outer_dir), H.quote(outer_dir), H.quote(dir .. "/twice.zip"))))
+    refused(dir .. "/twice.zip", "twice%.zip: inner zip current_article_csv%.zip: not a zip file")
+  end)
+
   it("gives the folder's tables from a stored zip with the files at its top", function()
     local zip = make_zip("stored.zip", "-0")
     assert.matches("Radiation Therapy for Lung Cancer", H.read(zip))   -- stored: the text is there as is
