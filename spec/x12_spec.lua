@@ -443,6 +443,33 @@ describe("the revenue code of an institutional line", function()
     assert.truthy(f and f.rule == "revenue 77412 033x")
   end)
 
+  it("is decided by the rows of revenue_codes: a family's row removed, another family's row added", function()
+    local dir = H.tmpdir()
+    local path = H.new_db(dir)
+    H.sql(path, "DELETE FROM revenue_codes WHERE family = 'delivery'")
+    H.sql(path, "INSERT INTO revenue_codes VALUES ('guidance', '032', 'diagnostic radiology (032x)', '2015-01-01', NULL,"
+      .. " 'CMS Medicare Claims Processing Manual (Pub. 100-04), chapter 4')")
+    local own = assert(radcode.open { db = path })
+    assert.is_nil(H.find(own:check(claim("0300")), "setting", 1))   -- 77412 (delivery) no longer listed
+    local f = H.find(own:check(claim("0333", "77014")), "setting", 1)
+    assert.truthy(f, "no finding for the added family")
+    assert.are.equal("revenue 77014 032x", f.rule)
+    assert.truthy(f.message:find("diagnostic radiology (032x)", 1, true), f.message)
+    assert.is_nil(H.find(own:check(claim("0324", "77014")), "setting", 1))
+    own:close()
+    assert.truthy(H.find(rc:check(claim("0300")), "setting", 1))    -- the default data still lists delivery
+    H.remove_tree(dir)
+  end)
+
+  it("lists its families with dates and the source in the rule row", function()
+    local f = H.find(rc:check(claim("0300", "77301")), "setting", 1)
+    assert.truthy(f and f.rule == "revenue 77301 033x")
+    assert.truthy(f.source:find("NUBC UB-04 revenue codes 033x", 1, true), f.source)
+    local old = claim("0300")
+    old.lines[1].code, old.lines[1].date = "77412", "2014-06-02"  -- before the rows' valid_from
+    assert.is_nil(H.find(rc:check(old), "setting", 1))
+  end)
+
   it("a revenue code that is not four digits is an input finding; three digits get a leading zero", function()
     local f = H.find(rc:check(claim("33A")), "input", 1)
     assert.truthy(f and f.message:find("revenue code '33A' is not four digits", 1, true))
