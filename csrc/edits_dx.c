@@ -74,7 +74,7 @@ static int query_article(rc_check *c, rc_sql_slot slot, const char *sql, const r
  * date, contractor, state, diagnosis), kept with the rule set (dropped when
  * the data changes): the lines of a file repeat a few codes, dates and
  * diagnoses, and each query reads hundreds of rows. Direct-mapped. */
-#define MEMO_SLOTS 8192
+#define MEMO_SLOTS 32768
 
 typedef struct memo_entry {
   char key[96];
