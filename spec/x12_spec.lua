@@ -518,3 +518,31 @@ describe("core.x12_batches", function()
     assert.has_error(function() core.x12_batches(nil, 1) end)
   end)
 end)
+
+describe("the article answers a check keeps (a file's lines repeat codes, dates, diagnoses)", function()
+  local FIX = H.root .. "/spec/fixtures/lcd"
+
+  local function article_rule(rc)
+    local c = { setting = "hospital", diagnoses = { "C61" }, lines = { { code = "77412", date = "2026-02-02" } } }
+    for _, f in ipairs(assert(rc:check(c)).findings) do
+      if f.rule:match("^necessity") then return f.rule .. " " .. f.severity end
+    end
+    return "none"
+  end
+
+  it("are dropped when the articles change: another process's edit, the handle's own import", function()
+    local dir = H.tmpdir()
+    local path = H.new_db(dir)
+    local rc = assert(radcode.open { db = path })
+    assert(rc:import("lcd-articles", FIX))
+    assert.are.equal("necessity article A58002 info", article_rule(rc))
+    assert.are.equal("necessity article A58002 info", article_rule(rc))   -- asked again: the kept answer
+    H.sql(path, "DELETE FROM lcd_article_dx WHERE article_id = '58002'")
+    os.execute("sleep 0.05")   -- longer than the handle waits before asking whether the data changed
+    assert.are_not.equal("necessity article A58002 info", article_rule(rc))
+    assert(rc:import("lcd-articles", FIX))
+    assert.are.equal("necessity article A58002 info", article_rule(rc))
+    rc:close()
+    H.remove_tree(dir)
+  end)
+end)
