@@ -1,8 +1,12 @@
 --- bench/baseline_lua.lua: the benchmark's plain Lua baseline: the PTP and
 -- MUE edits over Lua tables (ptp[col1][col2] = rows, mue[code] = rows),
 -- loaded from the same database, with the same rules as rc:check (latest
--- row in force, bypass modifiers, MAI 1/2/3). Findings are returned as
--- "line:edit:severity" strings for comparison.
+-- row in force, deleted edits up to their deletion date, indicator 9 does
+-- nothing, MAI 1/2/3, and a bypass modifier counts only when it is in
+-- force and meant for its line's code: modifiers.applies_to '*', a group of
+-- code_groups ('em': 25 on an E/M code) or 'non-' a group ('non-em': 59,
+-- XE/XS/XP/XU on any other)). Findings are returned as "line:edit:severity"
+-- strings for comparison.
 local M = {}
 M.__index = M
 
@@ -10,9 +14,10 @@ local function query(db, sql)
   return io.popen(("sqlite3 -separator '|' %q %q"):format(db, sql))
 end
 
---- Loads the practitioner PTP and MUE rows and the bypass modifiers.
+--- Loads the practitioner PTP and MUE rows, the bypass modifiers and the
+-- code groups they refer to.
 function M.load(db)
-  local self = setmetatable({ ptp = {}, mue = {}, bypass = {} }, M)
+  local self = setmetatable({ ptp = {}, mue = {}, bypass = {}, groups = {} }, M)
   local p = query(db, "SELECT col1, col2, modifier, valid_from, coalesce(valid_to, '9999-12-31') FROM ptp WHERE setting = 'practitioner'")
   for a, b, m, from, to in p:read("a"):gmatch("([^|\n]*)|([^|\n]*)|([^|\n]*)|([^|\n]*)|([^|\n]*)\n") do
     local row = self.ptp[a]
@@ -29,8 +34,15 @@ function M.load(db)
     list[#list + 1] = { tonumber(value), tonumber(mai), from, to }
   end
   p:close()
-  p = query(db, "SELECT modifier FROM modifiers WHERE bypass = 1")
-  for m in p:lines() do self.bypass[m] = true end
+  p = query(db, "SELECT modifier, applies_to, coalesce(terminated, '9999-12-31') FROM modifiers WHERE bypass = 1")
+  for m, to, term in p:read("a"):gmatch("([^|\n]*)|([^|\n]*)|([^|\n]*)\n") do self.bypass[m] = { to, term } end
+  p:close()
+  p = query(db, "SELECT grp, code_from, code_to, valid_from, coalesce(valid_to, '9999-12-31') FROM code_groups")
+  for g, from, to, vf, vt in p:read("a"):gmatch("([^|\n]*)|([^|\n]*)|([^|\n]*)|([^|\n]*)|([^|\n]*)\n") do
+    local list = self.groups[g]
+    if not list then list = {}; self.groups[g] = list end
+    list[#list + 1] = { from, to, vf, vt }
+  end
   p:close()
   return self
 end
@@ -44,9 +56,26 @@ local function in_force(list, date, f)
   return best
 end
 
+-- Is code in the group on date? (ranges of codes of the same length, as text)
+local function in_group(self, group, code, date)
+  for _, g in ipairs(self.groups[group] or {}) do
+    if #g[1] == #code and code >= g[1] and code <= g[2] and date >= g[3] and date <= g[4] then return true end
+  end
+  return false
+end
+
+-- Is the modifier meant for the code (applies_to '*', a group, 'non-' a group)?
+local function fits(self, to, code, date)
+  if to == "" or to == "*" then return true end
+  local group = to:match("^non%-(.*)$")
+  if group then return not in_group(self, group, code, date) end
+  return in_group(self, to, code, date)
+end
+
 local function bypassed(self, line)
   for _, m in ipairs(line.modifiers or {}) do
-    if self.bypass[m] then return true end
+    local row = self.bypass[m]
+    if row and line.date <= row[2] and fits(self, row[1], line.code, line.date) then return true end
   end
   return false
 end

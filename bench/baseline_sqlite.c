@@ -2,8 +2,12 @@
  * only by `make bench`. It computes the PTP and MUE edits the straightforward
  * way: one prepared SQLite query per same-day pair of lines and one per code
  * and day, over the same Lua claim tables rc:check reads, with the same
- * rules (latest row in force, bypass modifiers, MAI 1/2/3), and returns the
- * findings as "line:edit:severity" strings for comparison. */
+ * rules (latest row in force, deleted edits up to their deletion date,
+ * indicator 9 does nothing, MAI 1/2/3, and a bypass modifier counts only
+ * when it is in force and meant for its line's code: one query over
+ * modifiers.applies_to and code_groups, so 25 bypasses on an E/M code and
+ * 59/XE/XS/XP/XU on any other), and returns the findings as
+ * "line:edit:severity" strings for comparison. */
 #include <stdio.h>
 #include <string.h>
 #include <lua.h>
@@ -11,13 +15,10 @@
 #include <sqlite3.h>
 
 #define MAX_LINES 450
-#define MAX_BYPASS 64
 
 typedef struct baseline {
   sqlite3 *db;
-  sqlite3_stmt *ptp, *mue;
-  char bypass[MAX_BYPASS][4];
-  int nbypass;
+  sqlite3_stmt *ptp, *mue, *bypass;
 } baseline;
 
 typedef struct bline {
@@ -47,15 +48,14 @@ static baseline *check_baseline(lua_State *L)
   return b;
 }
 
-static int load_bypass(baseline *b)
-{
-  sqlite3_stmt *st;
-  if (sqlite3_prepare_v2(b->db, "SELECT modifier FROM modifiers WHERE bypass = 1", -1, &st, NULL) != SQLITE_OK) return 0;
-  while (sqlite3_step(st) == SQLITE_ROW && b->nbypass < MAX_BYPASS)
-    snprintf(b->bypass[b->nbypass++], 4, "%s", (const char *)sqlite3_column_text(st, 0));
-  sqlite3_finalize(st);
-  return 1;
-}
+/* Does modifier ?1 bypass a PTP edit on code ?2 on date ?3 (text)? */
+static const char bypass_sql[] =
+  "SELECT 1 FROM modifiers m WHERE m.modifier = ?1 AND m.bypass = 1"
+  " AND (m.terminated IS NULL OR m.terminated >= ?3)"
+  " AND (m.applies_to IN ('', '*') OR (m.applies_to LIKE 'non-%') <> EXISTS (SELECT 1 FROM code_groups g"
+  "   WHERE g.grp = (CASE WHEN m.applies_to LIKE 'non-%' THEN substr(m.applies_to, 5) ELSE m.applies_to END)"
+  "   AND length(g.code_from) = length(?2) AND ?2 BETWEEN g.code_from AND g.code_to"
+  "   AND g.valid_from <= ?3 AND (g.valid_to IS NULL OR g.valid_to >= ?3)))";
 
 static int b_open(lua_State *L)
 {
@@ -69,7 +69,8 @@ static int b_open(lua_State *L)
         " ORDER BY valid_from DESC LIMIT 1", -1, &b->ptp, NULL) != SQLITE_OK ||
       sqlite3_prepare_v2(b->db, "SELECT value, mai FROM mue WHERE code = ?1 AND setting = 'practitioner'"
         " AND valid_from <= ?2 AND (valid_to IS NULL OR valid_to >= ?2) ORDER BY valid_from DESC LIMIT 1",
-        -1, &b->mue, NULL) != SQLITE_OK || !load_bypass(b))
+        -1, &b->mue, NULL) != SQLITE_OK ||
+      sqlite3_prepare_v2(b->db, bypass_sql, -1, &b->bypass, NULL) != SQLITE_OK)
     return luaL_error(L, "baseline: %s", sqlite3_errmsg(b->db));
   return 1;
 }
@@ -79,6 +80,7 @@ static int b_close(lua_State *L)
   baseline *b = luaL_checkudata(L, 1, "bench.baseline");
   sqlite3_finalize(b->ptp);
   sqlite3_finalize(b->mue);
+  sqlite3_finalize(b->bypass);
   sqlite3_close(b->db);
   memset(b, 0, sizeof *b);
   return 0;
@@ -107,11 +109,15 @@ static void read_line(lua_State *L, bline *l)
 
 static int has_bypass(const baseline *b, const bline *l)
 {
-  int i, j;
-  for (i = 0; i < l->nmods; i++)
-    for (j = 0; j < b->nbypass; j++)
-      if (strcmp(l->mod[i], b->bypass[j]) == 0) return 1;
-  return 0;
+  int i, found = 0;
+  for (i = 0; i < l->nmods && !found; i++) {
+    sqlite3_reset(b->bypass);
+    sqlite3_bind_text(b->bypass, 1, l->mod[i], -1, SQLITE_STATIC);
+    sqlite3_bind_text(b->bypass, 2, l->code, -1, SQLITE_STATIC);
+    sqlite3_bind_text(b->bypass, 3, l->date, -1, SQLITE_STATIC);
+    found = sqlite3_step(b->bypass) == SQLITE_ROW;
+  }
+  return found;
 }
 
 static void add(lua_State *L, int *n, int line, const char *edit, const char *severity)

@@ -138,6 +138,7 @@ local function report_embedded(e)
   line("embedded database (build/default.db)", ("%.2f MB, %d PTP rows"):format(e.bytes / 1e6, e.ptp_rows))
   line("embedded radcode.open()", ("%.1f ms; to first finished check %.1f ms (best of %d processes)"):format(
     e.open_ms, e.first_check_ms, e.runs), ("target < 100 ms: %s"):format(verdict(e.open_ms < 100)))
+end
 
 -- The same claims as one 837P file: `radcode check FILE` (read, check,
 -- report), the best of BATCH_RUNS runs, in seconds.

@@ -38,7 +38,6 @@ static int index_lines(lua_State *L, rc_check *c, char *err, size_t errlen)
   int i;
   c->by_day = lua_newuserdatauv(L, (size_t)(claim->nlines + 1) * sizeof *c->by_day, 0);
   c->nby_day = 0;
-  rc_rules_batch_begin(c->rules);
   for (i = 0; i < claim->nlines; i++) {
     rc_line *line = &claim->lines[i];
     if (!line->usable) continue;
@@ -49,7 +48,6 @@ static int index_lines(lua_State *L, rc_check *c, char *err, size_t errlen)
     c->by_day[c->nby_day].key = line->key;
     c->by_day[c->nby_day++].pos = i;
   }
-  rc_rules_batch_end(c->rules);
   if (i < claim->nlines) return 0;
   qsort(c->by_day, (size_t)c->nby_day, sizeof *c->by_day, by_day);
   return 1;
@@ -201,8 +199,13 @@ static int check(lua_State *L)
   c.claim_idx = 2;
   find_overlay(h, &c);
   find_place(&c);
-  if (!index_lines(L, &c, err, sizeof err) || !read_history(h, &c, err, sizeof err))
+  /* one read transaction for the claim's rule loads and article queries
+   * (each transaction costs SQLite a lock, a stat and a header read) */
+  rc_rules_batch_begin(c.rules);
+  if (!index_lines(L, &c, err, sizeof err) || !read_history(h, &c, err, sizeof err)) {
+    rc_rules_batch_end(c.rules);
     return rc_failf(L, "%s", err);
+  }
   rc_edits_line(&c);
   rc_edits_setting(&c);
   rc_edits_revenue(&c);
@@ -215,6 +218,7 @@ static int check(lua_State *L)
     rc_overlay_rules(&c);
   }
   rc_edits_coverage(&c);
+  rc_rules_batch_end(c.rules);
   rc_findings_push(&f);
   rc_coverage_push_data(&c);
   return 1;

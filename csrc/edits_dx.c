@@ -47,11 +47,13 @@ static int line_ndx(const rc_check *c, const rc_line *line)
 
 /* The first article the query finds for the line (and diagnosis); 0 if none
  * or the database fails (the generic edit then stands). */
-static int find_article(rc_check *c, rc_sql_slot slot, const char *sql, const rc_line *line, const char *dx,
-                        article *out)
+static int query_article(rc_check *c, rc_sql_slot slot, const char *sql, const rc_line *line, const char *dx,
+                         article *out)
 {
-  sqlite3_stmt *st = rc_db_statement(c->db, slot, sql);
+  sqlite3_stmt *st;
   int found = 0;
+  rc_rules_batch_read(c->rules);   /* the check's read transaction (check.c) */
+  st = rc_db_statement(c->db, slot, sql);
   if (st == NULL) return 0;
   sqlite3_bind_text(st, 1, line->code, -1, SQLITE_STATIC);
   sqlite3_bind_text(st, 2, line->date, -1, SQLITE_STATIC);
@@ -66,6 +68,43 @@ static int find_article(rc_check *c, rc_sql_slot slot, const char *sql, const rc
   }
   sqlite3_reset(st);
   return found;
+}
+
+/* The answers of the article queries, by their whole input (query, code,
+ * date, contractor, state, diagnosis), kept with the rule set (dropped when
+ * the data changes): the lines of a file repeat a few codes, dates and
+ * diagnoses, and each query reads hundreds of rows. Direct-mapped. */
+#define MEMO_SLOTS 32768
+
+typedef struct memo_entry {
+  char key[96];
+  int found;
+  article a;
+} memo_entry;
+
+static unsigned long memo_hash(const char *s)
+{
+  unsigned long h = 2166136261UL;
+  while (*s) h = (h ^ (unsigned char)*s++) * 16777619UL;
+  return h;
+}
+
+static int find_article(rc_check *c, rc_sql_slot slot, const char *sql, const rc_line *line, const char *dx,
+                        article *out)
+{
+  memo_entry *memo = rc_rules_memo(c->rules, MEMO_SLOTS * sizeof *memo), *e;
+  char key[sizeof memo->key];
+  int n = snprintf(key, sizeof key, "%d|%s|%s|%s|%s|%s", (int)slot, line->code, line->date, c->claim->contractor,
+                   c->claim->state, dx);
+  if (memo == NULL || n < 0 || (size_t)n >= sizeof key) return query_article(c, slot, sql, line, dx, out);
+  e = &memo[memo_hash(key) % MEMO_SLOTS];
+  if (strcmp(e->key, key) != 0) {
+    e->key[0] = '\0';
+    e->found = query_article(c, slot, sql, line, dx, &e->a);
+    memcpy(e->key, key, (size_t)n + 1);
+  }
+  if (e->found) *out = e->a;
+  return e->found;
 }
 
 /* Checks the line against the articles that list its code; 0 when none do. */

@@ -46,6 +46,10 @@ struct rc_rules {
   int nsetting_mods;
   rc_rule *payer_codes;          /* extra = code, payer = its payer, other = what others expect */
   int npayer_codes;
+  void *memo;                    /* rc_rules_memo: the checker's answers of this data version */
+  size_t memo_size;
+  rc_rule *revenue;              /* revenue_codes: other = family, extra = revenue prefix, text = label */
+  int nrevenue;
   rc_rule *datasets;             /* loaded datasets with coverage (rc_rules_datasets) */
   int ndatasets;
   int versions[RC_RULE_KINDS + 1];   /* datasets of each kind: choosing by date needs two */
@@ -65,6 +69,10 @@ static const char sql_datasets[] =
   " AND valid_to IS NOT NULL GROUP BY name) ORDER BY valid_to, valid_from, id";
 static const char sql_payer_codes[] =
   "SELECT 0, valid_from, valid_to, '*', instead, 0, 0, 0, payer, code, reason, source, 0, '' FROM payer_codes ORDER BY code";
+
+static const char sql_revenue[] =
+  "SELECT 0, valid_from, valid_to, 'hospital', family, 0, 0, 0, '*', revenue_prefix, label, source"
+  " FROM revenue_codes ORDER BY family, valid_from";
 
 static const char sql_code_rules[] =
   "SELECT 0, effective, terminated, '*', family, addon, 0, 0, '*', system, summary, source, 0, ''"
@@ -328,6 +336,13 @@ static void start_reading(rc_rules *rules)
   sqlite3 *conn = sqlite3_db_handle(rules->load);
   if (!rules->batching || rules->reading || !sqlite3_get_autocommit(conn)) return;
   rules->reading = sqlite3_exec(conn, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
+}
+
+/* Within a batch, opens its read transaction now: the checker's other
+ * queries of the rules' database (coverage articles) share it. */
+void rc_rules_batch_read(rc_rules *rules)
+{
+  start_reading(rules);
 }
 
 /* The cached rules of a code, loading them on first use. */
@@ -638,6 +653,7 @@ static int load_whole_tables(rc_rules *rules, sqlite3 *conn)
          load_rows(rules, conn, sql_places, &rules->places, &rules->nplaces) &&
          load_rows(rules, conn, sql_setting_mods, &rules->setting_mods, &rules->nsetting_mods) &&
          load_rows(rules, conn, sql_payer_codes, &rules->payer_codes, &rules->npayer_codes) &&
+         load_rows(rules, conn, sql_revenue, &rules->revenue, &rules->nrevenue) &&
          load_datasets(rules, conn);
 }
 
@@ -680,6 +696,8 @@ void rc_rules_free(rc_rules *rules)
   free(rules->places);
   free(rules->setting_mods);
   free(rules->payer_codes);
+  free(rules->revenue);
+  free(rules->memo);
   free(rules->datasets);
   free(rules);
 }
@@ -808,4 +826,27 @@ const rc_rule *rc_rules_payer_codes(const rc_rules *rules, const char *code, int
   while (i + n < rules->npayer_codes && strcmp(rules->payer_codes[i + n].extra, code) == 0) n++;
   *count = n;
   return n ? &rules->payer_codes[i] : NULL;
+}
+
+/* The revenue_codes row of a code family in force on the day (institutional
+ * lines: other = family, extra = revenue prefix, text = label), or NULL. */
+const rc_rule *rc_rules_revenue(const rc_rules *rules, const char *family, long day)
+{
+  int i;
+  const rc_rule *found = NULL;
+  for (i = 0; family != NULL && i < rules->nrevenue; i++) {
+    const rc_rule *r = &rules->revenue[i];
+    if (strcmp(r->other, family) == 0 && day >= r->from && day <= r->to) found = r;
+  }
+  return found;
+}
+
+/* A zeroed block of size bytes that lives as long as the rule set (so as
+ * long as the data it was made from does not change): the checker keeps
+ * answers of database queries there. NULL when out of memory or when a
+ * block of another size was asked for before. */
+void *rc_rules_memo(rc_rules *rules, size_t size)
+{
+  if (rules->memo == NULL && (rules->memo = calloc(1, size)) != NULL) rules->memo_size = size;
+  return rules->memo_size == size ? rules->memo : NULL;
 }

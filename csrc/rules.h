@@ -72,6 +72,8 @@ void rc_rules_free(rc_rules *rules);
 const rc_code_rules *rc_rules_code(rc_rules *rules, const char *code, char *err, size_t errlen);
 void rc_rules_batch_begin(rc_rules *rules);
 void rc_rules_batch_end(rc_rules *rules);
+void rc_rules_batch_read(rc_rules *rules);
+void *rc_rules_memo(rc_rules *rules, size_t size);
 const rc_rule *rc_rules_of(const rc_code_rules *cr, rc_rule_kind kind, int *count);
 const rc_rule *rc_rules_in_force(const rc_code_rules *cr, rc_rule_kind kind, long day, int setting);
 const rc_rule *rc_rules_ptp(const rc_code_rules *cr, const char *column2, long day, int setting, rc_rule *out);
@@ -102,6 +104,7 @@ const char *rc_rules_dx_support(const rc_rules *rules, const char *dx, const cha
 const rc_rule *rc_rules_place(const rc_rules *rules, const char *pos);
 const rc_rule *rc_rules_setting_modifiers(const rc_rules *rules, int *count);
 const rc_rule *rc_rules_payer_codes(const rc_rules *rules, const char *code, int *count);
+const rc_rule *rc_rules_revenue(const rc_rules *rules, const char *family, long day);
 const char *rc_setting_name(int setting);
 
 /* The datasets loaded with the dates of service they cover (table datasets),

@@ -289,6 +289,20 @@ CREATE TABLE places (
   source     TEXT NOT NULL
 );
 
+-- The UB-04 revenue codes an institutional line of a code family belongs
+-- under (radiation therapy: 033x). On a hospital claim, a line of a listed
+-- family whose revenue code does not start with revenue_prefix is a review
+-- finding. label: the revenue group in messages.
+CREATE TABLE revenue_codes (
+  family         TEXT NOT NULL,
+  revenue_prefix TEXT NOT NULL CHECK (length(revenue_prefix) BETWEEN 1 AND 4),
+  label          TEXT NOT NULL,
+  valid_from     TEXT NOT NULL,
+  valid_to       TEXT,
+  source         TEXT NOT NULL,
+  PRIMARY KEY (family, valid_from)
+);
+
 -- Modifiers a claim type does not carry on any line (institutional claims
 -- carry no 26 or TC: the hospital bills the technical work).
 CREATE TABLE setting_modifiers (

@@ -443,6 +443,33 @@ describe("the revenue code of an institutional line", function()
     assert.truthy(f and f.rule == "revenue 77412 033x")
   end)
 
+  it("is decided by the rows of revenue_codes: a family's row removed, another family's row added", function()
+    local dir = H.tmpdir()
+    local path = H.new_db(dir)
+    H.sql(path, "DELETE FROM revenue_codes WHERE family = 'delivery'")
+    H.sql(path, "INSERT INTO revenue_codes VALUES ('guidance', '032', 'diagnostic radiology (032x)', '2015-01-01', NULL,"
+      .. " 'CMS Medicare Claims Processing Manual (Pub. 100-04), chapter 4')")
+    local own = assert(radcode.open { db = path })
+    assert.is_nil(H.find(own:check(claim("0300")), "setting", 1))   -- 77412 (delivery) no longer listed
+    local f = H.find(own:check(claim("0333", "77014")), "setting", 1)
+    assert.truthy(f, "no finding for the added family")
+    assert.are.equal("revenue 77014 032x", f.rule)
+    assert.truthy(f.message:find("diagnostic radiology (032x)", 1, true), f.message)
+    assert.is_nil(H.find(own:check(claim("0324", "77014")), "setting", 1))
+    own:close()
+    assert.truthy(H.find(rc:check(claim("0300")), "setting", 1))    -- the default data still lists delivery
+    H.remove_tree(dir)
+  end)
+
+  it("lists its families with dates and the source in the rule row", function()
+    local f = H.find(rc:check(claim("0300", "77301")), "setting", 1)
+    assert.truthy(f and f.rule == "revenue 77301 033x")
+    assert.truthy(f.source:find("NUBC UB-04 revenue codes 033x", 1, true), f.source)
+    local old = claim("0300")
+    old.lines[1].code, old.lines[1].date = "77412", "2014-06-02"  -- before the rows' valid_from
+    assert.is_nil(H.find(rc:check(old), "setting", 1))
+  end)
+
   it("a revenue code that is not four digits is an input finding; three digits get a leading zero", function()
     local f = H.find(rc:check(claim("33A")), "input", 1)
     assert.truthy(f and f.message:find("revenue code '33A' is not four digits", 1, true))
@@ -489,5 +516,33 @@ describe("core.x12_batches", function()
     assert.is_true(collectgarbage("isrunning"))
     assert.has_error(function() core.x12_batches(text, 0) end)
     assert.has_error(function() core.x12_batches(nil, 1) end)
+  end)
+end)
+
+describe("the article answers a check keeps (a file's lines repeat codes, dates, diagnoses)", function()
+  local FIX = H.root .. "/spec/fixtures/lcd"
+
+  local function article_rule(rc)
+    local c = { setting = "hospital", diagnoses = { "C61" }, lines = { { code = "77412", date = "2026-02-02" } } }
+    for _, f in ipairs(assert(rc:check(c)).findings) do
+      if f.rule:match("^necessity") then return f.rule .. " " .. f.severity end
+    end
+    return "none"
+  end
+
+  it("are dropped when the articles change: another process's edit, the handle's own import", function()
+    local dir = H.tmpdir()
+    local path = H.new_db(dir)
+    local rc = assert(radcode.open { db = path })
+    assert(rc:import("lcd-articles", FIX))
+    assert.are.equal("necessity article A58002 info", article_rule(rc))
+    assert.are.equal("necessity article A58002 info", article_rule(rc))   -- asked again: the kept answer
+    H.sql(path, "DELETE FROM lcd_article_dx WHERE article_id = '58002'")
+    os.execute("sleep 0.05")   -- longer than the handle waits before asking whether the data changed
+    assert.are_not.equal("necessity article A58002 info", article_rule(rc))
+    assert(rc:import("lcd-articles", FIX))
+    assert.are.equal("necessity article A58002 info", article_rule(rc))
+    rc:close()
+    H.remove_tree(dir)
   end)
 end)
