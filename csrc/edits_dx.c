@@ -113,7 +113,8 @@ static int by_articles(rc_check *c, const rc_line *line)
   article listed, hit;
   rc_finding *x;
   int i, n = line_ndx(c, line);
-  if (!find_article(c, RC_SQL_LCD_ARTICLES, sql_articles, line, "", &listed)) return 0;
+  if (!rc_rules_has_articles(c->rules) || !find_article(c, RC_SQL_LCD_ARTICLES, sql_articles, line, "", &listed))
+    return 0;
   for (i = 0; i < n; i++) {
     const char *dx = line_dx(c, line, i);
     if (dx[0] && find_article(c, RC_SQL_LCD_COVERED, sql_covered, line, dx, &hit)) {

@@ -46,6 +46,7 @@ struct rc_rules {
   int nsetting_mods;
   rc_rule *payer_codes;          /* extra = code, payer = its payer, other = what others expect */
   int npayer_codes;
+  int has_articles;              /* coverage articles list some code (rc_rules_has_articles) */
   void *memo;                    /* rc_rules_memo: the checker's answers of this data version */
   size_t memo_size;
   rc_rule *revenue;              /* revenue_codes: other = family, extra = revenue prefix, text = label */
@@ -646,6 +647,24 @@ static int load_datasets(rc_rules *rules, sqlite3 *conn)
   return 1;
 }
 
+/* Whether any coverage article lists a code: without one the necessity
+ * edit never asks for articles. */
+static int load_has_articles(rc_rules *rules, sqlite3 *conn)
+{
+  sqlite3_stmt *st;
+  int rc;
+  if (sqlite3_prepare_v2(conn, "SELECT EXISTS (SELECT 1 FROM lcd_article_code)", -1, &st, NULL) != SQLITE_OK) return 0;
+  rc = sqlite3_step(st);
+  rules->has_articles = rc == SQLITE_ROW && sqlite3_column_int(st, 0) != 0;
+  sqlite3_finalize(st);
+  return rc == SQLITE_ROW;
+}
+
+int rc_rules_has_articles(const rc_rules *rules)
+{
+  return rules->has_articles;
+}
+
 static int load_whole_tables(rc_rules *rules, sqlite3 *conn)
 {
   return load_modifiers(rules, conn) && load_groups(rules, conn) && load_dx_support(rules, conn) &&
@@ -654,7 +673,7 @@ static int load_whole_tables(rc_rules *rules, sqlite3 *conn)
          load_rows(rules, conn, sql_setting_mods, &rules->setting_mods, &rules->nsetting_mods) &&
          load_rows(rules, conn, sql_payer_codes, &rules->payer_codes, &rules->npayer_codes) &&
          load_rows(rules, conn, sql_revenue, &rules->revenue, &rules->nrevenue) &&
-         load_datasets(rules, conn);
+         load_datasets(rules, conn) && load_has_articles(rules, conn);
 }
 
 rc_rules *rc_rules_new(sqlite3 *conn, char *err, size_t errlen)
