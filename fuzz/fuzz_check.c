@@ -13,7 +13,7 @@ static const char setup[] =
   "rc = assert(radcode.open{payers = {'medicare', 'bluecross_example'}})\n"
   "local hrc, recorded = nil, 0\n"
   "local edits = {ptp=1, mue=1, addon=1, frequency=1, modifier=1, validity=1, setting=1,\n"
-  "  companion=1, necessity=1, input=1, overlay=1}\n"
+  "  companion=1, necessity=1, input=1, overlay=1, coverage=1}\n"
   "local severities = {deny=1, review=1, warn=1, info=1}\n"
   "local function report(r, err)\n"
   "  if r == nil then assert(type(err) == 'string', 'nil without a message') return end\n"
