@@ -1,7 +1,9 @@
 --- radcode.cli: the command line. Parses `radcode COMMAND [ARGS] [--OPTIONS]`,
 -- dispatches to the command modules in radcode/commands/, and turns their
 -- outcome into an exit code: 0 success, 1 findings that deny (check), 2 usage
--- or input errors, with a one-line message on stderr.
+-- or input errors, and output that could not be written (a full disk, a
+-- closed stdout), with a one-line message on stderr. Messages are plain:
+-- no paths inside radcode, no "bad argument #N to '?'", no control bytes.
 local radcode = require "radcode"
 
 local cli = {}
@@ -35,8 +37,8 @@ local function usage_text()
 end
 
 --- Splits argv into positional words and options, checked against the
--- command's option kinds ("value" or "flag"). Returns words, options or
--- nil, message.
+-- command's option kinds ("value", "list": a value that may repeat, kept in
+-- order, or "flag"). Returns words, options or nil, message.
 function cli.parse(argv, kinds)
   local words, options, i = {}, {}, 1
   while i <= #argv do
@@ -56,7 +58,12 @@ function cli.parse(argv, kinds)
         local value = inline or argv[i + 1]
         if value == nil then return nil, ("option --%s needs a value"):format(name) end
         if not inline then i = i + 1 end
-        options[name] = value
+        if kind == "list" then
+          options[name] = options[name] or {}
+          table.insert(options[name], value)
+        else
+          options[name] = value
+        end
       end
     else
       words[#words + 1] = a
@@ -66,10 +73,27 @@ function cli.parse(argv, kinds)
   return words, options
 end
 
+--- A writer over an output file whose failed writes raise (a full disk, a
+-- closed stdout): "cannot write the output: No space left on device".
+local function checked(file)
+  local w = {}
+  local function check(ok, err)
+    if not ok then error(cli.WRITE_ERROR .. tostring(err), 0) end
+    return w
+  end
+  function w:write(...) return check(file:write(...)) end
+  function w:flush() return check(file:flush()) end
+  return w
+end
+
+cli.WRITE_ERROR = "cannot write the output: "
+
 local function context(options)
-  local ctx = { out = io.stdout, err = io.stderr, options = options }
+  local ctx = { out = checked(io.stdout), err = io.stderr, options = options }
   function ctx.open()
-    return radcode.open(options.db and { db = options.db } or nil)
+    local rc, err = radcode.open(options.db and { db = options.db } or nil)
+    if not rc then error(err, 0) end
+    return rc
   end
   function ctx.setting()
     local s = options.setting
@@ -81,12 +105,50 @@ local function context(options)
   function ctx.json(value)
     ctx.out:write(radcode.json.encode(value, true), "\n")
   end
+  --- The bytes of a file the user named, or an error saying plainly why not.
+  function ctx.read(path)
+    local f, err = io.open(path, "rb")
+    if not f then error(("cannot read %s"):format(err), 0) end
+    local text, rerr = f:read("a")
+    f:close()
+    if text == nil then error(("cannot read %s: %s"):format(path, rerr or "not a readable file"), 0) end
+    return text
+  end
   return ctx
 end
 
+-- Where radcode's own Lua files are ("/usr/share/lua/5.4/radcode/"), so
+-- messages never show them.
+local HERE = (debug.getinfo(1, "S").source:match("^@(.*[/\\])") or "")
+
+--- A message as a user should see it: without a position inside radcode's
+-- own files, without "bad argument #N to 'f'" around the reason, control
+-- bytes (a zero byte, a newline) shown as escapes, never empty.
+function cli.plain(message)
+  message = type(message) == "string" and message or "an error without a message"
+  local prefix = message:match("^(.-[/\\]radcode[/\\][^:\n]*%.lua:%d+: )")
+  if prefix and (prefix:sub(1, #HERE) == HERE or prefix:match("^%.?/?lua[/\\]radcode[/\\]")) then
+    message = message:sub(#prefix + 1)
+  end
+  message = message:gsub("bad argument #%d+ to '[^']*' %((.*)%)", "%1")
+  message = message:gsub("[\0-\31\127]", function(c)
+    return c == "\0" and "\\0" or ("\\x%02x"):format(c:byte())
+  end)
+  if message:match("^%s*$") then return "an error without a message" end
+  if message:match(":%s*$") then return message:gsub("%s+$", "") .. " (an error without a message)" end
+  return message
+end
+
 local function fail(message)
-  io.stderr:write("radcode: ", message, "\n")
+  io.stderr:write("radcode: ", cli.plain(message), "\n")
   return 2
+end
+
+--- Flushes stdout: output that could not be written is an error (exit 2).
+local function finish(code)
+  local ok, err = io.stdout:flush()
+  if not ok then return fail(cli.WRITE_ERROR .. tostring(err)) end
+  return code
 end
 
 --- Runs the command line; returns the exit code.
@@ -98,11 +160,11 @@ function cli.main(argv)
   end
   if name == "--help" or name == "help" then
     io.stdout:write(usage_text(), "\n")
-    return 0
+    return finish(0)
   end
   if name == "--version" then
     io.stdout:write("radcode ", radcode.version, "\n")
-    return 0
+    return finish(0)
   end
   local known = false
   for _, c in ipairs(COMMANDS) do known = known or c == name end
@@ -112,11 +174,14 @@ function cli.main(argv)
   if not words then return fail(options) end
   if options.help then
     io.stdout:write(command.usage, "\n")
-    return 0
+    return finish(0)
   end
   local ok, code = pcall(command.run, words, context(options))
-  if not ok then return fail(tostring(code)) end
-  return code
+  if not ok then
+    io.stdout:flush()
+    return fail(code)
+  end
+  return finish(code)
 end
 
 return cli

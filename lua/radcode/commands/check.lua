@@ -10,11 +10,11 @@ local claims_reader = require "radcode.claims"
 
 local check = {
   summary = "check a claim (or a file of claims) against the claim edits",
-  options = { payer = "value", history = "value", record = "flag", batch = "value", quiet = "flag",
+  options = { payer = "value", overlay = "list", history = "value", record = "flag", batch = "value", quiet = "flag",
               format = "value" },
   usage = [[
-usage: radcode check FILE [--format x12|fhir|json] [--quiet] [--payer NAME] [--json] [--db PATH] [--history PATH] [--record]
-       radcode check --batch CLAIMS.jsonl [--quiet] [--payer NAME] [--json] [--history PATH] [--record]
+usage: radcode check FILE [--format x12|fhir|json] [--quiet] [--payer NAME] [--overlay FILE]... [--json] [--db PATH] [--history PATH] [--record]
+       radcode check --batch CLAIMS.jsonl [--quiet] [--payer NAME] [--overlay FILE]... [--json] [--history PATH] [--record]
 
 Checks a claim (a JSON object: id, patient, course, payer, setting, pos,
 diagnoses, lines) against the NCCI, MUE, add-on, frequency, modifier,
@@ -24,7 +24,13 @@ X12 837P / 837I file, a FHIR R4 Claim or Bundle, or JSON lines: every
 claim in it is checked and reported (lines numbered as in the file: LX or
 FHIR item), then a summary.
   --format F        read FILE as x12, fhir or json (default: detected)
-  --payer NAME      check as this payer (default: the claim's payer)
+  --payer NAME      check as this payer (default: the claim's payer), with its
+                    overlay: a shipped overlay's name (lua/radcode/payers/),
+                    an overlay file, or the name of one given with --overlay;
+                    a payer without an overlay is checked against the
+                    national rules, with a note on stderr
+  --overlay FILE    load this payer overlay too (repeatable); the claim's
+                    payer (or --payer) picks the overlay that applies
   --history PATH    the history of recorded claims that course limits count
                     (a SQLite file, created if missing; default: in memory)
   --record          record each claim that no finding denies, after checking it
@@ -36,7 +42,8 @@ FHIR item), then a summary.
   --json            the result as JSON (with --batch or a file of several
                     claims, one JSON object a line)
 Exit: 0 when no finding denies, 1 when one does (with --batch: any claim
-denied or any line unreadable), 2 for usage or input-file errors.]],
+denied or any line unreadable), 2 for usage or input-file errors, an
+overlay that cannot be loaded, or output that cannot be written.]],
 }
 
 local SEVERITIES = { "deny", "review", "warn", "info" }
@@ -45,8 +52,9 @@ local SEVERITIES = { "deny", "review", "warn", "info" }
 local function read_file(path)
   local f, err = io.open(path, "rb")
   if not f then error(("cannot read %s"):format(err), 0) end
-  local text = f:read("a")
+  local text, rerr = f:read("a")
   f:close()
+  if text == nil then error(("cannot read %s: %s"):format(path, rerr or "not a readable file"), 0) end
   return text
 end
 
@@ -60,11 +68,60 @@ local function decode_claim(text)
   return claim
 end
 
---- Opens radcode with --db and --history.
+--- Loads an overlay the user named on the command line: a file, or a
+-- shipped overlay's name (never Lua source text). Returns its name.
+local function load_overlay(rc, spec, option)
+  local f, err = io.open(spec, "rb")
+  if f then
+    local data, rerr = f:read(0)   -- "" or nil at the end of the file; nil, message for a directory
+    f:close()
+    if data == nil and rerr then f, err = nil, ("%s: %s"):format(spec, rerr) end
+  end
+  if not f and not radcode.shipped_payer(spec) then
+    error(("%s: cannot read overlay file %s"):format(option, tostring(err)), 0)
+  end
+  local name, why = rc:load_payer(spec)
+  if not name then error(("%s: %s"):format(option, why), 0) end
+  return name
+end
+
+--- The payer of --payer (nil: the claim's), its overlay loaded: one given
+-- with --overlay, a shipped overlay or a file. A payer name without an
+-- overlay is checked as that payer, national rules only, and stderr says so.
+local function load_payer(rc, ctx)
+  local payer = ctx.options.payer
+  if payer == nil then return nil end
+  for _, name in ipairs(rc:payers()) do
+    if name == payer:lower() then return name end
+  end
+  if radcode.shipped_payer(payer) or payer:find("[/\\]") or payer:match("%.lua$") then
+    return load_overlay(rc, payer, "--payer")
+  end
+  ctx.err:write(("radcode: note: no overlay is shipped or given for payer '%s'; "
+    .. "its claims are checked against the national rules only (load one with --overlay FILE)\n"):format(payer))
+  return payer
+end
+
+--- Opens radcode with --db and --history, and loads --overlay and --payer.
 local function open(ctx)
   local rc, err = radcode.open({ db = ctx.options.db, history = ctx.options.history })
   if not rc then error(err, 0) end
+  local ok, why = pcall(function()
+    for _, spec in ipairs(ctx.options.overlay or {}) do load_overlay(rc, spec, "--overlay") end
+    ctx.payer = load_payer(rc, ctx)
+  end)
+  if not ok then
+    rc:close()
+    error(why, 0)
+  end
   return rc
+end
+
+--- JSON text of a value, or nil, message when it cannot be JSON.
+local function encoded(value)
+  local ok, text = pcall(radcode.json.encode, value)
+  if not ok then return nil, tostring(text) end
+  return text
 end
 
 --- Severity -> number of findings.
@@ -168,7 +225,7 @@ end
 
 --- Checks one claim; nil, message when rc:check cannot.
 local function run_check(rc, claim, ctx)
-  local ok, result, err = pcall(rc.check, rc, claim, { payer = ctx.options.payer })
+  local ok, result, err = pcall(rc.check, rc, claim, { payer = ctx.payer })
   if not ok then return nil, tostring(result) end
   return result, err
 end
@@ -189,7 +246,13 @@ local function single(ctx, path, text)
   local rc <close> = open(ctx)
   local result, cerr = run_check(rc, claim, ctx)
   if not result then error(cerr, 0) end
-  if ctx.options.json then ctx.json(result) else check.report(ctx.out, claim, result) end
+  if ctx.options.json then
+    local ok, jerr = pcall(radcode.json.encode, result, true)
+    if not ok then error(("%s: the report cannot be written as JSON: %s"):format(path, jerr), 0) end
+    ctx.json(result)
+  else
+    check.report(ctx.out, claim, result)
+  end
   local recorded, rerr = maybe_record(rc, claim, result, ctx)
   if not recorded then error(rerr, 0) end
   return result.ok and 0 or 1
@@ -238,11 +301,13 @@ local function add_counts(stats, claim, result)
   if not result.ok then stats.denied = stats.denied + 1 end
 end
 
---- Prints the batch's line for one checked claim.
+--- Prints the batch's line for one checked claim; nil, message when it
+-- cannot be written as JSON.
 local function print_claim(ctx, number, claim, result)
   if ctx.options.json then
-    ctx.out:write(radcode.json.encode({ line = number, id = claim.id, ok = result.ok,
-      findings = result.findings }), "\n")
+    local text, err = encoded({ line = number, id = claim.id, ok = result.ok, findings = result.findings })
+    if not text then return nil, err end
+    ctx.out:write(text, "\n")
   elseif #result.findings > 0 and not ctx.options.quiet then
     ctx.out:write(("line %d %s: %s\n"):format(number,
       claim.id ~= nil and shown(claim.id) or "(no id)", tally(count(result.findings))))
@@ -256,8 +321,9 @@ local function batch_line(ctx, state, rc, text, number)
   if not claim then return batch_error(ctx, state, number, err) end
   local result, cerr = run_check(rc, claim, ctx)
   if not result then return batch_error(ctx, state, number, cerr) end
+  local printed, perr = print_claim(ctx, number, claim, result)
+  if not printed and perr then return batch_error(ctx, state, number, perr) end
   add_counts(state.stats, claim, result)
-  print_claim(ctx, number, claim, result)
   local recorded, rerr = maybe_record(rc, claim, result, ctx)
   if not recorded then batch_error(ctx, state, number, rerr) end
 end
@@ -290,6 +356,11 @@ end
 local function batch(ctx, path)
   local f, err = io.open(path, "rb")
   if not f then error(("cannot read %s"):format(err), 0) end
+  local probe, perr = f:read(0)
+  if probe == nil and perr then
+    f:close()
+    error(("cannot read %s: %s"):format(path, perr), 0)
+  end
   local rc <close> = open(ctx)
   local total = f:seek("end")
   f:seek("set")
@@ -324,11 +395,20 @@ local function document_claim(ctx, rc, stats, path, i, claim)
     ctx.err:write(("radcode: %s claim %d: %s\n"):format(path, i, err))
     return
   end
-  add_counts(stats, claim, result)
   if ctx.options.json then
-    ctx.out:write(radcode.json.encode({ claim = i, id = claim.id, patient = claim.patient, source = claim.source,
-      ok = result.ok, findings = result.findings }), "\n")
-  elseif not ctx.options.quiet then
+    local text, jerr = encoded({ claim = i, id = claim.id, patient = claim.patient, source = claim.source,
+      ok = result.ok, findings = result.findings })
+    if not text then
+      stats.errors[#stats.errors + 1] = i
+      ctx.err:write(("radcode: %s claim %d: the report cannot be written as JSON: %s\n"):format(path, i, jerr))
+      return ctx.out:write(encoded({ claim = i, error = "the report cannot be written as JSON" }), "\n")
+    end
+    add_counts(stats, claim, result)
+    ctx.out:write(text, "\n")
+  else
+    add_counts(stats, claim, result)
+  end
+  if not ctx.options.json and not ctx.options.quiet then
     check.report(ctx.out, claim, result)
     ctx.out:write("\n")
   end

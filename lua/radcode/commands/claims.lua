@@ -60,10 +60,7 @@ end
 
 function claims.run(words, ctx)
   if #words ~= 1 then error("claims takes one file (radcode claims --help)", 0) end
-  local f, err = io.open(words[1], "rb")
-  if not f then error(("cannot read %s"):format(err), 0) end
-  local body = f:read("a")
-  f:close()
+  local body = ctx.read(words[1])
   local format = ctx.options.format
   if format ~= nil and format ~= "x12" and format ~= "fhir" and format ~= "json" then
     error(("--format must be x12, fhir or json, got '%s'"):format(format), 0)
