@@ -122,6 +122,90 @@ describe("radcode check", function()
     assert.are.same(result, radcode.json.decode(out))
   end)
 
+  -- issue 17, point 11: --payer loads the payer's overlay, --overlay more.
+  describe("with payer overlays", function()
+    local dir, claim_path
+    local CLAIM = [[{"id": "C-5", "setting": "practitioner", "pos": "11", "payer": "%s", "patient": "P-5",
+      "course": "P-5/1", "diagnoses": ["C61"], "lines": [{"code": "77301", "date": "2024-05-06", "units": 1, "dx": [1]}]}]]
+    local function overlay(name, code)
+      return ([[return { name = "%s", source = "spec overlay",
+        prior_auth = { { id = "pa-%s", codes = { "%s" }, reason = "needs authorisation" } } }]]):format(name, code, code)
+    end
+    local function edits(out)
+      local result, list = assert(radcode.json.decode(out)), {}
+      for _, f in ipairs(result.findings) do list[#list + 1] = f.edit .. " " .. tostring(f.overlay) end
+      return list, result
+    end
+
+    setup(function()
+      dir = H.tmpdir()
+      claim_path = dir .. "/claim.json"
+      H.write(claim_path, CLAIM:format("acme"))
+      H.write(dir .. "/acme.lua", overlay("acme", "77301"))
+      H.write(dir .. "/other.lua", overlay("other", "77263"))
+    end)
+    teardown(function() H.remove_tree(dir) end)
+
+    it("is clean without an overlay", function()
+      local out, err, code = H.radcode({ "check", claim_path, "--json" })
+      assert.are.equal(0, code, err)
+      assert.are.same({}, (edits(out)))
+    end)
+
+    it("loads a shipped overlay named by --payer, as radcode.open{payers =} does", function()
+      local out, err, code = H.radcode({ "check", claim_path, "--json", "--payer", "bluecross_example" })
+      assert.are.equal(1, code, err)
+      assert.are.equal("", err)
+      local rc = assert(radcode.open({ payers = { "bluecross_example" } }))
+      local want = rc:check(assert(radcode.json.decode(CLAIM:format("acme"))), { payer = "bluecross_example" })
+      local list, got = edits(out)
+      assert.are.same(want, got)
+      assert.are.same({ "overlay bluecross_example" }, list)
+    end)
+
+    it("loads an overlay file named by --payer and checks as its name", function()
+      local out, err, code = H.radcode({ "check", claim_path, "--json", "--payer", dir .. "/acme.lua" })
+      assert.are.equal(1, code, err)
+      assert.are.same({ "overlay acme" }, (edits(out)))
+    end)
+
+    it("loads every --overlay; the claim's payer or --payer picks the one that applies", function()
+      local out, err, code = H.radcode({ "check", claim_path, "--json", "--overlay", dir .. "/other.lua",
+        "--overlay", dir .. "/acme.lua" })
+      assert.are.equal(1, code, err)
+      assert.are.same({ "overlay acme" }, (edits(out)))
+      out, err, code = H.radcode({ "check", claim_path, "--json", "--overlay", dir .. "/other.lua",
+        "--overlay", dir .. "/acme.lua", "--payer", "other" })
+      assert.are.equal(0, code, err)
+      assert.are.same({}, (edits(out)))
+      -- in a batch too
+      H.write(dir .. "/batch.jsonl", CLAIM:gsub("\n", " "):format("acme") .. "\n" .. CLAIM:gsub("\n", " "):format("x") .. "\n")
+      out, err, code = H.radcode({ "check", "--batch", dir .. "/batch.jsonl", "--overlay", dir .. "/acme.lua" })
+      assert.are.equal(1, code, err)
+      assert.matches("^line 1 C%-5: 1 deny\nline 2 C%-5: 1 info\n", out)
+    end)
+
+    it("says on stderr that a payer without an overlay gets the national rules", function()
+      local out, err, code = H.radcode({ "check", claim_path, "--json", "--payer", "aetna" })
+      assert.are.equal(0, code)
+      assert.are.same({}, (edits(out)))
+      assert.matches("^radcode: note: no overlay [^\n]*'aetna'[^\n]*national rules[^\n]*\n$", err)
+    end)
+
+    it("exits 2 when an overlay given cannot be loaded", function()
+      H.write(dir .. "/broken.lua", "return {")
+      for _, args in ipairs({ { "--overlay", dir .. "/missing.lua" }, { "--overlay", dir },
+                              { "--overlay", dir .. "/broken.lua" }, { "--payer", dir .. "/missing.lua" },
+                              { "--overlay", "return { name = 'x' }" } }) do
+        local out, err, code = H.radcode({ "check", claim_path, table.unpack(args) })
+        local what = table.concat(args, " ")
+        assert.are.equal(2, code, what)
+        assert.are.equal("", out, what)
+        assert.matches("^radcode: %-%-%a+: [^\n]+\n$", err, what)
+      end
+    end)
+  end)
+
   it("exits 2 with one line on stderr for usage and input-file errors", function()
     local dir = H.tmpdir()
     H.write(dir .. "/broken.json", '{"id": "C-1", "lines": [')

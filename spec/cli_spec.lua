@@ -83,4 +83,58 @@ describe("radcode (command line)", function()
     assert.are.equal("", out)
     assert.matches("usage: radcode", err)
   end)
+
+  -- issue 17, point 13: output that cannot be written is an error.
+  it("exits non-zero with a message when stdout is full or closed", function()
+    for _, redirect in ipairs({ ">/dev/full", ">&-" }) do
+      for _, args in ipairs({ "lookup 77412", "lookup 77412 --json", "--help", "search imrt",
+                              "check " .. H.quote(H.root .. "/examples/mistakes.json") .. " --json" }) do
+        local _, err, code = H.run(("RADCODE_BUILD=%s lua5.4 %s/bin/radcode %s %s"):format(
+          H.quote(H.abs_build), H.quote(H.root), args, redirect))
+        local what = args .. " " .. redirect
+        assert.are.equal(2, code, what)
+        assert.matches("^radcode: cannot write the output: [^\n]+\n$", err, what)
+      end
+    end
+  end)
+
+  -- issue 17, point 14: what a user sees names no file inside radcode and
+  -- no "bad argument #N to '?'".
+  it("says plainly why a database, a file or an overlay cannot be used", function()
+    local dir = H.tmpdir()
+    H.write(dir .. "/zero.lua", 'error("\\0")')
+    local cases = {
+      { { "lookup", "77412", "--db", dir .. "/missing.db" }, "cannot open database '" .. dir .. "/missing.db': no such file" },
+      { { "explain", "77412", "--db", dir }, "cannot open database '" .. dir .. "': it is a directory" },
+      { { "search", "imrt", "--db", dir .. "/missing.db" }, "cannot open database" },
+      { { "pair", "77412", "77280", "--db", dir .. "/missing.db" }, "cannot open database" },
+      { { "data", "--db", dir .. "/missing.db" }, "cannot open database" },
+      { { "check", dir }, "cannot read " .. dir .. ": Is a directory" },
+      { { "check", "--batch", dir }, "cannot read " .. dir .. ": Is a directory" },
+      { { "claims", dir }, "cannot read " .. dir .. ": Is a directory" },
+      { { "overlay", "check", dir .. "/zero.lua" }, dir .. "/zero.lua:1: (an error without a message)" },
+    }
+    for _, case in ipairs(cases) do
+      local out, err, code = H.radcode(case[1])
+      local what = table.concat(case[1], " ")
+      assert.are.equal(2, code, what)
+      assert.are.equal("", out, what)
+      assert.are.equal(1, select(2, err:gsub("\n", "")), what)
+      assert.truthy(err:find("radcode: " .. case[2], 1, true), what .. ": " .. err)
+      assert.falsy(err:find("%.lua:%d+: ") and not err:find("zero.lua:1: ", 1, true), what .. ": " .. err)
+      assert.falsy(err:find("bad argument", 1, true), what .. ": " .. err)
+      assert.falsy(err:find("lua/radcode", 1, true), what .. ": " .. err)
+    end
+    H.remove_tree(dir)
+  end)
+
+  it("maps internal positions, 'bad argument' and control bytes to plain text", function()
+    local cli = require "radcode.cli"
+    local here = debug.getinfo(cli.plain, "S").source:match("^@(.*)cli%.lua$")
+    assert.are.equal("cannot open x", cli.plain(here .. "commands/lookup.lua:82: cannot open x"))
+    assert.are.equal("string expected, got nil", cli.plain("bad argument #1 to '?' (string expected, got nil)"))
+    assert.are.equal("plan.lua:3: a\\0b", cli.plain("plan.lua:3: a\0b"))
+    assert.are.equal("plan.lua:1: (an error without a message)", cli.plain("plan.lua:1: "))
+    assert.are.equal("an error without a message", cli.plain({}))
+  end)
 end)
