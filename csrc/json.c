@@ -1,11 +1,15 @@
 /* json.c: a small strict JSON codec for radcode.
 **
-** json_decode(s) turns one RFC 8259 text into Lua values: objects become
+** json_decode(s [, duplicates]) turns one RFC 8259 text into Lua values
+** (a UTF-8 byte order mark before it is skipped): objects become
 ** tables with string keys, arrays sequences 1..n, null the json_null light
 ** userdata (kept in arrays and objects, so nothing is lost), numbers
 ** integers when they are written without fraction or exponent and fit a
 ** lua_Integer, floats otherwise.  Malformed text gives nil plus
-** "json: <what> at line L, column C" (column counts bytes from 1).
+** "json: <what> at line L, column C" (column counts bytes from 1).  A
+** key given twice in one object keeps its last value; with a table
+** `duplicates`, each such key appends "json: duplicate key 'K' at line L,
+** column C; the last value is kept" to it, so readers can say so.
 **
 ** json_encode(v [, pretty]) writes compact (or 2-space indented) JSON with
 ** object keys in sorted byte order, so equal values give equal text.  It
@@ -23,32 +27,12 @@
 #include <lauxlib.h>
 
 #include "json.h"
+#include "utf8.h"
 
 #define MAXDEPTH 200
 #define ISDIGIT(c) ((c) >= '0' && (c) <= '9')
 
-/* Length (2..4) of the well-formed UTF-8 sequence starting at p, whose
-** first byte is >= 0x80, or 0 if it is malformed: overlong forms,
-** surrogates, code points above U+10FFFF and truncated sequences. */
-static int utf8_len(const unsigned char *p, const unsigned char *end) {
-  unsigned c = p[0], lo = 0x80, hi = 0xBF;
-  size_t avail = (size_t)(end - p);
-  int n, i;
-  if (c >= 0xC2 && c <= 0xDF) n = 2;
-  else if (c >= 0xE0 && c <= 0xEF) {
-    n = 3;
-    if (c == 0xE0) lo = 0xA0;
-    if (c == 0xED) hi = 0x9F;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    n = 4;
-    if (c == 0xF0) lo = 0x90;
-    if (c == 0xF4) hi = 0x8F;
-  } else return 0;
-  if (avail < (size_t)n || p[1] < lo || p[1] > hi) return 0;
-  for (i = 2; i < n; i++)
-    if ((p[i] & 0xC0) != 0x80) return 0;
-  return n;
-}
+#define utf8_len rc_utf8_len   /* utf8.c */
 
 
 /* ---------------------------------------------------------------- decode */
@@ -62,6 +46,7 @@ typedef struct Dec {
   const unsigned char *errat;
   char what[64];
   int depth;
+  int dups;   /* stack index of the duplicates list, or 0 */
 } Dec;
 
 static int fail(Dec *d, const unsigned char *at, const char *what) {
@@ -96,14 +81,43 @@ static int expected(Dec *d, const char *what) {
   return fail(d, d->p, what);
 }
 
+/* The line and column (bytes, from 1) of at. */
+static void position(const Dec *d, const unsigned char *at, int *line, int *column) {
+  const unsigned char *q, *line_start = d->start;
+  *line = 1;
+  for (q = d->start; q < at; q++)
+    if (*q == '\n') { (*line)++; line_start = q + 1; }
+  *column = (int)(at - line_start) + 1;
+}
+
 /* Push "json: <what> at line L, column C" for the recorded failure. */
 static void push_error(Dec *d) {
-  const unsigned char *q, *line_start = d->start;
-  int line = 1;
-  for (q = d->start; q < d->errat; q++)
-    if (*q == '\n') { line++; line_start = q + 1; }
-  lua_pushfstring(d->L, "json: %s at line %d, column %d", d->what, line,
-                  (int)(d->errat - line_start) + 1);
+  int line, column;
+  position(d, d->errat, &line, &column);
+  lua_pushfstring(d->L, "json: %s at line %d, column %d", d->what, line, column);
+}
+
+/* With a duplicates list: the key on top of the stack (at byte at) is
+** already in the object below it, so the list says where. */
+static void note_duplicate(Dec *d, const unsigned char *at) {
+  lua_State *L = d->L;
+  int line, column, present;
+  const char *key;
+  lua_pushvalue(L, -1);
+  present = lua_rawget(L, -3) != LUA_TNIL;
+  lua_pop(L, 1);
+  if (!present) return;
+  position(d, at, &line, &column);
+  key = lua_tostring(L, -1);
+  lua_pushfstring(L, "json: duplicate key '%s' at line %d, column %d; the last value is kept",
+                  key, line, column);
+  if (strlen(key) > 40) {   /* quote at most 40 bytes of the key, whole characters */
+    lua_pop(L, 1);
+    lua_pushfstring(L, "json: duplicate key '%s...' at line %d, column %d; the last value is kept",
+                    lua_pushlstring(L, key, (size_t)rc_utf8_cut(key, 40)), line, column);
+    lua_remove(L, -2);
+  }
+  lua_rawseti(L, d->dups, (lua_Integer)lua_rawlen(L, d->dups) + 1);
 }
 
 static void skip_ws(Dec *d) {
@@ -320,9 +334,12 @@ static int decode_array(Dec *d) {
 
 /* One "key": value pair of an object, stored into the table on top. */
 static int decode_member(Dec *d) {
+  const unsigned char *key;
   skip_ws(d);
+  key = d->p;
   if (*d->p != '"') return expected(d, "expected string key");
   if (!decode_string(d)) return 0;
+  if (d->dups) note_duplicate(d, key);
   skip_ws(d);
   if (*d->p != ':') return expected(d, "expected ':' after key");
   d->p++;
@@ -362,23 +379,29 @@ static int decode_value(Dec *d) {
   }
 }
 
-/* json_decode(s) -> value | nil, "json: <what> at line L, column C" */
+/* json_decode(s [, duplicates]) -> value | nil, "json: <what> at line L, column C" */
 static int l_decode(lua_State *L) {
   size_t len;
   const char *s = luaL_checklstring(L, 1, &len);
   Dec d;
+  if (!lua_isnoneornil(L, 2)) luaL_checktype(L, 2, LUA_TTABLE);
+  if (len >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0) {   /* a byte order mark */
+    s += 3;
+    len -= 3;
+  }
   d.L = L;
   d.start = d.p = (const unsigned char *)s;
   d.end = d.start + len;
   d.errat = NULL;
   d.depth = 0;
-  lua_settop(L, 1);
+  d.dups = lua_istable(L, 2) ? 2 : 0;
+  lua_settop(L, 2);
   if (decode_value(&d)) {
     skip_ws(&d);
     if (d.p >= d.end) return 1;
     unexpected(&d, " after value");
   }
-  lua_settop(L, 1);
+  lua_settop(L, 2);
   lua_pushnil(L);
   push_error(&d);
   return 2;

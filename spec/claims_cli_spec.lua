@@ -109,6 +109,64 @@ describe("radcode check FILE with X12, FHIR and JSON lines", function()
   end)
 end)
 
+-- issue 17, point 15: a key given twice is an input finding; a byte order
+-- mark before a document or a JSON line is fine.
+describe("radcode check and claims on JSON with duplicate keys or a BOM", function()
+  local CLAIM = [[{"id": "D-1", "setting": "practitioner", "pos": "11", "patient": "P-1", "course": "P-1/1",
+    "diagnoses": ["C61"], "lines": [{"code": "77263", "date": "2024-05-06", "units": 1, "dx": [1]}]}]]
+  local dir
+  setup(function() dir = H.tmpdir() end)
+  teardown(function() H.remove_tree(dir) end)
+
+  local function dup_finding(result)
+    for _, f in ipairs(result.findings) do
+      if f.edit == "input" and f.message:find("duplicate key 'units'", 1, true) then return f end
+    end
+  end
+
+  it("denies a claim that gives a key twice, in a file, a batch and radcode.claims", function()
+    local text = CLAIM:gsub('"units": 1', '"units": 12, "units": 1'):gsub("\n", " ")
+    H.write(dir .. "/dup.json", text)
+    local out, err, code = H.radcode({ "check", dir .. "/dup.json", "--json" })
+    assert.are.equal(1, code, err)
+    local f = dup_finding(assert(radcode.json.decode(out)))
+    assert.truthy(f)
+    assert.are.equal("deny", f.severity)
+    assert.matches("the last value is kept", f.message)
+    H.write(dir .. "/dup.jsonl", CLAIM:gsub("\n", " ") .. "\n" .. text .. "\n")
+    out, err, code = H.radcode({ "check", "--batch", dir .. "/dup.jsonl" })
+    assert.are.equal(1, code, err)
+    assert.matches("\nline 2 D%-1: 1 deny\n", "\n" .. out)
+    assert.is_nil(out:find("line 1 ", 1, true))
+    local list = assert(radcode.claims(CLAIM:gsub("\n", " ") .. "\n" .. text .. "\n"))
+    assert.is_nil(list[1].problems)
+    assert.matches("^json: duplicate key 'units'", list[2].problems[1].message)
+    assert.truthy(dup_finding(assert(radcode.open()):check(list[2])))
+    local bundle = assert(H.read(EXAMPLES .. "sbrt_lung_2025_fhir.json"))
+      :gsub('"resourceType"%s*:%s*"Bundle"', '"resourceType": "Bundle", "type": "x", "type": "collection"', 1)
+    local fhir = assert(radcode.claims(bundle))
+    assert.matches("^json: duplicate key 'type'", fhir[1].problems[#fhir[1].problems].message)
+  end)
+
+  it("accepts a byte order mark before a claim file and before each JSON line", function()
+    local bom = "\239\187\191"
+    H.write(dir .. "/bom.json", bom .. CLAIM)
+    local out, err, code = H.radcode({ "check", dir .. "/bom.json" })
+    assert.are.equal(0, code, err)
+    assert.matches("\nclean\n$", out)
+    local one = CLAIM:gsub("\n", " ")
+    H.write(dir .. "/bom.jsonl", bom .. one .. "\n" .. bom .. one:gsub("D%-1", "D-2") .. "\n")
+    out, err, code = H.radcode({ "check", "--batch", dir .. "/bom.jsonl" })
+    assert.are.equal(0, code, err)
+    assert.matches("^claims    2 checked\n", out)
+    out, err, code = H.radcode({ "claims", dir .. "/bom.jsonl", "--json" })
+    assert.are.equal(0, code, err)
+    local list = assert(radcode.json.decode(out))
+    assert.are.same({ "D-1", "D-2" }, { list[1].id, list[2].id })
+    assert.is_nil(list[2].problems)
+  end)
+end)
+
 describe("examples/ in X12 and FHIR", function()
   it("finds in each file what examples/README.md says, over all its claims", function()
     local rc = assert(radcode.open())

@@ -256,6 +256,36 @@ describe("radcode.core json", function()
       assert.same({ a = 2 }, decode('{"a":1,"a":2}'))
     end)
 
+    -- issue 17, point 15
+    it("lists each duplicate key, where it is, in the table given", function()
+      local found = {}
+      local v = decode('{"units":12,"units":1,\n "x":{"a":null,"a":2},"y":[{"a":1},{"a":1}]}', found)
+      assert.same({ units = 1, x = { a = 2 }, y = { { a = 1 }, { a = 1 } } }, v)
+      assert.same({ "json: duplicate key 'units' at line 1, column 13; the last value is kept",
+                    "json: duplicate key 'a' at line 2, column 16; the last value is kept" }, found)
+      local none = {}
+      assert.same({ a = 1, b = 2 }, decode('{"a":1,"b":2}', none))
+      assert.same({}, none)
+      -- a long key is quoted up to 40 bytes, never half a character
+      local long = {}
+      local key = "k" .. ("é"):rep(30)
+      decode(('{"%s":1,"%s":2}'):format(key, key), long)
+      assert.equals(1, #long)
+      assert.truthy(utf8.len(long[1]), long[1])
+      assert.truthy(long[1]:find("'k" .. ("é"):rep(19) .. "...'", 1, true), long[1])
+      assert.has_error(function() decode("{}", "x") end)
+    end)
+
+    it("skips a UTF-8 byte order mark before the value", function()
+      assert.same({ a = 1 }, decode('\239\187\191{"a":1}'))
+      assert.same({ 1 }, decode('\239\187\191 [1]'))
+      local _, err = decode('\239\187\191{"a":}')
+      assert.matches("at line 1, column 6$", err)
+      -- only at the start
+      assert.is_nil(decode(' \239\187\191{"a":1}'))
+      assert.is_nil(decode('{"a":1}\239\187\191'))
+    end)
+
     it("decodes every escape", function()
       assert.equals('"\\/\b\f\n\r\t', decode([["\"\\\/\b\f\n\r\t"]]))
       assert.equals("\0A\127é€", decode([["\u0000\u0041\u007F\u00e9\u20AC"]]))
@@ -344,7 +374,7 @@ describe("radcode.core json", function()
       rejects("/* c */ 1", "^json: unexpected character '/'")
       rejects("'a'", "^json: unexpected character '''")
       rejects("{'a':1}", "^json: expected string key")
-      rejects("\239\187\191[]", "^json: unexpected byte 0xEF")
+      rejects(" \239\187\191[]", "^json: unexpected byte 0xEF")   -- a byte order mark only at the start
       rejects("[1]\0", "^json: unexpected byte 0x00 after value")
       rejects("\f1", "^json: unexpected byte 0x0C")
     end)

@@ -6,14 +6,37 @@
 -- clearly) is FHIR (the C mapping, radcode.core.fhir_claims, over
 -- radcode's JSON parser); any other JSON object is one radcode
 -- claim; text of several lines, each a JSON object, is JSON lines. Each
--- claim carries `source` (format, and where it was in the document).
+-- claim carries `source` (format, and where it was in the document). A key
+-- given twice in a JSON object (the last value is kept) is one of
+-- claim.problems, a deny: radcode cannot tell which value was meant. A
+-- UTF-8 byte order mark before a document or a JSON line is skipped.
 local core = require "radcode.core"
 
 local FORMATS = { x12 = true, fhir = true, json = true }
 
+local BOM = "\239\187\191"
+
+--- The text without a UTF-8 byte order mark before it.
+local function unmarked(text)
+  return text:sub(1, 3) == BOM and text:sub(4) or text
+end
+
+--- Adds to claim.problems the keys its JSON gave twice (found: the
+-- messages of json_decode's duplicates list); returns the claim.
+local function duplicates(claim, found)
+  if #found == 0 or type(claim) ~= "table" then return claim end
+  if claim.problems == nil then claim.problems = {} end
+  if type(claim.problems) ~= "table" then return claim end   -- refused as it is by rc:check
+  for _, message in ipairs(found) do
+    table.insert(claim.problems, { message = message,
+      fix = "give each key once in a JSON object: radcode cannot tell which value was meant" })
+  end
+  return claim
+end
+
 --- "x12", "fhir", "json" or "jsonl": what the text looks like.
 local function detect(text)
-  local start = text:match("^\239\187\191?%s*()") or 1
+  local start = text:match("^%s*()", text:sub(1, 3) == BOM and 4 or 1) or 1
   if text:sub(start, start + 2) == "ISA" then return "x12" end
   if text:sub(start, start) ~= "{" then return nil end
   local head = text:sub(start, start + 4096)
@@ -25,16 +48,27 @@ end
 
 --- A JSON object as a claim, or nil, message.
 local function object(text)
-  local value, err = core.json_decode(text)
+  local found = {}
+  local value, err = core.json_decode(text, found)
   if value == nil then return nil, err end
-  if type(value) ~= "table" or not text:match("^%s*{") then return nil, "json: a claim must be a JSON object" end
-  return value
+  if type(value) ~= "table" or not unmarked(text):match("^%s*{") then return nil, "json: a claim must be a JSON object" end
+  return value, found
+end
+
+--- Every claim of a list with the duplicates of its document; the list.
+local function each_duplicates(list, found)
+  for _, claim in ipairs(type(list) == "table" and list or {}) do duplicates(claim, found) end
+  return list
 end
 
 local function json_claims(text)
-  local claim, err = object(text)
-  if not claim then return nil, err end
-  if claim.resourceType ~= nil then return core.fhir_claims(claim) end
+  local claim, found = object(text)
+  if not claim then return nil, found end
+  if claim.resourceType ~= nil then
+    local list, ferr = core.fhir_claims(claim)
+    return each_duplicates(list, found), ferr
+  end
+  duplicates(claim, found)
   if claim.source == nil then claim.source = { format = "json" } end
   return { claim }
 end
@@ -46,6 +80,7 @@ local function jsonl_claims(text)
     number = number + 1
     if not line:match("^%s*$") then
       local claim, err = object(line)
+      if claim then duplicates(claim, err) end   -- err: the duplicate keys
       if not claim then
         claim = { problems = { { message = ("json lines: line %d: %s"):format(number, err),
           fix = "give one claim per line, a JSON object" } } }
@@ -58,12 +93,14 @@ local function jsonl_claims(text)
 end
 
 local function fhir_claims(text)
-  local doc, err = core.json_decode(text)
+  local found = {}
+  local doc, err = core.json_decode(text, found)
   if doc == nil then return nil, (err:gsub("^json:", "fhir: json:")) end
-  return core.fhir_claims(doc)
+  local list, ferr = core.fhir_claims(doc)
+  return each_duplicates(list, found), ferr
 end
 
-local claims = { detect = detect }
+local claims = { detect = detect, duplicates = duplicates, unmarked = unmarked }
 
 --- The claims of text (see the top of this file), or nil, message.
 function claims.read(text, opts)

@@ -60,12 +60,13 @@ end
 
 --- A claim from JSON text, or nil, message.
 local function decode_claim(text)
-  local claim, err = radcode.json.decode(text)
+  local found = {}
+  local claim, err = radcode.json.decode(text, found)
   if claim == nil then return nil, err end
-  if type(claim) ~= "table" or not text:match("^%s*{") then
+  if type(claim) ~= "table" or not claims_reader.unmarked(text):match("^%s*{") then
     return nil, "a claim must be a JSON object"
   end
-  return claim
+  return claims_reader.duplicates(claim, found)
 end
 
 --- Loads an overlay the user named on the command line: a file, or a
