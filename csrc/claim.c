@@ -26,6 +26,7 @@
 #include <lauxlib.h>
 #include "code.h"
 #include "date.h"
+#include "utf8.h"
 
 static const char *const claim_keys[] = {"id", "patient", "course", "payer", "setting", "pos",
                                          "npi", "diagnoses", "lines", "authorization", "contractor",
@@ -55,8 +56,9 @@ static void unknown_field(lua_State *L, rc_findings *f, int line)
   int named = lua_type(L, -2) == LUA_TSTRING;
   rc_finding *x = input(f, line, RC_WARN, NULL);
   where(at, sizeof at, line);
-  snprintf(x->message, sizeof x->message, "%s has an unknown field %s%.40s%s; it was not used", at,
-           named ? "'" : "(", named ? lua_tostring(L, -2) : luaL_typename(L, -2), named ? "'" : ")");
+  snprintf(x->message, sizeof x->message, "%s has an unknown field %s%.*s%s; it was not used", at,
+           named ? "'" : "(", rc_utf8_cut(named ? lua_tostring(L, -2) : luaL_typename(L, -2), 40),
+           named ? lua_tostring(L, -2) : luaL_typename(L, -2), named ? "'" : ")");
   snprintf(x->fix, sizeof x->fix, "remove the field or correct its name");
 }
 
@@ -121,7 +123,8 @@ static void check_list(lua_State *L, int idx, lua_Integer n, const char *what, r
     int isint = 0;
     lua_Integer k = lua_type(L, -2) == LUA_TNUMBER ? lua_tointegerx(L, -2, &isint) : 0;
     if ((!isint || k < 1 || k > n) && stray++ == 0)
-      snprintf(first, sizeof first, lua_type(L, -2) == LUA_TSTRING ? "'%.40s'" : "(%.40s)",
+      snprintf(first, sizeof first, lua_type(L, -2) == LUA_TSTRING ? "'%.*s'" : "(%.*s)",
+               rc_utf8_cut(lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : luaL_typename(L, -2), 40),
                lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : luaL_typename(L, -2));
     lua_pop(L, 1);
   }
@@ -176,7 +179,7 @@ static void read_pos(const char *pos, rc_claim *claim, rc_findings *f)
     return;
   }
   x = input(f, 0, RC_DENY, NULL);
-  snprintf(x->message, sizeof x->message, "claim.pos '%.20s' is not a place-of-service code (two digits, e.g. 11 or 22)", pos);
+  snprintf(x->message, sizeof x->message, "claim.pos '%.*s' is not a place-of-service code (two digits, e.g. 11 or 22)", rc_utf8_cut(pos, 20), pos);
   snprintf(x->fix, sizeof x->fix, "give claim.pos as the two-digit CMS place-of-service code of the professional claim");
 }
 
@@ -195,7 +198,7 @@ static void read_setting(lua_State *L, int idx, rc_claim *claim, rc_findings *f)
   if (setting[0] && ((by_name = rc_setting_of(setting)) <= RC_SET_ANY || by_name == RC_SET_DME)) {
     x = input(f, 0, RC_DENY, NULL);
     snprintf(x->message, sizeof x->message,
-             "claim.setting '%.20s' is not practitioner or hospital; edits assumed practitioner (a professional claim)", setting);
+             "claim.setting '%.*s' is not practitioner or hospital; edits assumed practitioner (a professional claim)", rc_utf8_cut(setting, 20), setting);
     snprintf(x->fix, sizeof x->fix, "set claim.setting to the claim type: practitioner (CMS-1500 / 837P) or hospital (UB-04 / 837I)");
     by_name = -1;
   }
@@ -240,7 +243,7 @@ static void read_diagnosis(lua_State *L, rc_claim *claim, int i, rc_findings *f)
     if (s == NULL)
       snprintf(x->message, sizeof x->message, "diagnosis %d must be a string, got %s", i, luaL_typename(L, -1));
     else
-      snprintf(x->message, sizeof x->message, "diagnosis %d '%.20s' is not an ICD-10-CM code", i, s);
+      snprintf(x->message, sizeof x->message, "diagnosis %d '%.*s' is not an ICD-10-CM code", i, rc_utf8_cut(s, 20), s);
     snprintf(x->fix, sizeof x->fix, "give ICD-10-CM codes such as C61 or C50.912");
   }
 }
@@ -296,7 +299,7 @@ static void read_code(lua_State *L, int idx, rc_line *line, rc_findings *f)
              "line %d: code must be a string, got %s", line->index, luaL_typename(L, -1));
   else
     snprintf(line_input(f, line, "a code is five digits (77407) or a letter and four digits (G6003)")->message,
-             256, "line %d: malformed code '%.20s'", line->index, s);
+             256, "line %d: malformed code '%.*s'", line->index, rc_utf8_cut(s, 20), s);
   lua_pop(L, 1);
 }
 
@@ -322,8 +325,8 @@ static void read_date(lua_State *L, int idx, rc_line *line, rc_findings *f)
     snprintf(line_input(f, line, fix)->message, 256, "line %d: date must be a string, got %s",
              line->index, luaL_typename(L, -1));
   } else {
-    snprintf(line_input(f, line, fix)->message, 256, "line %d: %s date '%.20s'", line->index,
-             r == RC_DATE_IMPOSSIBLE ? "impossible" : "malformed", s);
+    snprintf(line_input(f, line, fix)->message, 256, "line %d: %s date '%.*s'", line->index,
+             r == RC_DATE_IMPOSSIBLE ? "impossible" : "malformed", rc_utf8_cut(s, 20), s);
   }
   line->date[0] = '\0';
   lua_pop(L, 1);
@@ -377,8 +380,8 @@ static void read_modifier(lua_State *L, rc_line *line, int i, rc_findings *f)
     return;
   }
   snprintf(line_input(f, line, "a modifier is two letters or digits, e.g. 26 or XS")->message, 256,
-           "line %d: modifier %d %s%.20s%s is malformed", line->index, i, s ? "'" : "(",
-           s ? s : luaL_typename(L, -1), s ? "'" : ")");
+           "line %d: modifier %d %s%.*s%s is malformed", line->index, i, s ? "'" : "(",
+           rc_utf8_cut(s ? s : luaL_typename(L, -1), 20), s ? s : luaL_typename(L, -1), s ? "'" : ")");
   line->usable = 1;   /* a bad modifier does not hide the line from the edits */
 }
 
@@ -463,8 +466,8 @@ static void read_charge(lua_State *L, int idx, rc_line *line, rc_findings *f)
   lua_Number v = type == LUA_TNUMBER ? lua_tonumber(L, -1) : 0;
   const char *fix = "give the charge as a number of dollars, e.g. 125.50";
   if (type == LUA_TNUMBER && !(v >= 0 && v <= 1e12))
-    snprintf(line_input(f, line, fix)->message, 256, "line %d: charge %.20s is not an amount from 0 up",
-             line->index, lua_tostring(L, -1));
+    snprintf(line_input(f, line, fix)->message, 256, "line %d: charge %.*s is not an amount from 0 up",
+             line->index, rc_utf8_cut(lua_tostring(L, -1), 20), lua_tostring(L, -1));
   else if (type != LUA_TNUMBER && type != LUA_TNIL)
     snprintf(line_input(f, line, fix)->message, 256, "line %d: charge must be a number, got %s",
              line->index, luaL_typename(L, -1));
@@ -499,8 +502,8 @@ static void read_revenue(lua_State *L, int idx, rc_line *line, rc_findings *f)
     snprintf(line->revenue, sizeof line->revenue, "%s%s", len == 3 ? "0" : "", s);
   } else if (type != LUA_TNIL) {
     rc_finding *x = input(f, line->index, RC_DENY, line->code[0] ? line->code : NULL);
-    snprintf(x->message, sizeof x->message, "line %d: revenue code %s%.20s%s is not four digits", line->index,
-             s ? "'" : "(", s ? s : luaL_typename(L, -1), s ? "'" : ")");
+    snprintf(x->message, sizeof x->message, "line %d: revenue code %s%.*s%s is not four digits", line->index,
+             s ? "'" : "(", rc_utf8_cut(s ? s : luaL_typename(L, -1), 20), s ? s : luaL_typename(L, -1), s ? "'" : ")");
     snprintf(x->fix, sizeof x->fix, "give the UB-04 revenue code as four digits, e.g. \"0333\"");
   }
   lua_pop(L, 1);

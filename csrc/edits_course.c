@@ -12,6 +12,7 @@
  * hospital bills), the fraction limits are not applied: one info finding
  * says they could not be verified. */
 #include "check.h"
+#include "utf8.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -182,8 +183,8 @@ static void note_unverified(unverified *u, const char *code)
 static void unverified_finding(rc_check *c, const unverified *u)
 {
   rc_finding *x = rc_findings_add(c->f, 0, RC_EDIT_FREQUENCY, RC_INFO, NULL, NULL);
-  snprintf(x->message, sizeof x->message, "%.39s %s limited by delivered fractions, but neither this claim nor %s shows one (a professional claim does not carry the hospital's delivery): not verified%s",
-           u->codes, strchr(u->codes, ',') ? "are" : "is", c->history_read ? "the course history" : "a named course",
+  snprintf(x->message, sizeof x->message, "%.*s %s limited by delivered fractions, but neither this claim nor %s shows one (a professional claim does not carry the hospital's delivery): not verified%s",
+           rc_utf8_cut(u->codes, 39), u->codes, strchr(u->codes, ',') ? "are" : "is", c->history_read ? "the course history" : "a named course",
            c->history_read ? "" : "; limits counted within this claim only");
   snprintf(x->fix, sizeof x->fix, "%srecord the course's delivery claims (the hospital's too) with rc:record, so their fractions count",
            c->history_read ? "" : "give claim.patient and claim.course, and ");

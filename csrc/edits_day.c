@@ -13,6 +13,7 @@
  *             types 2 and 3 leave it to the contractor (review);
  *  companion: codes that cannot stand alone need a partner that day. */
 #include "check.h"
+#include "utf8.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -239,8 +240,8 @@ void rc_companions_unverified(rc_check *c)
   x = rc_findings_add(c->f, 0, RC_EDIT_COMPANION, RC_INFO, NULL, c->place ? c->place->source : "radcode");
   snprintf(x->rule, sizeof x->rule, "companion facility POS %s", c->claim->pos);
   snprintf(x->message, sizeof x->message,
-           "not verified: line%s %.70s%s need%s a delivery that day; a professional claim at POS %s never carries it (the facility bills it), and %s",
-           c->nunverified == 1 ? "" : "s", lines, c->nunverified > shown ? " and more" : "", c->nunverified == 1 ? "s" : "",
+           "not verified: line%s %.*s%s need%s a delivery that day; a professional claim at POS %s never carries it (the facility bills it), and %s",
+           c->nunverified == 1 ? "" : "s", rc_utf8_cut(lines, 70), lines, c->nunverified > shown ? " and more" : "", c->nunverified == 1 ? "s" : "",
            c->claim->pos, c->history_read ? "the course history has none that day" : "no course history was read");
   snprintf(x->fix, sizeof x->fix, "%srecord the facility's claims of the course (rc:record), so radcode can verify the delivery",
            c->history_read ? "" : "give claim.patient and claim.course, and ");

@@ -9,6 +9,7 @@
  * none) is a neoplasm or a benign indication the data accepts for that
  * family and payer. */
 #include "check.h"
+#include "utf8.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -120,15 +121,15 @@ static int by_articles(rc_check *c, const rc_line *line)
     if (dx[0] && find_article(c, RC_SQL_LCD_COVERED, sql_covered, line, dx, &hit)) {
       x = rc_findings_add(c->f, line->index, RC_EDIT_NECESSITY, RC_INFO, line->code, ARTICLE_SOURCE);
       snprintf(x->rule, sizeof x->rule, "necessity article A%s", hit.id);
-      snprintf(x->message, sizeof x->message, "diagnosis %s of %s is covered by article A%s (%.100s)", dx, line->code,
-               hit.id, hit.title);
+      snprintf(x->message, sizeof x->message, "diagnosis %s of %s is covered by article A%s (%.*s)", dx, line->code,
+               hit.id, rc_utf8_cut(hit.title, 100), hit.title);
       return 1;
     }
   }
   x = rc_findings_add(c->f, line->index, RC_EDIT_NECESSITY, RC_REVIEW, line->code, ARTICLE_SOURCE);
   snprintf(x->rule, sizeof x->rule, "necessity article A%s", listed.id);
-  snprintf(x->message, sizeof x->message, "no diagnosis of %s is among the covered diagnoses of article A%s (%.100s)%s",
-           line->code, listed.id, listed.title, listed.count > 1 ? " or the other articles that list it" : "");
+  snprintf(x->message, sizeof x->message, "no diagnosis of %s is among the covered diagnoses of article A%s (%.*s)%s",
+           line->code, listed.id, rc_utf8_cut(listed.title, 100), listed.title, listed.count > 1 ? " or the other articles that list it" : "");
   snprintf(x->fix, sizeof x->fix, "point the line at a diagnosis the article covers (radcode explain %s lists them), or"
            " document why the service is reasonable and necessary", line->code);
   return 1;

@@ -19,6 +19,7 @@
 #include "check.h"
 #include "date.h"
 #include "overlay.h"
+#include "utf8.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -75,15 +76,15 @@ static void facility(rc_check *c, const rc_line *line)
     int technical = component_is(pctc, "technical");
     x = facility_finding(c, line, pctc);
     snprintf(x->message, sizeof x->message,
-             "%s%s is technical work (PC/TC %s): at place of service %s (%.60s) the facility bills it on its own claim; a professional claim there carries only the professional part",
-             line->code, technical ? "" : "-TC", pctc->other, c->claim->pos, place);
+             "%s%s is technical work (PC/TC %s): at place of service %s (%.*s) the facility bills it on its own claim; a professional claim there carries only the professional part",
+             line->code, technical ? "" : "-TC", pctc->other, c->claim->pos, rc_utf8_cut(place, 60), place);
     snprintf(x->fix, sizeof x->fix, "remove %s%s from the professional claim: the facility reports it", line->code,
              technical ? "" : "-TC");
   } else if (component_is(pctc, "split") && !rc_line_has_modifier(line, "26") && !code_rule(c, line, "26", "required")) {
     x = facility_finding(c, line, pctc);
     snprintf(x->message, sizeof x->message,
-             "%s has professional and technical parts (PC/TC %s): at place of service %s (%.60s) a professional claim bills only the professional part, and the facility the technical part",
-             line->code, pctc->other, c->claim->pos, place);
+             "%s has professional and technical parts (PC/TC %s): at place of service %s (%.*s) a professional claim bills only the professional part, and the facility the technical part",
+             line->code, pctc->other, c->claim->pos, rc_utf8_cut(place, 60), place);
     snprintf(x->fix, sizeof x->fix, "append modifier 26 to %s", line->code);
   }
 }
@@ -104,8 +105,8 @@ static void place_dates(rc_check *c)
     if (c->place->to != LONG_MAX) rc_date_format(c->place->to, to);
     x = rc_findings_add(c->f, l->index, RC_EDIT_INPUT, RC_REVIEW, l->code, c->place->source);
     snprintf(x->rule, sizeof x->rule, "input place of service");
-    snprintf(x->message, sizeof x->message, "place of service %s (%.60s) is in the CMS code set from %s%s%s, not on %s",
-             c->claim->pos, c->place->text, from, to[0] ? " to " : "", to, l->date);
+    snprintf(x->message, sizeof x->message, "place of service %s (%.*s) is in the CMS code set from %s%s%s, not on %s",
+             c->claim->pos, rc_utf8_cut(c->place->text, 60), c->place->text, from, to[0] ? " to " : "", to, l->date);
     snprintf(x->fix, sizeof x->fix, "give the place-of-service code in use on the date of service");
     return;
   }

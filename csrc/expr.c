@@ -11,6 +11,7 @@
  *            | NAME | "(" or ")"
  * Booleans count as 0/1 in arithmetic; comparisons need equal types. */
 #include "expr.h"
+#include "utf8.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -170,7 +171,7 @@ static void primary(parser *ps, int skip, rc_value *v)
   if (*ps->p == '"') { string_literal(ps, v); return; }
   if (accept(ps, "(")) {
     expr_or(ps, skip, v);
-    if (!accept(ps, ")")) fail(ps, "expected ')' near '%.20s'", ps->p);
+    if (!accept(ps, ")")) fail(ps, "expected ')' near '%.*s'", rc_utf8_cut(ps->p, 20), ps->p);
     return;
   }
   if (accept_word(ps, "true")) { set_bool(v, 1); return; }
@@ -178,7 +179,7 @@ static void primary(parser *ps, int skip, rc_value *v)
   if (accept_word(ps, "has")) { has_call(ps, skip, 1, v); return; }
   if (accept_word(ps, "given")) { has_call(ps, skip, 2, v); return; }
   n = scan_name(ps);
-  if (n == 0) { fail(ps, "unexpected '%.20s'", ps->p); return; }
+  if (n == 0) { fail(ps, "unexpected '%.*s'", rc_utf8_cut(ps->p, 20), ps->p); return; }
   ps->p += n;
   name_value(ps, skip, ps->p - n, n, v);
 }
@@ -315,6 +316,6 @@ rc_expr_status rc_expr_eval(const char *src, rc_expr_lookup fn, void *ud,
   err[0] = '\0';
   expr_or(&ps, 0, out);
   spaces(&ps);
-  if (ps.status == RC_EXPR_OK && *ps.p != '\0') fail(&ps, "unexpected '%.20s'", ps.p);
+  if (ps.status == RC_EXPR_OK && *ps.p != '\0') fail(&ps, "unexpected '%.*s'", rc_utf8_cut(ps.p, 20), ps.p);
   return ps.status;
 }

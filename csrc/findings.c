@@ -9,6 +9,7 @@
  * as severe as the worst of them, says how many were left out, so a
  * pathological claim costs bounded memory and ok stays right. */
 #include "findings.h"
+#include "utf8.h"
 
 #include <limits.h>
 #include <stddef.h>
@@ -112,7 +113,7 @@ static int by_line(const void *a, const void *b)
 static void set_string(lua_State *L, const char *key, const char *value)
 {
   if (value == NULL || value[0] == '\0') return;
-  lua_pushlstring(L, value, strlen(value));
+  lua_pushlstring(L, value, rc_utf8_whole(value, strlen(value)));   /* never half a character */
   lua_setfield(L, -2, key);
 }
 

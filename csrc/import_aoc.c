@@ -8,6 +8,7 @@
  * taken as gone from January 1st of that year, when CPT deletions start). */
 #include <string.h>
 #include "import_table.h"
+#include "utf8.h"
 
 enum { PDEL, ADEL, EFF, EDEL, ADDON, PRIMARY, TYPE, NCOLUMNS };
 
@@ -65,14 +66,14 @@ static rc_row_result row(rc_import_job *job, void *state, char **f, long line)
   char addon[6], primary[6] = "", from[RC_DATE_LEN + 1], to[RC_DATE_LEN + 1];
   const char *bad = NULL;
   int type = f[TYPE][0] - '0';
-  if (!rc_import_code(f[ADDON], addon, NULL)) return rc_import_reject(job, line, "malformed add-on code '%.20s'", f[ADDON]);
-  if (f[TYPE][1] != '\0' || type < 1 || type > 3) return rc_import_reject(job, line, "edit type '%.20s' is not 1, 2 or 3", f[TYPE]);
+  if (!rc_import_code(f[ADDON], addon, NULL)) return rc_import_reject(job, line, "malformed add-on code '%.*s'", rc_utf8_cut(f[ADDON], 20), f[ADDON]);
+  if (f[TYPE][1] != '\0' || type < 1 || type > 3) return rc_import_reject(job, line, "edit type '%.*s' is not 1, 2 or 3", rc_utf8_cut(f[TYPE], 20), f[TYPE]);
   if (f[PRIMARY][0] != '\0' && strcmp(f[PRIMARY], "CCCCC") != 0 && !rc_import_code(f[PRIMARY], primary, NULL))
-    return rc_import_reject(job, line, "malformed primary code '%.20s'", f[PRIMARY]);
+    return rc_import_reject(job, line, "malformed primary code '%.*s'", rc_utf8_cut(f[PRIMARY], 20), f[PRIMARY]);
   if (type == 1 && primary[0] == '\0') return rc_import_reject(job, line, "a type 1 edit needs a primary code");
   if (f[EFF][0] == '\0') strcpy(from, job->from);
-  else if (!first_day(f[EFF], from)) return rc_import_reject(job, line, "bad effective date '%.20s'", f[EFF]);
-  if (!last_day(f, to, &bad)) return rc_import_reject(job, line, "bad deletion date '%.20s'", bad);
+  else if (!first_day(f[EFF], from)) return rc_import_reject(job, line, "bad effective date '%.*s'", rc_utf8_cut(f[EFF], 20), f[EFF]);
+  if (!last_day(f, to, &bad)) return rc_import_reject(job, line, "bad deletion date '%.*s'", rc_utf8_cut(bad, 20), bad);
   sqlite3_bind_text(s->insert, 1, addon, 5, SQLITE_STATIC);
   rc_import_bind_text(s->insert, 2, primary);
   sqlite3_bind_int(s->insert, 3, type);

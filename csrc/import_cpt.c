@@ -7,6 +7,7 @@
  * text stays in the user's database: radcode never ships it. */
 #include <string.h>
 #include "import_table.h"
+#include "utf8.h"
 
 enum { CODE, TEXT, NCOLUMNS };
 
@@ -30,7 +31,7 @@ static rc_row_result row(rc_import_job *job, void *state, char **f, long line)
   cpt_state *s = state;
   const char *system;
   char code[6];
-  if (!rc_import_code(f[CODE], code, &system)) return rc_import_reject(job, line, "malformed code '%.20s'", f[CODE]);
+  if (!rc_import_code(f[CODE], code, &system)) return rc_import_reject(job, line, "malformed code '%.*s'", rc_utf8_cut(f[CODE], 20), f[CODE]);
   if (f[TEXT][0] == '\0') return rc_import_reject(job, line, "no descriptor text for %s", code);
   sqlite3_bind_text(s->insert, 1, code, 5, SQLITE_STATIC);
   sqlite3_bind_text(s->insert, 2, system, -1, SQLITE_STATIC);

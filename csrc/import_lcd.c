@@ -26,6 +26,7 @@
 #include <unistd.h>
 #include "import_table.h"
 #include "zip.h"
+#include "utf8.h"
 
 typedef struct lcd_state {
   sqlite3_stmt *insert;
@@ -109,7 +110,7 @@ static rc_row_result step(rc_import_job *job, sqlite3_stmt *st, long line)
 
 static rc_row_result bad_article(rc_import_job *job, long line, const char *id)
 {
-  return rc_import_reject(job, line, "bad article_id '%.20s'", id);
+  return rc_import_reject(job, line, "bad article_id '%.*s'", rc_utf8_cut(id, 20), id);
 }
 
 static rc_row_result row_article(rc_import_job *job, void *state, char **f, long line)
@@ -141,7 +142,7 @@ static rc_row_result row_code(rc_import_job *job, void *state, char **f, long li
   lcd_state *s = state;
   char code[6];
   if (!is_digits(f[0])) return bad_article(job, line, f[0]);
-  if (!rc_import_code(f[1], code, NULL)) return rc_import_reject(job, line, "malformed code '%.20s'", f[1]);
+  if (!rc_import_code(f[1], code, NULL)) return rc_import_reject(job, line, "malformed code '%.*s'", rc_utf8_cut(f[1], 20), f[1]);
   sqlite3_bind_text(s->insert, 1, f[0], -1, SQLITE_STATIC);
   sqlite3_bind_text(s->insert, 2, code, 5, SQLITE_STATIC);
   sqlite3_bind_int(s->insert, 3, group_of(f[2]));
@@ -166,7 +167,7 @@ static rc_row_result row_dx(rc_import_job *job, void *state, char **f, long line
   lcd_state *s = state;
   char dx[8];
   if (!is_digits(f[0])) return bad_article(job, line, f[0]);
-  if (!icd10(f[1], dx)) return rc_import_reject(job, line, "malformed ICD-10-CM code '%.20s'", f[1]);
+  if (!icd10(f[1], dx)) return rc_import_reject(job, line, "malformed ICD-10-CM code '%.*s'", rc_utf8_cut(f[1], 20), f[1]);
   sqlite3_bind_text(s->insert, 1, f[0], -1, SQLITE_STATIC);
   sqlite3_bind_text(s->insert, 2, dx, -1, SQLITE_STATIC);
   sqlite3_bind_int(s->insert, 3, s->covered);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <ctype.h>
 #include "import_table.h"
+#include "utf8.h"
 
 enum { CODE, VALUE, MAI, RATIONALE, SERVICE, NCOLUMNS };
 
@@ -62,11 +63,11 @@ static rc_row_result row(rc_import_job *job, void *state, char **f, long line)
   const char *setting = s->by_row ? setting_of(f[SERVICE]) : job->setting;
   char code[6];
   long value = units(f[VALUE]);
-  if (!rc_import_code(f[CODE], code, NULL)) return rc_import_reject(job, line, "malformed code '%.20s'", f[CODE]);
-  if (value < 0) return rc_import_reject(job, line, "MUE value '%.20s' is not a whole number", f[VALUE]);
+  if (!rc_import_code(f[CODE], code, NULL)) return rc_import_reject(job, line, "malformed code '%.*s'", rc_utf8_cut(f[CODE], 20), f[CODE]);
+  if (value < 0) return rc_import_reject(job, line, "MUE value '%.*s' is not a whole number", rc_utf8_cut(f[VALUE], 20), f[VALUE]);
   if (f[MAI][0] < '1' || f[MAI][0] > '3' || (f[MAI][1] != '\0' && f[MAI][1] != ' '))
-    return rc_import_reject(job, line, "adjudication indicator '%.40s' is not 1, 2 or 3", f[MAI]);
-  if (setting == NULL) return rc_import_reject(job, line, "unknown service type '%.40s'", f[SERVICE]);
+    return rc_import_reject(job, line, "adjudication indicator '%.*s' is not 1, 2 or 3", rc_utf8_cut(f[MAI], 40), f[MAI]);
+  if (setting == NULL) return rc_import_reject(job, line, "unknown service type '%.*s'", rc_utf8_cut(f[SERVICE], 40), f[SERVICE]);
   sqlite3_bind_text(s->insert, 1, code, 5, SQLITE_STATIC);
   sqlite3_bind_text(s->insert, 2, setting, -1, SQLITE_STATIC);
   sqlite3_bind_int64(s->insert, 5, value);

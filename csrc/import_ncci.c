@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "import_table.h"
+#include "utf8.h"
 
 #define GROUP_MAX 16
 #define RATIONALE_LEN 200
@@ -178,20 +179,20 @@ static int flush(rc_import_job *job, ncci_state *s)
 static rc_row_result parse(rc_import_job *job, char **f, long line, ptp_row *r, int dated)
 {
   if (!rc_import_code(f[C1], r->col1, NULL))
-    return rc_import_reject(job, line, "malformed column 1 code '%.20s'", f[C1]);
+    return rc_import_reject(job, line, "malformed column 1 code '%.*s'", rc_utf8_cut(f[C1], 20), f[C1]);
   if (!rc_import_code(f[C2], r->col2, NULL))
-    return rc_import_reject(job, line, "malformed column 2 code '%.20s'", f[C2]);
+    return rc_import_reject(job, line, "malformed column 2 code '%.*s'", rc_utf8_cut(f[C2], 20), f[C2]);
   if (strlen(f[MODIFIER]) != 1 || strchr("019", f[MODIFIER][0]) == NULL)
-    return rc_import_reject(job, line, "modifier indicator '%.20s' is not 0, 1 or 9", f[MODIFIER]);
+    return rc_import_reject(job, line, "modifier indicator '%.*s' is not 0, 1 or 9", rc_utf8_cut(f[MODIFIER], 20), f[MODIFIER]);
   r->modifier = f[MODIFIER][0] - '0';
   r->deletion[0] = r->valid_to[0] = '\0';
   if (strcmp(f[DELETION], "*") != 0 && f[DELETION][0] != '\0') {
     if (!rc_import_date8(f[DELETION], r->deletion))
-      return rc_import_reject(job, line, "bad deletion date '%.20s' (expected YYYYMMDD or *)", f[DELETION]);
+      return rc_import_reject(job, line, "bad deletion date '%.*s' (expected YYYYMMDD or *)", rc_utf8_cut(f[DELETION], 20), f[DELETION]);
     memcpy(r->valid_to, r->deletion, sizeof r->valid_to);
   }
   if (dated && !rc_import_date8(f[EFFECTIVE], r->effective))
-    return rc_import_reject(job, line, "bad effective date '%.20s' (expected YYYYMMDD)", f[EFFECTIVE]);
+    return rc_import_reject(job, line, "bad effective date '%.*s' (expected YYYYMMDD)", rc_utf8_cut(f[EFFECTIVE], 20), f[EFFECTIVE]);
   r->line = line;
   return RC_ROW_KEPT;
 }

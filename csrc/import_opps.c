@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "import_table.h"
+#include "utf8.h"
 
 enum { CODE, SI, RATE, APC, NCOLUMNS };
 
@@ -66,15 +67,15 @@ static rc_row_result row(rc_import_job *job, void *state, char **f, long line)
   char code[6], apc[8];
   size_t n = strlen(f[SI]);
   double rate = 0;
-  if (!rc_import_code(f[CODE], code, NULL)) return rc_import_reject(job, line, "malformed code '%.20s'", f[CODE]);
+  if (!rc_import_code(f[CODE], code, NULL)) return rc_import_reject(job, line, "malformed code '%.*s'", rc_utf8_cut(f[CODE], 20), f[CODE]);
   if (n < 1 || n > 2 || strspn(f[SI], "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") != n)
-    return rc_import_reject(job, line, "bad status indicator '%.20s'", f[SI]);
+    return rc_import_reject(job, line, "bad status indicator '%.*s'", rc_utf8_cut(f[SI], 20), f[SI]);
   sqlite3_bind_text(s->insert, 1, code, 5, SQLITE_STATIC);
   sqlite3_bind_text(s->insert, 4, f[SI], -1, SQLITE_STATIC);
   if (f[RATE][0] == '\0') sqlite3_bind_null(s->insert, 6);
   else if (parse_rate(f[RATE], &rate)) sqlite3_bind_double(s->insert, 6, rate);
-  else return rc_import_reject(job, line, "bad payment rate '%.20s'", f[RATE]);
-  if (!parse_apc(f[APC], apc)) return rc_import_reject(job, line, "bad APC '%.20s'", f[APC]);
+  else return rc_import_reject(job, line, "bad payment rate '%.*s'", rc_utf8_cut(f[RATE], 20), f[RATE]);
+  if (!parse_apc(f[APC], apc)) return rc_import_reject(job, line, "bad APC '%.*s'", rc_utf8_cut(f[APC], 20), f[APC]);
   rc_import_bind_text(s->insert, 7, apc);
   return rc_import_step(job, s->insert, line);
 }

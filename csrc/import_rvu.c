@@ -9,6 +9,7 @@
  * to opts.to (default open). */
 #include <string.h>
 #include "import_table.h"
+#include "utf8.h"
 
 enum { CODE, MOD, STATUS, PCTC, GLOBAL, MULT, BILAT, NCOLUMNS };
 
@@ -56,13 +57,13 @@ static rc_row_result row(rc_import_job *job, void *state, char **f, long line)
   char code[6];
   rc_row_result r;
   if (f[MOD][0] != '\0') return RC_ROW_SKIPPED;
-  if (!rc_import_code(f[CODE], code, NULL)) return rc_import_reject(job, line, "malformed code '%.20s'", f[CODE]);
+  if (!rc_import_code(f[CODE], code, NULL)) return rc_import_reject(job, line, "malformed code '%.*s'", rc_utf8_cut(f[CODE], 20), f[CODE]);
   if (strlen(f[PCTC]) != 1 || f[PCTC][0] < '0' || f[PCTC][0] > '9')
-    return rc_import_reject(job, line, "PC/TC indicator '%.20s' is not 0-9", f[PCTC]);
-  if (!is_status(f[STATUS])) return rc_import_reject(job, line, "bad status '%.20s'", f[STATUS]);
-  if (strlen(f[GLOBAL]) > 3) return rc_import_reject(job, line, "bad global period '%.20s'", f[GLOBAL]);
+    return rc_import_reject(job, line, "PC/TC indicator '%.*s' is not 0-9", rc_utf8_cut(f[PCTC], 20), f[PCTC]);
+  if (!is_status(f[STATUS])) return rc_import_reject(job, line, "bad status '%.*s'", rc_utf8_cut(f[STATUS], 20), f[STATUS]);
+  if (strlen(f[GLOBAL]) > 3) return rc_import_reject(job, line, "bad global period '%.*s'", rc_utf8_cut(f[GLOBAL], 20), f[GLOBAL]);
   if (strlen(f[MULT]) > 1 || strlen(f[BILAT]) > 1)
-    return rc_import_reject(job, line, "bad multiple-procedure or bilateral indicator '%.20s' '%.20s'", f[MULT], f[BILAT]);
+    return rc_import_reject(job, line, "bad multiple-procedure or bilateral indicator '%.*s' '%.*s'", rc_utf8_cut(f[MULT], 20), f[MULT], rc_utf8_cut(f[BILAT], 20), f[BILAT]);
   sqlite3_bind_text(s->indicators, 1, code, 5, SQLITE_STATIC);
   sqlite3_bind_text(s->indicators, 4, f[PCTC], -1, SQLITE_STATIC);
   rc_import_bind_text(s->indicators, 5, f[GLOBAL]);

@@ -15,6 +15,7 @@
 #include "date.h"
 #include "handle.h"
 #include "opts.h"
+#include "utf8.h"
 
 static void overlay_free(rc_overlay *ov)
 {
@@ -131,7 +132,7 @@ static rc_overlay *new_overlay(const rc_overlays *reg, const char *chunkname, co
   if (ov == NULL) return NULL;
   snprintf(ov->file, sizeof ov->file, "%s", chunkname[0] == '@' || chunkname[0] == '=' ? chunkname + 1 : chunkname);
   if (strlen(hint) < sizeof ov->name) snprintf(ov->name, sizeof ov->name, "%s", hint);
-  else snprintf(ov->name, sizeof ov->name, "%.27s...", hint);   /* refused by the name check, not cut silently */
+  else snprintf(ov->name, sizeof ov->name, "%.*s...", rc_utf8_cut(hint, 27), hint);   /* refused by the name check, not cut silently */
   if ((ov->pool = rc_pool_new()) == NULL || (ov->merged = rc_codemap_new()) == NULL ||
       (ov->sb = rc_sandbox_new(reg->memory, reg->budget)) == NULL) {
     overlay_free(ov);

@@ -18,6 +18,7 @@
 #include "code.h"
 #include "findings.h"
 #include "date.h"
+#include "utf8.h"
 
 #define MAX_CODES 256
 
@@ -240,7 +241,7 @@ static void read_base(decl *d, int idx, const char *section, rc_ov_row *row, con
   const char *id = opt_string(d, idx, "id"), *setting = opt_string(d, idx, "setting");
   const char *source = opt_string(d, idx, "source"), *why = opt_string(d, idx, "reason");
   memset(row, 0, sizeof *row);
-  snprintf(row->id, sizeof row->id, "%.47s", id ? id : d->where);
+  snprintf(row->id, sizeof row->id, "%.*s", rc_utf8_cut(id ? id : d->where, 47), id ? id : d->where);
   row->section = section;
   row->r.from = read_day(d, idx, "from", LONG_MIN);
   row->r.to = read_day(d, idx, "to", LONG_MAX);

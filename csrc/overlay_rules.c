@@ -21,6 +21,7 @@
 #include <string.h>
 #include <lauxlib.h>
 #include "overlay.h"
+#include "utf8.h"
 
 #define MAX_ACTIONS 64
 #define MAX_DEPTH 8
@@ -374,8 +375,9 @@ static void failed(run *r, rc_sandbox_status status, const char *err)
   rc_finding *x = rc_findings_add(r->c->f, 0, RC_EDIT_OVERLAY, RC_REVIEW, NULL, source_of(r));
   size_t n;
   snprintf(x->rule, sizeof x->rule, "%s/%s", r->ov->name, r->proc->id);
-  n = (size_t)snprintf(x->message, sizeof x->message, "payer overlay %.31s: rule %.47s %s: %.100s", r->ov->name,
-                       r->proc->id, status == RC_SB_ERROR ? "failed" : "was stopped", err);
+  n = (size_t)snprintf(x->message, sizeof x->message, "payer overlay %.*s: rule %.*s %s: %.*s",
+                       rc_utf8_cut(r->ov->name, 31), r->ov->name, rc_utf8_cut(r->proc->id, 47), r->proc->id,
+                       status == RC_SB_ERROR ? "failed" : "was stopped", rc_utf8_cut(err, 100), err);
   if (status != RC_SB_ERROR && n < sizeof x->message)
     snprintf(x->message + n, sizeof x->message - n, "; its later rules did not run for this claim");
   snprintf(x->fix, sizeof x->fix, "correct the overlay rule; the other findings are complete without it");

@@ -23,17 +23,39 @@ int rc_utf8_len(const unsigned char *p, const unsigned char *end)
   return n;
 }
 
+/* The length a UTF-8 sequence starting with byte c claims (1 for ASCII
+** and for bytes that start none). */
+static size_t lead_len(unsigned c)
+{
+  if (c >= 0xC2 && c <= 0xDF) return 2;
+  if (c >= 0xE0 && c <= 0xEF) return 3;
+  if (c >= 0xF0 && c <= 0xF4) return 4;
+  return 1;
+}
+
+/* Reads no byte at or past s[max] (nor past the NUL), like "%.*s". */
 int rc_utf8_cut(const char *s, size_t max)
 {
   const unsigned char *p = (const unsigned char *)s;
-  size_t len = 0, at = 0;
-  while (len <= max + 4 && p[len] != '\0') len++;   /* no further than a cut can look */
-  if (len <= max) return (int)len;
-  while (at < max) {
-    int n = p[at] < 0x80 ? 1 : rc_utf8_len(p + at, p + len);
-    if (n == 0) n = 1;                  /* a stray byte: one character */
-    if (at + (size_t)n > max) break;
-    at += (size_t)n;
+  size_t at = 0, n;
+  while (at < max && p[at] != '\0') {
+    n = p[at] < 0x80 ? 1 : (size_t)rc_utf8_len(p + at, p + max);
+    if (n == 0) {
+      if (lead_len(p[at]) > max - at) break;   /* a character max would cut */
+      n = 1;                                   /* a stray byte: one character */
+    }
+    at += n;
   }
   return (int)at;
+}
+
+size_t rc_utf8_whole(const char *s, size_t len)
+{
+  const unsigned char *p = (const unsigned char *)s;
+  size_t i = len;
+  int back = 0, need;
+  while (i > 0 && back < 3 && (p[i - 1] & 0xC0) == 0x80) i--, back++;
+  if (i == 0 || p[i - 1] < 0xC2 || p[i - 1] > 0xF4) return len;
+  need = p[i - 1] >= 0xF0 ? 4 : p[i - 1] >= 0xE0 ? 3 : 2;
+  return back + 1 < need ? i - 1 : len;   /* the lead byte and fewer than its continuations */
 }

@@ -8,6 +8,9 @@
 **   character; use it as the precision of "%.*s" where a message quotes
 **   at most max bytes of a value.  Bytes that are not UTF-8 at all are
 **   single characters here (they are cut like ASCII).
+** rc_utf8_whole(s, len): len, less the bytes of a character cut off at
+**   the end of s[0..len) (snprintf filling a buffer cuts that way); push
+**   messages with it.
 */
 #ifndef RC_UTF8_H
 #define RC_UTF8_H
@@ -16,5 +19,6 @@
 
 int rc_utf8_len(const unsigned char *p, const unsigned char *end);
 int rc_utf8_cut(const char *s, size_t max);
+size_t rc_utf8_whole(const char *s, size_t len);
 
 #endif

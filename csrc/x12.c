@@ -12,6 +12,7 @@
  * are still read. The tables are built on the Lua stack as segments come:
  * nothing is malloc'd, so a memory error leaks nothing. */
 #include "x12.h"
+#include "utf8.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -371,8 +372,8 @@ static void charge(lua_State *L, span s)
 static int line_for_service(x12 *x, const segment *g)
 {
   if (!x->line_open || x->line_service) {
-    problem(x, 0, "deny", "start each service line with LX", "x12: %.3s without its own LX; it was not read",
-            g->e[0].p);
+    problem(x, 0, "deny", "start each service line with LX", "x12: %.*s without its own LX; it was not read",
+            rc_utf8_cut(g->e[0].p, 3), g->e[0].p);
     return 0;
   }
   x->line_service = 1;
@@ -679,7 +680,7 @@ static int in_st(x12 *x, const segment *g)
   if ((is(g->e[0], "SV1") || is(g->e[0], "SV2")) && !x->in_claim) return fail(x, "x12: %.3s before any CLM", g->e[0].p);
   if (is(g->e[0], x->institutional ? "SV1" : "SV2")) {
     problem(x, 0, "deny", x->institutional ? "an 837I carries SV2 service lines" : "an 837P carries SV1 service lines",
-            "x12: %.3s in an %s; it was not read", g->e[0].p, x->institutional ? "837I" : "837P");
+            "x12: %.*s in an %s; it was not read", rc_utf8_cut(g->e[0].p, 3), g->e[0].p, x->institutional ? "837I" : "837P");
     return 1;
   }
   if ((fn = reader_of(g->e[0])) != NULL) return fn(x, g);
