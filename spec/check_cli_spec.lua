@@ -206,6 +206,73 @@ describe("radcode check", function()
     end)
   end)
 
+  -- issue 17, point 12: no message cuts a character in half, --json output
+  -- is always JSON, and a claim that cannot be reported does not stop the rest.
+  describe("with text that is not ASCII", function()
+    local dir
+    setup(function() dir = H.tmpdir() end)
+    teardown(function() H.remove_tree(dir) end)
+    local E = ("é"):rep(25)   -- two bytes a character: every cut at an odd byte lands inside one
+    local ODD = ([[{"id": "U-1", "setting": "practitioner", "pos": "1%s", "diagnoses": ["C%s"],
+      "lines": [{"code": "7%s", "date": "2%s", "modifiers": ["x%s"], "revenue": "0%s"}], "k%s": 1}]]):gsub("%%s", E):gsub("\n", " ")
+    local GOOD = [[{"id": "G-1", "setting": "practitioner", "pos": "11", "patient": "P", "course": "P/1", "diagnoses": ["C61"], "lines": [{"code": "77263", "date": "2024-05-06", "dx": [1]}]}]]
+
+    local function whole_characters(result)
+      assert.truthy(#result.findings >= 5)
+      for _, f in ipairs(result.findings) do
+        assert.truthy(utf8.len(f.message), f.message)
+        assert.truthy(utf8.len(f.fix or ""), f.fix)
+      end
+    end
+
+    it("quotes values in whole characters, so --json prints the report", function()
+      H.write(dir .. "/odd.json", ODD)
+      local out, err, code = H.radcode({ "check", dir .. "/odd.json", "--json" })
+      assert.are.equal(1, code, err)
+      local result = assert(radcode.json.decode(out))
+      whole_characters(result)
+      assert.are.same(assert(radcode.open()):check(assert(radcode.json.decode(ODD))), result)
+    end)
+
+    it("reports every claim of a --batch --json, one JSON object a line", function()
+      H.write(dir .. "/odd.jsonl", GOOD .. "\n" .. ODD .. "\n" .. GOOD:gsub("G%-1", "G-2") .. "\n")
+      local out, err, code = H.radcode({ "check", "--batch", dir .. "/odd.jsonl", "--json" })
+      assert.are.equal(1, code, err)
+      local lines = lines_of(out)
+      assert.are.equal(4, #lines)
+      local ids = {}
+      for i, line in ipairs(lines) do
+        local v = assert(radcode.json.decode(line), line)
+        ids[i] = v.id or (v.summary and "summary")
+        if v.id == "U-1" then whole_characters(v) end
+      end
+      assert.are.same({ "G-1", "U-1", "G-2", "summary" }, ids)
+    end)
+
+    it("writes an error line for a claim whose report cannot be JSON, and goes on", function()
+      local writer = dofile(H.root .. "/bench/x12.lua")
+      local function claim(id, code)
+        return { id = id, patient = "P1", payer = "medicare", pos = "11", diagnoses = { "C61" },
+                 lines = { { code = code, date = "2025-03-03", dx = { 1 } } } }
+      end
+      -- an 837 in Latin-1: the code of claim 2 is not UTF-8
+      H.write(dir .. "/latin1.837", writer.write({ claim("A1", "77263"), claim("B2", "7726\233"), claim("C3", "77263") },
+        { nl = "\n" }))
+      local out, err, code = H.radcode({ "check", dir .. "/latin1.837", "--json" })
+      assert.are.equal(1, code)
+      assert.matches("^radcode: [^\n]*latin1%.837 claim 2: the report cannot be written as JSON[^\n]*\n$", err)
+      local lines = lines_of(out)
+      assert.are.equal(4, #lines)
+      local got = {}
+      for i, line in ipairs(lines) do
+        local v = assert(radcode.json.decode(line), line)
+        got[i] = v.id or v.error or (v.summary and "summary")
+      end
+      assert.are.same({ "A1", "the report cannot be written as JSON", "C3", "summary" }, got)
+      assert.are.same({ 2 }, radcode.json.decode(lines[4]).summary.errors)
+    end)
+  end)
+
   it("exits 2 with one line on stderr for usage and input-file errors", function()
     local dir = H.tmpdir()
     H.write(dir .. "/broken.json", '{"id": "C-1", "lines": [')
