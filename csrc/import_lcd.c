@@ -154,7 +154,7 @@ static int icd10(const char *s, char out[8])
 {
   size_t n = 0;
   for (; *s && n < 8; s++) {
-    if (*s == '.') continue;
+    if (*s == '.' && n == 3 && s[-1] != '.') continue;   /* one dot, after the category */
     out[n++] = (char)(*s >= 'a' && *s <= 'z' ? *s - 32 : *s);
   }
   if (*s || n < 3 || n > 7) return 0;

@@ -399,12 +399,13 @@ static void decl_prior_auth(decl *d, int idx)
   for (i = 0; i < list.n; i++) push_row(d, &row, list.code[i], RC_RULE_PRIOR_AUTH);
 }
 
-/* An ICD-10-CM code or prefix, upper case without the dot. */
+/* An ICD-10-CM code or prefix, upper case without the dot (only after the
+ * three-character category: C61.9, not C6.1 or C61..9). */
 static void read_dx(decl *d, const char *s, char out[8])
 {
   size_t i, n = 0;
   for (i = 0; s[i] && n < 7; i++)
-    if (s[i] != '.') out[n++] = (char)toupper((unsigned char)s[i]);
+    if (s[i] != '.' || i != 3) out[n++] = (char)toupper((unsigned char)s[i]);   /* one dot, after the category */
   out[n] = '\0';
   if (s[i] || n < 2 || !isalpha((unsigned char)out[0]) || !isdigit((unsigned char)out[1]))
     fail(d, "diagnosis '%s' is not an ICD-10-CM code or prefix%s", s, "");

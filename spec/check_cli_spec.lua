@@ -273,6 +273,38 @@ describe("radcode check", function()
     end)
   end)
 
+  -- issue 17, minor: a diagnosis has at most one dot, after its category.
+  it("refuses a diagnosis with dots anywhere but after the category, in a claim, an overlay and an LCD import", function()
+    local dir = H.tmpdir()
+    local claim = [[{"id": "X", "setting": "practitioner", "pos": "11", "payer": "q", "diagnoses": ["%s"],
+      "lines": [{"code": "77263", "date": "2024-05-06", "dx": [1]}]}]]
+    local rc = assert(radcode.open())
+    for _, dx in ipairs({ "C6.............9", "C61..9", "C6.1" }) do
+      H.write(dir .. "/q.lua", ([[return { name = "q", coverage = { { id = "c", code = "77263", diagnoses = { "%s" } } } }]]):format(dx))
+      H.write(dir .. "/claim.json", claim:format("C61"))
+      local out, err, code = H.radcode({ "check", dir .. "/claim.json", "--overlay", dir .. "/q.lua" })
+      assert.are.equal(2, code, dx)
+      assert.are.equal("", out, dx)
+      assert.matches("is not an ICD%-10%-CM code or prefix\n$", err, dx)
+      local result = rc:check(assert(radcode.json.decode(claim:format(dx))))
+      assert.truthy(H.find(result, "input", 0), dx)
+    end
+    -- the same shapes in a coverage article's covered diagnoses are rejects
+    local lcd = dir .. "/lcd"
+    assert(os.execute(("cp -r %s %s"):format(H.quote(H.root .. "/spec/fixtures/lcd"), H.quote(lcd))))
+    local f = assert(io.open(lcd .. "/article_x_icd10_covered.csv", "ab"))
+    f:write('"58002","5","C6.............9","1","1","0","2025-01-01 00:00:00","8","x"\n',
+            '"58002","5","C61..9","1","1","0","2025-01-01 00:00:00","9","x"\n')
+    f:close()
+    local db = H.new_db(dir)
+    local writable = assert(radcode.open({ db = db }))
+    local r = assert(writable:import("lcd-articles", lcd))
+    writable:close()
+    assert.are.equal(2, r.rows_rejected)
+    assert.are.same({}, H.sql(db, "SELECT dx FROM lcd_article_dx WHERE dx IN ('C69', 'C619')"))
+    H.remove_tree(dir)
+  end)
+
   it("exits 2 with one line on stderr for usage and input-file errors", function()
     local dir = H.tmpdir()
     H.write(dir .. "/broken.json", '{"id": "C-1", "lines": [')
