@@ -113,6 +113,7 @@ describe("radcode (command line)", function()
       { { "check", "--batch", dir }, "cannot read " .. dir .. ": Is a directory" },
       { { "claims", dir }, "cannot read " .. dir .. ": Is a directory" },
       { { "overlay", "check", dir .. "/zero.lua" }, dir .. "/zero.lua:1: (an error without a message)" },
+      { { "overlay", "check", dir .. "/missing" }, "cannot read overlay file " .. dir .. "/missing: No such file or directory" },
     }
     for _, case in ipairs(cases) do
       local out, err, code = H.radcode(case[1])

@@ -104,6 +104,10 @@ end
 
 function overlay.run(words, ctx)
   if words[1] ~= "check" or #words ~= 2 then error("usage: radcode overlay check FILE.lua", 0) end
+  local f, ferr = io.open(words[2], "rb")
+  if f then f:close() elseif not radcode.shipped_payer(words[2]) then
+    error(("cannot read overlay file %s"):format(ferr), 0)   -- a FILE here, never Lua source text
+  end
   local rc = assert(ctx.open())
   local name, err = rc:load_payer(words[2])
   if not name then
