@@ -67,6 +67,13 @@ static int spec_row(sqlite3_stmt *st, rc_fact *f)
   return 1;
 }
 
+/* Do the row's texts fit their fields (a cut name would never match)? */
+static int fits(sqlite3_stmt *st)
+{
+  return sqlite3_column_bytes(st, 0) < RC_FACT_NAME && sqlite3_column_bytes(st, 4) < RC_FACT_TEXT &&
+         sqlite3_column_bytes(st, 5) < RC_FACT_NAME && sqlite3_column_bytes(st, 6) < RC_FACT_NAME;
+}
+
 /* Loads the fact specifications; 0 with a message pushed on failure. */
 static int load_specs(lua_State *L, rc_db *db, rc_facts *F)
 {
@@ -76,7 +83,19 @@ static int load_specs(lua_State *L, rc_db *db, rc_facts *F)
     lua_pushfstring(L, "database error: %s%s", sqlite3_errmsg(db->conn), rc_db_damage_hint(db->conn));
     return 0;
   }
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW && F->count < RC_FACTS_MAX) {
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    if (F->count == RC_FACTS_MAX) {
+      lua_pushfstring(L, "classify_facts: more than %d facts (RC_FACTS_MAX in csrc/facts.h)", RC_FACTS_MAX);
+      sqlite3_reset(st);
+      return 0;
+    }
+    if (!fits(st)) {
+      lua_pushfstring(L, "classify_facts: fact '%s' has a name, choices or default longer than"
+                      " csrc/facts.h allows (%d, %d, %d bytes)", (const char *)sqlite3_column_text(st, 0),
+                      RC_FACT_NAME - 1, RC_FACT_TEXT - 1, RC_FACT_NAME - 1);
+      sqlite3_reset(st);
+      return 0;
+    }
     if (!spec_row(st, &F->fact[F->count])) {
       lua_pushfstring(L, "classify_facts: bad type for fact '%s'", F->fact[F->count].name);
       sqlite3_reset(st);

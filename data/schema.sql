@@ -188,12 +188,14 @@ CREATE TABLE replacements (
 -- Codes that belong together (same ladder, add-on primaries, Medicare
 -- equivalents, professional counterparts, ...).
 CREATE TABLE related (
-  code     TEXT NOT NULL,
-  related  TEXT NOT NULL,
-  relation TEXT NOT NULL,
-  note     TEXT,
-  source   TEXT NOT NULL,
-  PRIMARY KEY (code, related, relation)
+  code       TEXT NOT NULL,
+  related    TEXT NOT NULL,
+  relation   TEXT NOT NULL,
+  valid_from TEXT NOT NULL,           -- first date of service both codes hold the relation
+  valid_to   TEXT,                    -- last (NULL: in force)
+  note       TEXT,
+  source     TEXT NOT NULL,
+  PRIMARY KEY (code, related, relation, valid_from)
 );
 
 -- Search synonyms: a query word (lower case) also matches its expansion.
