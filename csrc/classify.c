@@ -11,7 +11,8 @@
  *   - the deciding row may refuse (nil, its reason), set the level (visible
  *     to later rows as the fact `level`), add its reason, and emit its code
  *     with a units expression; a row with dated_by emits one line per unit,
- *     line i dated on the dates fact's entry min(i * date_step, count). */
+ *     line i dated on the dates fact's entry min(i * date_step, count).
+ * rc:classify_facts() lists the facts classify takes (rows of classify_facts). */
 #include "classify.h"
 
 #include <stdio.h>
@@ -335,7 +336,17 @@ static int classify(lua_State *L)
   return 1;
 }
 
+/* rc:classify_facts(): the facts rc:classify takes, as rows of
+ * classify_facts (the CLI's fact options are built from them). */
+static int classify_facts(lua_State *L)
+{
+  rc_handle *h = rc_handle_check(L, 1);
+  if (!rc_facts_list(L, &h->db)) return rc_fail(L);
+  return 1;
+}
+
 const luaL_Reg rc_classify_methods[] = {
   {"classify", classify},
+  {"classify_facts", classify_facts},
   {NULL, NULL}
 };
