@@ -198,6 +198,19 @@ CREATE TABLE related (
   PRIMARY KEY (code, related, relation, valid_from)
 );
 
+-- Why a code has no row in a table a code normally needs (data/ANNUAL_UPDATE.md;
+-- spec/data_spec.lua's year-change checks accept a code with a row here):
+-- pctc (indicators), mue, payment_status, fraction_codes, ptp (code '*': a
+-- pair with a code outside codes.tsv has no hospital row).
+CREATE TABLE gaps (
+  code    TEXT NOT NULL,              -- a code of codes.tsv, or '*' (see ptp)
+  fact    TEXT NOT NULL CHECK (fact IN ('pctc', 'mue', 'payment_status', 'fraction_codes', 'ptp')),
+  setting TEXT NOT NULL CHECK (setting IN ('*', 'practitioner', 'hospital')),
+  reason  TEXT NOT NULL,
+  source  TEXT NOT NULL,
+  PRIMARY KEY (code, fact, setting)
+);
+
 -- Search synonyms: a query word (lower case) also matches its expansion.
 CREATE TABLE synonyms (
   term      TEXT PRIMARY KEY,
