@@ -337,13 +337,22 @@ static int pair_invalid(lua_State *L, int list, const rc_code_rules *cr, const c
   return 1;
 }
 
-/* Sets result.valid (the result on top), and for a code not valid on the
- * date the list result.invalid, together = "invalid" and a message that says
- * so before the NCCI answer (such a code is billed with nothing). */
+/* Is the code's record dated outside the day (not yet valid or deleted)? */
+static int out_of_life(const rc_code_rules *cr, long day)
+{
+  const rc_rule *row = cr->known ? &cr->rows[cr->first[RC_RULE_CODE]] : NULL;
+  return row != NULL && (day < row->from || day > row->to);
+}
+
+/* Sets result.valid (the result on top) and, for a code not valid on the
+ * date, the list result.invalid and a message that says so before the NCCI
+ * answer. A code not yet valid or deleted is billed with nothing: together
+ * becomes "invalid". A code with no record (only imported edits name it)
+ * keeps the NCCI answer, as rc:check keeps its edits (validity info). */
 static void pair_validity(lua_State *L, const rc_code_rules *ra, const rc_code_rules *rb, const char *a,
                           const char *b, const char *date, long day)
 {
-  int result = lua_gettop(L), list, n;
+  int result = lua_gettop(L), list, n, dated;
   lua_newtable(L);
   list = lua_gettop(L);
   n = pair_invalid(L, list, ra, a, date, day);
@@ -354,19 +363,24 @@ static void pair_validity(lua_State *L, const rc_code_rules *ra, const rc_code_r
     lua_settop(L, result);
     return;
   }
-  lua_pushliteral(L, "a code not valid on the date of service cannot be billed, with the other or alone");
-  if (lua_getfield(L, result, "indicator") != LUA_TNIL) {
-    lua_pop(L, 1);
-    lua_pushliteral(L, " (NCCI: ");
+  dated = out_of_life(ra, day) || out_of_life(rb, day);
+  if (!dated) {
     lua_getfield(L, result, "message");
-    lua_pushliteral(L, ")");
   } else {
-    lua_pop(L, 1);
+    lua_pushliteral(L, "a code not valid on the date of service cannot be billed, with the other or alone");
+    if (lua_getfield(L, result, "indicator") == LUA_TNIL) {
+      lua_pop(L, 1);
+    } else {
+      lua_pop(L, 1);
+      lua_pushliteral(L, " (NCCI: ");
+      lua_getfield(L, result, "message");
+      lua_pushliteral(L, ")");
+    }
   }
   lua_concat(L, lua_gettop(L) - list);
   lua_setfield(L, result, "message");
   lua_setfield(L, result, "invalid");
-  set_field(L, "together", "invalid");
+  if (dated) set_field(L, "together", "invalid");
 }
 
 /* rc:pair(a, b [, {date =, setting =}]): may a and b be billed together on
