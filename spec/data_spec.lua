@@ -718,6 +718,33 @@ describe("curated data", function()
       p:close()
     end)
 
+    it("has a yearly checklist, linked from data/README.md, naming every table that holds rows per code", function()
+      local checklist = read(DATA .. "ANNUAL_UPDATE.md")
+      assert.is_truthy(read(DATA .. "README.md"):find("ANNUAL_UPDATE.md", 1, true), "data/README.md does not link it")
+      local p = io.popen("ls " .. DATA .. "*.tsv")
+      for path in p:lines() do
+        local name = path:match("([%w_]+%.tsv)$")
+        local header = parse_tsv(path).header
+        local per_code = false
+        for _, h in ipairs(header) do per_code = per_code or h == "code" or h == "col1" or h == "service" end
+        if per_code then
+          assert.is_truthy(checklist:find("`" .. name .. "`", 1, true), "ANNUAL_UPDATE.md does not name " .. name)
+        end
+      end
+      p:close()
+      for _, pattern in ipairs { "valid_to", "priority", "has%(", "note:", "slot `check`", "RC_FACTS_MAX", "MUE", "NCCI" } do
+        assert.is_truthy(checklist:find(pattern), "ANNUAL_UPDATE.md says nothing of " .. pattern)
+      end
+    end)
+
+    it("quotes no row counts in the data docs (they go stale every quarter)", function()
+      for _, doc in ipairs { "README.md", "ANNUAL_UPDATE.md" } do
+        local text = read(DATA .. doc)
+        local count = text:match("%f[%d]%d[%d,]+ rows") or text:match("%f[%d]%d[%d,]+ practitioner rows")
+        assert.is_nil(count, doc .. " quotes a row count: " .. tostring(count))
+      end
+    end)
+
     it("has no two rows of one key (the primary key but valid_from) overlapping in dates, in any dated table", function()
       local p = io.popen("ls " .. DATA .. "*.tsv")
       local checked = 0

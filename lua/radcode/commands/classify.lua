@@ -41,7 +41,7 @@ function classify.kinds(rows)
 end
 
 --- The classify_facts rows of the database the command line names (--db
---- PATH or --db=PATH), else of the default data; {} when it cannot be read
+--- PATH or --db=PATH), else of the default data; nil when it cannot be read
 --- (the command then says why when it opens it).
 local function fact_rows(argv)
   local path
@@ -50,8 +50,8 @@ local function fact_rows(argv)
     path = (a == "--db" and argv[i + 1]) or a:match("^%-%-db=(.*)$") or path
   end
   local ok, rc = pcall(radcode.open, path and { db = path } or nil)
-  if not ok or not rc then return {} end
-  local rows = rc:classify_facts() or {}
+  if not ok or not rc then return nil end
+  local rows = rc:classify_facts()
   rc:close()
   return rows
 end
@@ -75,14 +75,14 @@ local function describe(rows)
   return table.concat(lines, "\n")
 end
 
-local DEFAULT_ROWS = fact_rows(nil)
+local DEFAULT_ROWS = fact_rows(nil) or {}
 local FACTS = classify.kinds(DEFAULT_ROWS)
 classify.usage = classify.usage:format(describe(DEFAULT_ROWS))
 
 --- The option kinds ("value" or "flag") for a command line: the fact
 --- options come from the classify_facts of the database it names.
 function classify.options_for(argv)
-  FACTS = classify.kinds(argv and fact_rows(argv) or DEFAULT_ROWS)
+  FACTS = classify.kinds(argv and fact_rows(argv) or DEFAULT_ROWS)   -- a database it cannot read: the open says why
   local options = { facts = "value" }
   for name, kind in pairs(FACTS) do options[name] = kind == "flag" and "flag" or "value" end
   for alias, name in pairs(ALIASES) do options[alias] = options[name] end
