@@ -773,3 +773,21 @@ describe("classify_facts beyond what csrc/facts.h holds", function()
     assert.is_truthy(err:find("longer than csrc/facts.h allows", 1, true), err)
   end)
 end)
+
+describe("classify_rules slot check", function()
+  it("refuses a row of slot check that does not refuse, naming it, instead of skipping later checks", function()
+    local dir = H.tmpdir()
+    local path = H.new_db(dir)
+    H.sql(path, "INSERT INTO classify_rules (service, slot, priority, valid_from, setting, payer, condition, reason,"
+      .. " source) VALUES ('delivery', 'check', 5, '2026-01-01', '*', '*', 'true', 'a note in the wrong slot', 'spec');")
+    local rc = assert(radcode.open { db = path })
+    local result, err = rc:classify { service = "delivery", date = "2026-03-02" }
+    local before = rc:classify { service = "delivery", technique = "3d", date = "2025-06-02" }
+    rc:close()
+    H.remove_tree(dir)
+    assert.is_nil(result)
+    assert.are.equal("classify_rules delivery priority 5: a row of slot 'check' must refuse (refuse = 1);"
+      .. " give a rule that does not refuse a slot of its own", err)
+    assert.is_table(before)   -- the row is not in force in 2025
+  end)
+end)

@@ -737,6 +737,15 @@ describe("curated data", function()
       end
     end)
 
+    it("refuses in every classify_rules row of slot check (a row that did not would skip the later checks)", function()
+      local t = parse_tsv(DATA .. "classify_rules.tsv")
+      for _, r in ipairs(t.rows) do
+        if r.by.slot == "check" then
+          assert.are.equal("1", r.by.refuse, ("classify_rules:%d: slot check without refuse"):format(r.line))
+        end
+      end
+    end)
+
     it("quotes no row counts in the data docs (they go stale every quarter)", function()
       for _, doc in ipairs { "README.md", "ANNUAL_UPDATE.md" } do
         local text = read(DATA .. doc)
