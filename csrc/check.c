@@ -21,6 +21,7 @@
 #include "history.h"
 #include "opts.h"
 #include "overlay.h"
+#include "pair_valid.h"
 
 static int by_day(const void *a, const void *b)
 {
@@ -314,75 +315,6 @@ static int pair_code(lua_State *L, int arg, char code[RC_CODE_LEN + 1])
   return 0;
 }
 
-/* When the code is not valid on the day (unknown to the codes table, not
- * yet valid or deleted), appends {code, status, message} to the list at
- * index list and leaves "message; " on the stack; returns 1 then, else 0. */
-static int pair_invalid(lua_State *L, int list, const rc_code_rules *cr, const char *code, const char *date, long day)
-{
-  const rc_rule *row = cr->known ? &cr->rows[cr->first[RC_RULE_CODE]] : NULL;
-  char edge[RC_DATE_LEN + 1];
-  if (row != NULL && day >= row->from && day <= row->to) return 0;
-  lua_createtable(L, 0, 3);
-  set_field(L, "code", code);
-  set_field(L, "status", row == NULL ? "unknown" : day < row->from ? "not_yet_valid" : "deleted");
-  if (row != NULL) rc_date_format(day < row->from ? row->from : row->to, edge);
-  if (row == NULL) lua_pushfstring(L, "%s is not in radcode's code table (only edits name it)", code);
-  else if (day < row->from) lua_pushfstring(L, "%s is not valid until %s (date of service %s)", code, edge, date);
-  else lua_pushfstring(L, "%s was deleted: its last valid date of service was %s (date of service %s)", code, edge, date);
-  lua_setfield(L, -2, "message");
-  lua_getfield(L, -1, "message");
-  lua_insert(L, -2);
-  lua_rawseti(L, list, (lua_Integer)lua_rawlen(L, list) + 1);
-  lua_pushliteral(L, "; ");
-  return 1;
-}
-
-/* Is the code's record dated outside the day (not yet valid or deleted)? */
-static int out_of_life(const rc_code_rules *cr, long day)
-{
-  const rc_rule *row = cr->known ? &cr->rows[cr->first[RC_RULE_CODE]] : NULL;
-  return row != NULL && (day < row->from || day > row->to);
-}
-
-/* Sets result.valid (the result on top) and, for a code not valid on the
- * date, the list result.invalid and a message that says so before the NCCI
- * answer. A code not yet valid or deleted is billed with nothing: together
- * becomes "invalid". A code with no record (only imported edits name it)
- * keeps the NCCI answer, as rc:check keeps its edits (validity info). */
-static void pair_validity(lua_State *L, const rc_code_rules *ra, const rc_code_rules *rb, const char *a,
-                          const char *b, const char *date, long day)
-{
-  int result = lua_gettop(L), list, n, dated;
-  lua_newtable(L);
-  list = lua_gettop(L);
-  n = pair_invalid(L, list, ra, a, date, day);
-  n += strcmp(a, b) != 0 && pair_invalid(L, list, rb, b, date, day);
-  lua_pushboolean(L, n == 0);
-  lua_setfield(L, result, "valid");
-  if (n == 0) {
-    lua_settop(L, result);
-    return;
-  }
-  dated = out_of_life(ra, day) || out_of_life(rb, day);
-  if (!dated) {
-    lua_getfield(L, result, "message");
-  } else {
-    lua_pushliteral(L, "a code not valid on the date of service cannot be billed, with the other or alone");
-    if (lua_getfield(L, result, "indicator") == LUA_TNIL) {
-      lua_pop(L, 1);
-    } else {
-      lua_pop(L, 1);
-      lua_pushliteral(L, " (NCCI: ");
-      lua_getfield(L, result, "message");
-      lua_pushliteral(L, ")");
-    }
-  }
-  lua_concat(L, lua_gettop(L) - list);
-  lua_setfield(L, result, "message");
-  lua_setfield(L, result, "invalid");
-  if (dated) set_field(L, "together", "invalid");
-}
-
 /* rc:pair(a, b [, {date =, setting =}]): may a and b be billed together on
  * one date of service? */
 static int pair(lua_State *L)
@@ -410,7 +342,7 @@ static int pair(lua_State *L)
   ba = rc_rules_ptp(rb, a, day, setting, &ba_row);
   if (ab == NULL || (ab->a == 9 && ba != NULL && ba->a != 9)) push_pair(L, rules, a, b, ba, 0, date, day, setting);
   else push_pair(L, rules, a, b, ab, 1, date, day, setting);
-  pair_validity(L, ra, rb, a, b, date, day);
+  rc_pair_validity(L, ra, rb, a, b, date, day);
   return 1;
 }
 
