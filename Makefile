@@ -40,7 +40,7 @@ SAN_RUNTIME   = LD_PRELOAD="$$($(CC) -print-file-name=libasan.so) $$($(CC) -prin
 RADCODE       = LUA_PATH="lua/?.lua;lua/?/init.lua;;" LUA_CPATH="$(BUILD)/?.so;;" $(LUA) bin/radcode
 
 .PHONY: all module deps test demo sanitize bench install install-check rock-install clean help \
-        fuzz-deps fuzz fuzz-build valgrind
+        fuzz-deps fuzz fuzz-build valgrind fuzz-dict
 
 all: module
 
@@ -131,7 +131,12 @@ FUZZ_LDLIBS   = -llua$(LUA_VERSION) $(LDLIBS) -lm
 fuzz-deps:
 	$(call ensure_packages,fuzz-deps,$(FUZZ_PACKAGES))
 
-fuzz-build: fuzz-deps $(FUZZ_BINS)
+fuzz-build: fuzz-deps $(FUZZ_BINS) fuzz/dict/classify.dict
+
+# The classify dictionary is built from classify_facts / classify_rules.
+fuzz-dict: fuzz/dict/classify.dict
+fuzz/dict/classify.dict: tools/classify_dict.lua data/classify_facts.tsv data/classify_rules.tsv
+	lua$(LUA_VERSION) tools/classify_dict.lua data > $@.tmp && mv $@.tmp $@
 
 # Pattern-rule prerequisites: keep them, or make deletes them after a build.
 .SECONDARY: $(FUZZ_OBJECTS)

@@ -21,6 +21,7 @@
 #include "history.h"
 #include "opts.h"
 #include "overlay.h"
+#include "pair_valid.h"
 
 static int by_day(const void *a, const void *b)
 {
@@ -341,6 +342,7 @@ static int pair(lua_State *L)
   ba = rc_rules_ptp(rb, a, day, setting, &ba_row);
   if (ab == NULL || (ab->a == 9 && ba != NULL && ba->a != 9)) push_pair(L, rules, a, b, ba, 0, date, day, setting);
   else push_pair(L, rules, a, b, ab, 1, date, day, setting);
+  rc_pair_validity(L, ra, rb, a, b, date, day);
   return 1;
 }
 

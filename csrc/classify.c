@@ -8,10 +8,13 @@
  *     holds decides that slot, later rows of a decided slot are skipped
  *     (a row alone in its slot, e.g. a note on a fact that is not used,
  *     adds its reason whenever its condition holds);
+ *   - a row of slot `check` must refuse (else a load error: it would skip
+ *     the later checks in silence);
  *   - the deciding row may refuse (nil, its reason), set the level (visible
  *     to later rows as the fact `level`), add its reason, and emit its code
  *     with a units expression; a row with dated_by emits one line per unit,
- *     line i dated on the dates fact's entry min(i * date_step, count). */
+ *     line i dated on the dates fact's entry min(i * date_step, count).
+ * rc:classify_facts() lists the facts classify takes (rows of classify_facts). */
 #include "classify.h"
 
 #include <stdio.h>
@@ -249,11 +252,24 @@ static void set_level(run *r)
   r->F->has_level = 1;
 }
 
+/* A row of slot `check` must refuse: one that did not would decide the slot
+ * when its condition holds and skip every later check in silence. 0 with a
+ * message pushed for such a row (whether or not its condition holds). */
+static int check_slot_refuses(run *r)
+{
+  if (strcmp(text(r->st, C_SLOT), "check") != 0 || sqlite3_column_int(r->st, C_REFUSE) == 1) return 1;
+  lua_pushfstring(r->L, "classify_rules %s priority %d: a row of slot 'check' must refuse (refuse = 1);"
+                  " give a rule that does not refuse a slot of its own", r->F->service,
+                  sqlite3_column_int(r->st, C_PRIORITY));
+  return 0;
+}
+
 /* Applies one rule row: 1 to go on, 0 with a message pushed to stop. */
 static int apply_row(run *r)
 {
   const char *reason = text(r->st, C_REASON);
   int h;
+  if (!check_slot_refuses(r)) return 0;
   if (is_decided(r)) return 1;
   h = holds(r);
   if (h <= 0) return h == 0;
@@ -335,7 +351,17 @@ static int classify(lua_State *L)
   return 1;
 }
 
+/* rc:classify_facts(): the facts rc:classify takes, as rows of
+ * classify_facts (the CLI's fact options are built from them). */
+static int classify_facts(lua_State *L)
+{
+  rc_handle *h = rc_handle_check(L, 1);
+  if (!rc_facts_list(L, &h->db)) return rc_fail(L);
+  return 1;
+}
+
 const luaL_Reg rc_classify_methods[] = {
   {"classify", classify},
+  {"classify_facts", classify_facts},
   {NULL, NULL}
 };

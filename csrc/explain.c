@@ -64,7 +64,7 @@ static const kind_sql kinds[] = {
                 " FROM frequency_limits WHERE code = ?1 AND setting IN ('*', ?3) AND payer IN ('*', ?4) AND"
                 IN_FORCE("") " ORDER BY period, payer"},
   {"related", "SELECT related AS code, relation, note, source FROM related WHERE code = ?1 AND relation <> 'ladder'"
-              " ORDER BY relation, related"},
+              " AND" IN_FORCE("") " ORDER BY relation, related"},
   {"primaries", "SELECT primary_code AS code, type, source FROM aoc WHERE addon = ?1 AND" IN_FORCE("")
                 " ORDER BY primary_code"},
   {"addons", "SELECT addon AS code, type, source FROM aoc WHERE primary_code = ?1 AND" IN_FORCE("")

@@ -5,7 +5,9 @@
  * raises (a programming error); a value out of range, a choice not in the
  * list, a bad date or facts that contradict each other give a message.
  * Names and choices are compared with their whole length (a zero byte
- * inside one does not cut it short), and values quoted back are cut. */
+ * inside one does not cut it short), and values quoted back are cut.
+ * rc_facts_list gives the rows themselves (rc:classify_facts), from which
+ * `radcode classify` builds its fact options. */
 #include "facts.h"
 
 #include <stdio.h>
@@ -15,7 +17,7 @@
 #include "opts.h"
 
 static const char sql_facts[] =
-  "SELECT name, type, min_value, max_value, choices, count_of, default_value"
+  "SELECT name, type, min_value, max_value, choices, count_of, default_value, meaning"
   " FROM classify_facts ORDER BY name";
 
 static const char *const context_keys[] = {"service", "date", "setting", "payer", NULL};
@@ -67,6 +69,13 @@ static int spec_row(sqlite3_stmt *st, rc_fact *f)
   return 1;
 }
 
+/* Do the row's texts fit their fields (a cut name would never match)? */
+static int fits(sqlite3_stmt *st)
+{
+  return sqlite3_column_bytes(st, 0) < RC_FACT_NAME && sqlite3_column_bytes(st, 4) < RC_FACT_TEXT &&
+         sqlite3_column_bytes(st, 5) < RC_FACT_NAME && sqlite3_column_bytes(st, 6) < RC_FACT_NAME;
+}
+
 /* Loads the fact specifications; 0 with a message pushed on failure. */
 static int load_specs(lua_State *L, rc_db *db, rc_facts *F)
 {
@@ -76,7 +85,19 @@ static int load_specs(lua_State *L, rc_db *db, rc_facts *F)
     lua_pushfstring(L, "database error: %s%s", sqlite3_errmsg(db->conn), rc_db_damage_hint(db->conn));
     return 0;
   }
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW && F->count < RC_FACTS_MAX) {
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    if (F->count == RC_FACTS_MAX) {
+      lua_pushfstring(L, "classify_facts: more than %d facts (RC_FACTS_MAX in csrc/facts.h)", RC_FACTS_MAX);
+      sqlite3_reset(st);
+      return 0;
+    }
+    if (!fits(st)) {
+      lua_pushfstring(L, "classify_facts: fact '%s' has a name, choices or default longer than"
+                      " csrc/facts.h allows (%d, %d, %d bytes)", (const char *)sqlite3_column_text(st, 0),
+                      RC_FACT_NAME - 1, RC_FACT_TEXT - 1, RC_FACT_NAME - 1);
+      sqlite3_reset(st);
+      return 0;
+    }
     if (!spec_row(st, &F->fact[F->count])) {
       lua_pushfstring(L, "classify_facts: bad type for fact '%s'", F->fact[F->count].name);
       sqlite3_reset(st);
@@ -320,4 +341,38 @@ int rc_facts_lookup(void *ud, const char *name, size_t len, rc_value *out)
   if (f->given) *out = f->value;
   else if (f->has_default) *out = f->def;
   return f->given ? 2 : f->has_default;
+}
+
+/* Sets t[key] to column col of the row when it is not NULL. */
+static void list_column(lua_State *L, sqlite3_stmt *st, int col, const char *key)
+{
+  switch (sqlite3_column_type(st, col)) {
+  case SQLITE_NULL: return;
+  case SQLITE_INTEGER: lua_pushinteger(L, (lua_Integer)sqlite3_column_int64(st, col)); break;
+  default: lua_pushstring(L, (const char *)sqlite3_column_text(st, col)); break;
+  }
+  lua_setfield(L, -2, key);
+}
+
+int rc_facts_list(lua_State *L, rc_db *db)
+{
+  static const char *const keys[] = {"name", "type", "min", "max", "choices", "count_of", "default", "meaning"};
+  sqlite3_stmt *st = rc_db_statement(db, RC_SQL_CLASSIFY_FACTS, sql_facts);
+  int rc, col;
+  lua_Integer n = 0;
+  if (st == NULL) {
+    lua_pushfstring(L, "database error: %s%s", sqlite3_errmsg(db->conn), rc_db_damage_hint(db->conn));
+    return 0;
+  }
+  lua_newtable(L);
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    lua_createtable(L, 0, 8);
+    for (col = 0; col < 8; col++) list_column(L, st, col, keys[col]);
+    lua_rawseti(L, -2, ++n);
+  }
+  sqlite3_reset(st);
+  if (rc == SQLITE_DONE) return 1;
+  lua_pop(L, 1);
+  lua_pushfstring(L, "database error: %s%s", sqlite3_errmsg(db->conn), rc_db_damage_hint(db->conn));
+  return 0;
 }

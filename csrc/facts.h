@@ -44,6 +44,11 @@ typedef struct rc_facts {
  * database error). Raises on a wrong type or an unknown fact name. */
 int rc_facts_read(lua_State *L, rc_db *db, int idx, rc_facts **out);
 
+/* Pushes the list of classify_facts rows { name, type, min, max, choices,
+ * count_of, default, meaning } (absent when NULL), in name order. Returns 1,
+ * or 0 with a message pushed (a database error). */
+int rc_facts_list(lua_State *L, rc_db *db);
+
 /* The expression lookup over a fact set (ud is the rc_facts). */
 int rc_facts_lookup(void *ud, const char *name, size_t len, rc_value *out);
 

@@ -79,7 +79,7 @@ static const char sql_replacements[] =
   " ORDER BY payer, replacement";
 
 static const char sql_related[] =
-  "SELECT related AS code, relation, note FROM related WHERE code = ?1"
+  "SELECT related AS code, relation, note FROM related WHERE code = ?1" IN_FORCE("")
   " ORDER BY relation, related";
 
 static const char sql_required[] =

@@ -188,12 +188,27 @@ CREATE TABLE replacements (
 -- Codes that belong together (same ladder, add-on primaries, Medicare
 -- equivalents, professional counterparts, ...).
 CREATE TABLE related (
-  code     TEXT NOT NULL,
-  related  TEXT NOT NULL,
-  relation TEXT NOT NULL,
-  note     TEXT,
-  source   TEXT NOT NULL,
-  PRIMARY KEY (code, related, relation)
+  code       TEXT NOT NULL,
+  related    TEXT NOT NULL,
+  relation   TEXT NOT NULL,
+  valid_from TEXT NOT NULL,           -- first date of service both codes hold the relation
+  valid_to   TEXT,                    -- last (NULL: in force)
+  note       TEXT,
+  source     TEXT NOT NULL,
+  PRIMARY KEY (code, related, relation, valid_from)
+);
+
+-- Why a code has no row in a table a code normally needs (data/ANNUAL_UPDATE.md;
+-- spec/data_spec.lua's year-change checks accept a code with a row here):
+-- pctc (indicators), mue, payment_status, fraction_codes, ptp (code '*': a
+-- pair with a code outside codes.tsv has no hospital row).
+CREATE TABLE gaps (
+  code    TEXT NOT NULL,              -- a code of codes.tsv, or '*' (see ptp)
+  fact    TEXT NOT NULL CHECK (fact IN ('pctc', 'mue', 'payment_status', 'fraction_codes', 'ptp')),
+  setting TEXT NOT NULL CHECK (setting IN ('*', 'practitioner', 'hospital')),
+  reason  TEXT NOT NULL,
+  source  TEXT NOT NULL,
+  PRIMARY KEY (code, fact, setting)
 );
 
 -- Search synonyms: a query word (lower case) also matches its expansion.

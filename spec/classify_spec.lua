@@ -726,3 +726,68 @@ describe("rc:classify on a user's database", function()
     assert.are.equal("77999", assert(rc:classify(facts)).lines[1].code)
   end)
 end)
+
+describe("classify_facts beyond what csrc/facts.h holds", function()
+  local dir, path
+  before_each(function()
+    dir = H.tmpdir()
+    path = H.new_db(dir)
+  end)
+  after_each(function() H.remove_tree(dir) end)
+
+  local function classify_with(statements)
+    H.sql(path, table.concat(statements, "\n"))
+    local rc = assert(radcode.open { db = path })
+    local result, err = rc:classify { service = "delivery", technique = "3d", date = "2026-03-02" }
+    rc:close()
+    return result, err
+  end
+
+  it("is a load error naming the limit when there are more facts than RC_FACTS_MAX", function()
+    local have = tonumber(H.sql(path, "SELECT count(*) FROM classify_facts")[1])
+    local statements = {}
+    for i = 1, 65 - have do
+      statements[i] = ("INSERT INTO classify_facts (name, type, meaning, source) VALUES"
+        .. " ('zz_extra_%d', 'boolean', 'spec', 'spec');"):format(i)
+    end
+    local result, err = classify_with(statements)
+    assert.is_nil(result)
+    assert.are.equal("classify_facts: more than 64 facts (RC_FACTS_MAX in csrc/facts.h)", err)
+  end)
+
+  it("takes exactly RC_FACTS_MAX facts", function()
+    local have = tonumber(H.sql(path, "SELECT count(*) FROM classify_facts")[1])
+    local statements = {}
+    for i = 1, 64 - have do
+      statements[i] = ("INSERT INTO classify_facts (name, type, meaning, source) VALUES"
+        .. " ('zz_extra_%d', 'boolean', 'spec', 'spec');"):format(i)
+    end
+    assert.is_table((classify_with(statements)))
+  end)
+
+  it("is a load error when a fact's name is longer than a fact name holds", function()
+    local result, err = classify_with {
+      "INSERT INTO classify_facts (name, type, meaning, source) VALUES ('" .. ("n"):rep(40)
+        .. "', 'boolean', 'spec', 'spec');" }
+    assert.is_nil(result)
+    assert.is_truthy(err:find("longer than csrc/facts.h allows", 1, true), err)
+  end)
+end)
+
+describe("classify_rules slot check", function()
+  it("refuses a row of slot check that does not refuse, naming it, instead of skipping later checks", function()
+    local dir = H.tmpdir()
+    local path = H.new_db(dir)
+    H.sql(path, "INSERT INTO classify_rules (service, slot, priority, valid_from, setting, payer, condition, reason,"
+      .. " source) VALUES ('delivery', 'check', 5, '2026-01-01', '*', '*', 'true', 'a note in the wrong slot', 'spec');")
+    local rc = assert(radcode.open { db = path })
+    local result, err = rc:classify { service = "delivery", date = "2026-03-02" }
+    local before = rc:classify { service = "delivery", technique = "3d", date = "2025-06-02" }
+    rc:close()
+    H.remove_tree(dir)
+    assert.is_nil(result)
+    assert.are.equal("classify_rules delivery priority 5: a row of slot 'check' must refuse (refuse = 1);"
+      .. " give a rule that does not refuse a slot of its own", err)
+    assert.is_table(before)   -- the row is not in force in 2025
+  end)
+end)

@@ -10,7 +10,7 @@ local DATA = "data/"
 local TABLES = {
   "codes", "indicators", "pctc_meanings", "payment_status", "status_meanings",
   "mue", "ptp", "aoc", "required_modifiers", "replacements", "related", "synonyms",
-  "dx_required", "dx_support", "places", "setting_modifiers", "payer_codes",
+  "dx_required", "dx_support", "places", "setting_modifiers", "payer_codes", "gaps", "fraction_codes",
 }
 
 -- Tables whose every row names a real public source (never the project's
@@ -18,6 +18,7 @@ local TABLES = {
 local SOURCED = {
   "codes", "pctc_meanings", "payment_status", "status_meanings", "mue", "ptp", "aoc",
   "related", "synonyms", "dx_required", "dx_support", "places", "setting_modifiers", "payer_codes",
+  "indicators", "required_modifiers", "replacements", "gaps", "fraction_codes",
 }
 
 local FAMILIES = {
@@ -621,6 +622,170 @@ describe("curated data", function()
           assert.is_true(hit, cpt .. " -> " .. g)
         end
       end
+    end)
+  end)
+  -- What a new year of codes must bring (data/ANNUAL_UPDATE.md): a row in
+  -- each table a code needs, or a row of gaps.tsv saying why not.
+  describe("year-change checks", function()
+    local gaps = {}
+    for _, r in ipairs(rows("gaps")) do gaps[r.by.code .. "|" .. r.by.fact .. "|" .. r.by.setting] = r.by end
+    local function gap(code, fact, setting)
+      return gaps[code .. "|" .. fact .. "|" .. setting] or gaps[code .. "|" .. fact .. "|*"]
+    end
+    local function have(t, with_setting)
+      local set = {}
+      for _, r in ipairs(rows(t)) do set[r.by.code .. (with_setting and ("|" .. r.by.setting) or "")] = true end
+      return set
+    end
+
+    it("gives every code a PC/TC indicator, and an MUE and a payment status in each setting, or a gaps row", function()
+      local pctc, mue, status, missing = have("indicators"), have("mue", true), have("payment_status", true), {}
+      for code in pairs(codes) do
+        if not pctc[code] and not gap(code, "pctc", "*") then missing[#missing + 1] = code .. " pctc" end
+        for _, setting in ipairs { "practitioner", "hospital" } do
+          if not mue[code .. "|" .. setting] and not gap(code, "mue", setting) then
+            missing[#missing + 1] = code .. " mue " .. setting
+          end
+          if not status[code .. "|" .. setting] and not gap(code, "payment_status", setting) then
+            missing[#missing + 1] = code .. " payment_status " .. setting
+          end
+        end
+      end
+      table.sort(missing)
+      assert.are.same({}, missing)
+    end)
+
+    it("names only curated codes in gaps.tsv, for tables that lack them", function()
+      local pctc, mue, status = have("indicators"), have("mue", true), have("payment_status", true)
+      for _, r in ipairs(rows("gaps")) do
+        local g, where = r.by, ("gaps:%d: %s %s"):format(r.line, r.by.code, r.by.fact)
+        if g.code ~= "*" then assert.is_truthy(codes[g.code], where .. ": not in codes.tsv") end
+        if g.fact == "pctc" then assert.is_nil(pctc[g.code], where .. ": it has an indicators row") end
+        for _, setting in ipairs { "practitioner", "hospital" } do
+          if g.setting == "*" or g.setting == setting then
+            if g.fact == "mue" then assert.is_nil(mue[g.code .. "|" .. setting], where .. ": it has one") end
+            if g.fact == "payment_status" then assert.is_nil(status[g.code .. "|" .. setting], where .. ": it has one") end
+          end
+        end
+      end
+    end)
+
+    it("counts every delivery-family code's units as fractions (fraction_codes), or says why not", function()
+      local fraction, missing = have("fraction_codes"), {}
+      local DELIVERY = { delivery = true, imrt = true, proton = true, superficial = true, srs = true, sbrt = true }
+      for code, c in pairs(codes) do
+        if DELIVERY[c.family] and not fraction[code] and not gap(code, "fraction_codes", "*") then
+          missing[#missing + 1] = code
+        end
+        if fraction[code] then assert.is_nil(gap(code, "fraction_codes", "*"), code .. ": in fraction_codes and gaps") end
+      end
+      table.sort(missing)
+      assert.are.same({}, missing)
+    end)
+
+    it("has every PTP edit in both settings, or a gaps row marks it practitioner-only", function()
+      local function key(r, setting)
+        return table.concat({ r.col1, r.col2, setting, r.valid_from, r.valid_to or "", r.modifier }, "|")
+      end
+      local all = {}
+      for _, r in ipairs(rows("ptp")) do all[key(r.by, r.by.setting)] = true end
+      local practitioner_only = gap("*", "ptp", "hospital")
+      for _, r in ipairs(rows("ptp")) do
+        local other = r.by.setting == "practitioner" and "hospital" or "practitioner"
+        if not all[key(r.by, other)] then
+          local curated = codes[r.by.col1] and codes[r.by.col2]
+          if curated or other == "practitioner" or not practitioner_only then
+            assert.is_truthy(false, ("ptp:%d: %s/%s has no %s row"):format(r.line, r.by.col1, r.by.col2, other))
+          end
+        end
+      end
+    end)
+
+    it("names a real public source, never the design notes, on every row of every data file", function()
+      local p = io.popen("ls " .. DATA .. "*.tsv " .. DATA .. "national/*.tsv")
+      for path in p:lines() do
+        local t = parse_tsv(path)
+        local has_source = false
+        for _, h in ipairs(t.header) do has_source = has_source or h == "source" end
+        for _, r in ipairs(has_source and t.rows or {}) do
+          local src = r.by.source or ""
+          assert.is_truthy(src:match("%S"), ("%s:%d: no source"):format(path, r.line))
+          local low = src:lower()
+          assert.is_nil(low:find("domain.md", 1, true) or low:find("architecture.md", 1, true)
+            or low:find("design/", 1, true), ("%s:%d: cites a design note: %s"):format(path, r.line, src))
+        end
+      end
+      p:close()
+    end)
+
+    it("has a yearly checklist, linked from data/README.md, naming every table that holds rows per code", function()
+      local checklist = read(DATA .. "ANNUAL_UPDATE.md")
+      assert.is_truthy(read(DATA .. "README.md"):find("ANNUAL_UPDATE.md", 1, true), "data/README.md does not link it")
+      local p = io.popen("ls " .. DATA .. "*.tsv")
+      for path in p:lines() do
+        local name = path:match("([%w_]+%.tsv)$")
+        local header = parse_tsv(path).header
+        local per_code = false
+        for _, h in ipairs(header) do per_code = per_code or h == "code" or h == "col1" or h == "service" end
+        if per_code then
+          assert.is_truthy(checklist:find("`" .. name .. "`", 1, true), "ANNUAL_UPDATE.md does not name " .. name)
+        end
+      end
+      p:close()
+      for _, pattern in ipairs { "valid_to", "priority", "has%(", "note:", "slot `check`", "RC_FACTS_MAX", "MUE", "NCCI" } do
+        assert.is_truthy(checklist:find(pattern), "ANNUAL_UPDATE.md says nothing of " .. pattern)
+      end
+    end)
+
+    it("refuses in every classify_rules row of slot check (a row that did not would skip the later checks)", function()
+      local t = parse_tsv(DATA .. "classify_rules.tsv")
+      for _, r in ipairs(t.rows) do
+        if r.by.slot == "check" then
+          assert.are.equal("1", r.by.refuse, ("classify_rules:%d: slot check without refuse"):format(r.line))
+        end
+      end
+    end)
+
+    it("quotes no row counts in the data docs (they go stale every quarter)", function()
+      for _, doc in ipairs { "README.md", "ANNUAL_UPDATE.md" } do
+        local text = read(DATA .. doc)
+        local count = text:match("%f[%d]%d[%d,]+ rows") or text:match("%f[%d]%d[%d,]+ practitioner rows")
+        assert.is_nil(count, doc .. " quotes a row count: " .. tostring(count))
+      end
+    end)
+
+    it("has no two rows of one key (the primary key but valid_from) overlapping in dates, in any dated table", function()
+      local p = io.popen("ls " .. DATA .. "*.tsv")
+      local checked = 0
+      for path in p:lines() do
+        local name = path:match("([%w_]+)%.tsv$")
+        local t, s = parse_tsv(path), schema[name]
+        local dated = false
+        for _, h in ipairs(t.header) do dated = dated or h == "valid_from" end
+        if dated and s and s.pk then
+          checked = checked + 1
+          local groups = {}
+          for _, r in ipairs(t.rows) do
+            local parts = {}
+            for _, col in ipairs(s.pk) do
+              if col ~= "valid_from" then parts[#parts + 1] = r.by[col] or "" end
+            end
+            local key = table.concat(parts, "|")
+            groups[key] = groups[key] or {}
+            table.insert(groups[key], r)
+          end
+          for key, list in pairs(groups) do
+            table.sort(list, function(a, b) return a.by.valid_from < b.by.valid_from end)
+            for i = 2, #list do
+              local prev = list[i - 1].by
+              assert.is_truthy(prev.valid_to and prev.valid_to < list[i].by.valid_from,
+                ("%s:%d: %s overlaps the row at line %d"):format(path, list[i].line, key, list[i - 1].line))
+            end
+          end
+        end
+      end
+      p:close()
+      assert.is_true(checked >= 10, "only " .. checked .. " dated tables checked")
     end)
   end)
 end)

@@ -90,7 +90,7 @@ describe("pair edits over time", function()
   end
 
   it("keeps 77767/77427 (77767 from 2016) in two dated rows without a gap", function()
-    assert.are.equal("yes", pair("77767", "77427", "2015-06-01").together)  -- 77767 did not exist
+    assert.are.equal("invalid", pair("77767", "77427", "2015-06-01").together)  -- 77767 did not exist
     assert.are.equal(1, pair("77767", "77427", "2016-02-01").indicator)
     assert.are.equal(1, pair("77767", "77427", "2019-12-31").indicator)
     assert.are.equal(1, pair("77767", "77427", "2020-01-01").indicator)

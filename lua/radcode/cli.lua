@@ -170,7 +170,9 @@ function cli.main(argv)
   for _, c in ipairs(COMMANDS) do known = known or c == name end
   if not known then return fail(("unknown command '%s' (try radcode --help)"):format(name)) end
   local command = load_command(name)
-  local words, options = cli.parse(table.move(argv, 2, #argv, 1, {}), command.options)
+  local rest = table.move(argv, 2, #argv, 1, {})
+  -- a command whose options depend on the database (classify's facts) builds them
+  local words, options = cli.parse(rest, command.options_for and command.options_for(rest) or command.options)
   if not words then return fail(options) end
   if options.help then
     io.stdout:write(command.usage, "\n")

@@ -18,40 +18,77 @@ and the fractions each unit covers (77427 x4  fractions 1-5, 6-10, 11-15,
 Services: delivery, imrt (= delivery with technique imrt), guidance, proton,
 srs, sbrt, hdr, isodose, superficial, planning, simulation, management.
 
-Fact options (see data/README.md); yes/no facts are flags:
-  --energy MEV (= --energy-mev)  --areas N  --ports N  --blocks N  --isocenters N
-  --custom-blocking --tangential --wedges --rotational --compensation --electrons
-  --technique 2d|3d|imrt|vmat|electron   --imrt-method mlc|compensator
-  --imrt-site prostate|breast|other      --motion-management none|breath_hold|gating|tracking
-  --mixed-modality --total-skin --matching --with-imrt --surface --contrast
-  --brachytherapy --particles
-  --guidance ct|cbct|ultrasound|stereoscopic|kv|tracking   --platform linac|cobalt|robotic
-  --fraction N  --fractions N  --fraction-dates D1,D2,...  --course-kind external|srs|sbrt
-  --channels N  --sources N  --lesion-mm N  --lesions N  --kv N
-  --modality teletherapy|brachytherapy
+Fact options: one per row of classify_facts (data/README.md), named with
+dashes for underscores; yes/no facts are flags, the others take a value:
+%s
 --facts FILE.json reads a JSON object of facts (snake_case names, as rc:classify
 takes them); options given beside it override the file's values.
 The date defaults to today and the setting to practitioner.]],
 }
 
--- Option name -> { fact name, kind }: kind int, string, flag or dates.
-local FACTS = {
-  service = "string", date = "string", setting = "string", payer = "string",
-  ["energy-mev"] = "int", areas = "int", ports = "int", blocks = "int", isocenters = "int",
-  ["custom-blocking"] = "flag", tangential = "flag", wedges = "flag", rotational = "flag",
-  compensation = "flag", electrons = "flag", technique = "string", ["imrt-method"] = "string",
-  ["imrt-site"] = "string", ["motion-management"] = "string", ["mixed-modality"] = "flag",
-  ["total-skin"] = "flag", matching = "flag", ["with-imrt"] = "flag", surface = "flag",
-  contrast = "flag", brachytherapy = "flag", particles = "flag", guidance = "string",
-  platform = "string", fraction = "int", fractions = "int", ["fraction-dates"] = "dates",
-  ["course-kind"] = "string", channels = "int", sources = "int", ["lesion-mm"] = "int",
-  lesions = "int", kv = "int", modality = "string",
-}
+-- The options every classification takes (the context, not facts).
+local CONTEXT = { service = "string", date = "string", setting = "string", payer = "string" }
 local ALIASES = { energy = "energy-mev" }
+local KIND = { integer = "int", boolean = "flag", choice = "string", dates = "dates" }
 
-classify.options = { facts = "value" }
-for name, kind in pairs(FACTS) do classify.options[name] = kind == "flag" and "flag" or "value" end
-for alias, name in pairs(ALIASES) do classify.options[alias] = classify.options[name] end
+--- Option name -> kind (int, string, flag or dates) for the facts of a
+--- database (rc:classify_facts()), with the context options.
+function classify.kinds(rows)
+  local kinds = {}
+  for name, kind in pairs(CONTEXT) do kinds[name] = kind end
+  for _, f in ipairs(rows) do kinds[(f.name:gsub("_", "-"))] = KIND[f.type] or "string" end
+  return kinds
+end
+
+--- The classify_facts rows of the database the command line names (--db
+--- PATH or --db=PATH), else of the default data; nil when it cannot be read
+--- (the command then says why when it opens it).
+local function fact_rows(argv)
+  local path
+  for i, a in ipairs(argv or {}) do
+    if a == "--" then break end
+    path = (a == "--db" and argv[i + 1]) or a:match("^%-%-db=(.*)$") or path
+  end
+  local ok, rc = pcall(radcode.open, path and { db = path } or nil)
+  if not ok or not rc then return nil end
+  local rows = rc:classify_facts()
+  rc:close()
+  return rows
+end
+
+--- "  --areas N  --blocks N  --custom-blocking  --technique 2d|3d|..." for the usage.
+local function describe(rows)
+  local parts, lines, width = {}, {}, 2
+  for _, f in ipairs(rows) do
+    local option = "--" .. f.name:gsub("_", "-")
+    if f.type == "integer" then option = option .. " N"
+    elseif f.type == "dates" then option = option .. " D1,D2,..."
+    elseif f.type == "choice" then option = option .. " " .. (f.choices or "VALUE") end
+    parts[#parts + 1] = option
+  end
+  local line = " "
+  for _, part in ipairs(parts) do
+    if #line + #part + width > 78 then lines[#lines + 1] = line; line = " " end
+    line = line .. " " .. part
+  end
+  lines[#lines + 1] = line .. "  (--energy = --energy-mev)"
+  return table.concat(lines, "\n")
+end
+
+local DEFAULT_ROWS = fact_rows(nil) or {}
+local FACTS = classify.kinds(DEFAULT_ROWS)
+classify.usage = classify.usage:format(describe(DEFAULT_ROWS))
+
+--- The option kinds ("value" or "flag") for a command line: the fact
+--- options come from the classify_facts of the database it names.
+function classify.options_for(argv)
+  FACTS = classify.kinds(argv and fact_rows(argv) or DEFAULT_ROWS)   -- a database it cannot read: the open says why
+  local options = { facts = "value" }
+  for name, kind in pairs(FACTS) do options[name] = kind == "flag" and "flag" or "value" end
+  for alias, name in pairs(ALIASES) do options[alias] = options[name] end
+  return options
+end
+classify.options = classify.options_for(nil)
 
 local function read_json(path)
   local f, err = io.open(path, "rb")

@@ -13,11 +13,13 @@ under the NCCI procedure-to-procedure edits of the setting: yes, with a
 modifier (XE, XS, XP, XU or 59, when the services were distinct), or no; with
 the edit's column 1 and column 2 codes, modifier indicator, rationale and
 source. The date defaults to today and the setting to practitioner.
-Exit: 0 when they may be billed together (also with a modifier), 1 when not,
-2 for errors.]],
+A code not valid on the date (not yet valid, deleted) makes the answer
+"invalid". Exit: 0 when they may be billed together (also with a modifier),
+1 when not (or invalid), 2 for errors.]],
 }
 
-local VERDICT = { yes = "yes", with_modifier = "only with a modifier", no = "no" }
+local VERDICT = { yes = "yes", with_modifier = "only with a modifier", no = "no",
+  invalid = "no: a code is not valid on the date" }
 
 local function print_pair(out, r)
   out:write(r.message, "\n")
@@ -38,7 +40,7 @@ function pair.run(words, ctx)
   local result, err = rc:pair(words[1], words[2], { date = ctx.options.date, setting = setting })
   if not result then error(err, 0) end
   if ctx.options.json then ctx.json(result) else print_pair(ctx.out, result) end
-  return result.together == "no" and 1 or 0
+  return (result.together == "no" or result.together == "invalid") and 1 or 0
 end
 
 return pair
