@@ -271,8 +271,7 @@ static int follow_ptp(up_job *j)
 
 static int follow_datasets(up_job *j, const char *cols)
 {
-  return exec(j, "DELETE FROM main.datasets WHERE coalesce(name, edition) IS NULL"
-                 " OR coalesce(name, edition) NOT IN (SELECT name FROM temp.rc_imported)") &&
+  return exec(j, "DELETE FROM main.datasets WHERE kind = 'curated' OR source = 'curated data (data/*.tsv)'") &&
          execf(j, "INSERT INTO main.datasets (%s) SELECT %s FROM " IMAGE ".datasets"
                   " WHERE coalesce(name, edition) IS NULL"
                   " OR coalesce(name, edition) NOT IN (SELECT name FROM temp.rc_imported)", cols, cols);
