@@ -140,44 +140,40 @@ static int same_stamp(sqlite3 *conn)
 
 /* ---- tables ---- */
 
-static up_kind kind_of(sqlite3 *conn, const char *name, const char *sql)
+static up_kind kind_of(up_job *j, const char *name, const char *sql)
 {
+  char *rows, *any;
+  int curated;
   if (strncmp(sql, "CREATE VIRTUAL", 14) == 0) return T_VIRTUAL;
   if (strcmp(name, "datasets") == 0) return T_DATASETS;
   if (strcmp(name, "ptp_edit") == 0) return T_PTP;
   if (strcmp(name, "ptp_text") == 0) return T_PTP_TEXT;
-  if (truth_of(conn, "SELECT 1 FROM pragma_table_info(?1, '" IMAGE "')"
-                     " WHERE name = 'source' AND upper(type) = 'TEXT'", name))
+  if (truth_of(j->conn, "SELECT 1 FROM pragma_table_info(?1, '" IMAGE "')"
+                        " WHERE name = 'source' AND upper(type) = 'TEXT'", name))
     return T_ROWS;
-  return T_IMPORTED;   /* no source column: rows_kind looks at the image's rows */
-}
-
-/* T_IMPORTED or T_CURATED for a table without a text source column. */
-static up_kind rows_kind(up_job *j, const char *name, up_kind k)
-{
-  char *sql, *v;
-  if (k != T_IMPORTED) return k;
-  sql = sqlite3_mprintf("SELECT 1 FROM " IMAGE ".\"%w\" LIMIT 1", name);
-  v = sql ? value_of(j->conn, sql, NULL) : NULL;
-  sqlite3_free(sql);
-  k = v != NULL ? T_CURATED : T_IMPORTED;
-  sqlite3_free(v);
-  return k;
+  /* no source column: curated when the image has rows in it */
+  rows = sqlite3_mprintf("SELECT 1 FROM " IMAGE ".\"%w\" LIMIT 1", name);
+  any = rows ? value_of(j->conn, rows, NULL) : NULL;
+  curated = any != NULL;
+  sqlite3_free(rows);
+  sqlite3_free(any);
+  return curated ? T_CURATED : T_IMPORTED;
 }
 
 /* The quoted columns both the image's table and the file's table `other`
- * have, comma-separated (sqlite3_malloc'd; NULL when none). */
-static char *common_columns(sqlite3 *conn, const char *name, const char *other)
+ * have but `skip`, comma-separated (sqlite3_malloc'd; NULL when none). */
+static char *common_columns(sqlite3 *conn, const char *name, const char *other, const char *skip)
 {
   sqlite3_stmt *st = NULL;
   char *out = NULL;
   const char *sql =
     "SELECT group_concat('\"' || replace(c.name, '\"', '\"\"') || '\"', ', ')"
     " FROM pragma_table_info(?1, '" IMAGE "') c"
-    " WHERE c.name IN (SELECT name FROM pragma_table_info(?2, 'main'))";
+    " WHERE c.name IN (SELECT name FROM pragma_table_info(?2, 'main')) AND c.name IS NOT ?3";
   if (sqlite3_prepare_v2(conn, sql, -1, &st, NULL) == SQLITE_OK) {
     sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, other, -1, SQLITE_STATIC);
+    if (skip != NULL) sqlite3_bind_text(st, 3, skip, -1, SQLITE_STATIC);
     if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
       out = sqlite3_mprintf("%s", (const char *)sqlite3_column_text(st, 0));
   }
@@ -202,7 +198,7 @@ static int rebuild(up_job *j, const char *name, const char *sql, up_kind k)
   if (!execf(j, "ALTER TABLE main.\"%w\" RENAME TO \"rc_old_%w\"", name, name) || !exec(j, sql)) return 0;
   {
     char *old = sqlite3_mprintf("rc_old_%s", name);
-    cols = old ? common_columns(j->conn, name, old) : NULL;
+    cols = old ? common_columns(j->conn, name, old, NULL) : NULL;
     sqlite3_free(old);
   }
   ok = cols == NULL ||
@@ -284,13 +280,10 @@ static int follow_data(up_job *j, const char *name, up_kind k)
   int ok = 1;
   if (!j->curated || k == T_VIRTUAL || k == T_IMPORTED || k == T_PTP_TEXT) return 1;
   if (k == T_PTP) return follow_ptp(j);
-  cols = common_columns(j->conn, name, name);
+  cols = common_columns(j->conn, name, name, k == T_DATASETS ? "id" : NULL);   /* ids: the file's */
   if (cols == NULL) return 1;
   if (k == T_DATASETS) {
-    sqlite3_free(cols);
-    cols = sqlite3_mprintf("kind, source, edition, name, version, setting, valid_from, valid_to,"
-                           " rows_read, rows_kept, rows_rejected, loaded_at, seconds");
-    ok = cols != NULL && follow_datasets(j, cols);
+    ok = follow_datasets(j, cols);
   } else if (k == T_CURATED) {
     ok = execf(j, "DELETE FROM main.\"%w\"", name) &&
          execf(j, "INSERT INTO main.\"%w\" (%s) SELECT %s FROM " IMAGE ".\"%w\"", name, cols, cols, name);
@@ -322,7 +315,7 @@ static int follow_table(up_job *j, sqlite3_int64 i)
     sqlite3_free(sql);
     return 1;
   }
-  k = rows_kind(j, name, kind_of(j->conn, name, sql));
+  k = kind_of(j, name, sql);
   ok = follow_schema(j, name, sql, k) && follow_data(j, name, k);
   if (!ok) {
     size_t n = strlen(j->err);
@@ -409,6 +402,14 @@ static int upgrade_all(up_job *j)
          (!j->curated || rc_db_refresh_search(j->conn) == SQLITE_OK || exec(j, "SELECT 1 FROM code_search"));
 }
 
+/* Is the file at this radcode's schema version and (when it holds curated
+ * data) the image's curated data? */
+static int is_current(sqlite3 *conn, int curated)
+{
+  return truth_of(conn, "SELECT value = ?1 FROM main.meta WHERE key = 'schema_version'", RC_SCHEMA_VERSION) &&
+         (!curated || same_stamp(conn));
+}
+
 /* Upgrades the file open on conn in one transaction (the image attached).
  * Returns 1, or 0 with everything rolled back and *code SQLite's error. */
 static int upgrade(sqlite3 *conn, int curated, int *code, char *err, size_t errlen)
@@ -422,7 +423,7 @@ static int upgrade(sqlite3 *conn, int curated, int *code, char *err, size_t errl
     *code = sqlite3_errcode(conn);
     return 0;
   }
-  ok = upgrade_all(&j);
+  ok = is_current(conn, curated) || upgrade_all(&j);   /* another process may have just done it */
   if (!ok) *code = sqlite3_extended_errcode(conn);
   ok = ok && exec(&j, "COMMIT");
   if (!ok) {
@@ -488,7 +489,7 @@ int rc_upgrade_follow(sqlite3 **conn, const char *path, long version, char *err,
   int curated, code, ok;
   if (!attach_image(*conn, err, errlen)) return 0;
   curated = holds_curated(*conn);
-  if (version == atol(RC_SCHEMA_VERSION) && (!curated || same_stamp(*conn))) {
+  if (version == atol(RC_SCHEMA_VERSION) && is_current(*conn, curated)) {
     detach_image(*conn);
     return 1;
   }

@@ -192,6 +192,24 @@ describe("an old-release database opened by this radcode", function()
     rc:close()
   end)
 
+  it("a database without curated data (made from data/schema.sql) gets only the schema", function()
+    local path = dir .. "/bare.db"
+    local _, err, code = H.run(("sqlite3 %s < %s"):format(H.quote(path), H.quote(H.root .. "/data/schema.sql")))
+    assert(code == 0, err)
+    sql(path, "DROP TABLE revenue_codes", ("INSERT INTO meta VALUES ('schema_version', '%d'), ('radcode_version', 'hand')")
+      :format(tonumber(radcode.schema_version) - 1),
+      "INSERT INTO codes (code, system, family, summary, effective, source) VALUES"
+      .. " ('99999', 'CPT', 'other', 'a code of my own', '2020-01-01', 'my list')")
+    local rc, why = radcode.open { db = path }
+    assert(rc, why)
+    assert.is_nil(rc:lookup("77407"))
+    assert.is_table(rc:lookup("99999"))
+    rc:close()
+    assert.are.equal(radcode.schema_version, one(path, "SELECT value FROM meta WHERE key = 'schema_version'"))
+    assert.are.equal("0", one(path, "SELECT count(*) FROM revenue_codes"))
+    assert.are.equal("1", one(path, "SELECT count(*) FROM codes"))
+  end)
+
   it("a failed upgrade changes nothing and says why", function()
     local path = dir .. "/fails.db"
     saved(path)

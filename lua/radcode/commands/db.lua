@@ -3,7 +3,7 @@
 local radcode = require "radcode"
 
 local db = {
-  summary = "manage a radcode database file (db upgrade PATH: take this radcode's curated data, keep imports)",
+  summary = "db upgrade PATH: bring a database up to this radcode, keeping its imports",
   options = {},
   usage = [[
 usage: radcode db upgrade PATH [--json]
