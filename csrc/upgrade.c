@@ -58,6 +58,13 @@ static int exec(up_job *j, const char *sql)
   return 0;
 }
 
+/* Records SQLite's message for the call that just failed. */
+static int failed(up_job *j)
+{
+  snprintf(j->err, j->errlen, "%s", sqlite3_errmsg(j->conn));
+  return 0;
+}
+
 /* exec of a sqlite3_mprintf format (%w quotes an identifier). */
 static int execf(up_job *j, const char *fmt, ...)
 {
@@ -357,7 +364,7 @@ static int drop_objects(up_job *j)
   if (ok && sqlite3_column_type(st, 0) != SQLITE_NULL)
     drops = sqlite3_mprintf("%s", (const char *)sqlite3_column_text(st, 0));
   sqlite3_finalize(st);
-  if (!ok) return exec(j, "SELECT * FROM temp.rc_objects");   /* sets the error */
+  if (!ok) return failed(j);
   ok = drops == NULL || exec(j, drops);
   sqlite3_free(drops);
   return ok;
@@ -399,7 +406,7 @@ static int upgrade_all(up_job *j)
   return (!j->curated || exec(j, sql_imported)) && drop_objects(j) && follow_tables(j) &&
          make_objects(j) && follow_meta(j) &&
          (!j->curated || exec(j, "DROP TABLE temp.rc_imported")) &&
-         (!j->curated || rc_db_refresh_search(j->conn) == SQLITE_OK || exec(j, "SELECT 1 FROM code_search"));
+         (!j->curated || rc_db_refresh_search(j->conn) == SQLITE_OK || failed(j));
 }
 
 /* Is the file at this radcode's schema version and (when it holds curated

@@ -117,6 +117,21 @@ describe("an old-release database opened by this radcode", function()
     assert.are.equal("ncci-ptp", one(path, ("SELECT kind FROM datasets WHERE name = '%s' AND source <> 'curated data (data/*.tsv)'"):format(CURATED_PTP)))
   end)
 
+  it("keeps rows added by hand whose source a datasets row records; others count as curated", function()
+    local path = dir .. "/hand.db"
+    saved(path)
+    make_old(path)
+    sql(path, "INSERT INTO ptp (col1, col2, setting, valid_from, valid_to, modifier, rationale, source) VALUES"
+      .. " ('77300', '99999', 'practitioner', '2025-01-01', NULL, 1, 'ours', 'clinic edits')",
+      "INSERT INTO ptp (col1, col2, setting, valid_from, valid_to, modifier, rationale, source) VALUES"
+      .. " ('77300', '99998', 'practitioner', '2025-01-01', NULL, 1, 'ours', 'unrecorded edits')",
+      "INSERT INTO datasets (kind, source, name, rows_read, rows_kept, rows_rejected, loaded_at, seconds)"
+      .. " VALUES ('local', 'typed in', 'clinic edits', 1, 1, 0, '2026-01-05T00:00:00Z', 0)")
+    assert(radcode.open { db = path }):close()
+    assert.are.equal("1", one(path, "SELECT count(*) FROM ptp WHERE source = 'clinic edits'"))
+    assert.are.equal("0", one(path, "SELECT count(*) FROM ptp WHERE source = 'unrecorded edits'"))
+  end)
+
   it("takes this release's curated rows when its stamp names other curated data", function()
     local path = dir .. "/stamp.db"
     saved(path)
