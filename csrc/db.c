@@ -100,15 +100,20 @@ static int read_schema(sqlite3 *conn, const char *what, int wal, long *version, 
 static int check_schema(sqlite3 *conn, const char *what, int wal, int own, long *version,
                         char *err, size_t errlen)
 {
-  char text[64];
+  char text[64], how[96];
   long current = strtol(RC_SCHEMA_VERSION, NULL, 10);
   if (!read_schema(conn, what, wal, version, err, errlen)) return 0;
   snprintf(text, sizeof text, "%s", err);
   err[0] = '\0';
   if (*version == current || (!own && *version >= RC_SCHEMA_OLDEST && *version < current)) return 1;
+  if (*version > current)
+    snprintf(how, sizeof how, ", or use the newer radcode that wrote it");
+  else
+    snprintf(how, sizeof how, " (databases of schema version %d and later are migrated when opened)",
+             RC_SCHEMA_OLDEST);
   snprintf(err, errlen, "%s: schema version %s, this radcode reads version %s; make a new"
-           " database with this radcode (radcode.open():save(path)) and import your files again",
-           what, text, RC_SCHEMA_VERSION);
+           " database with this radcode (radcode.open():save(path)) and import your files again%s",
+           what, text, RC_SCHEMA_VERSION, how);
   return 0;
 }
 

@@ -225,6 +225,24 @@ describe("an old-release database opened by this radcode", function()
     assert.are.equal("1", one(path, "SELECT count(*) FROM codes"))
   end)
 
+  it("a schema too old to migrate, or newer: the message says exactly what to do", function()
+    local path = dir .. "/ancient.db"
+    saved(path)
+    sql(path, "UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+    local before = bytes(path)
+    local rc, err = radcode.open { db = path }
+    assert.is_nil(rc)
+    assert.matches("ancient.db: schema version 2, this radcode reads version " .. radcode.schema_version
+      .. "; make a new database with this radcode (radcode.open():save(path)) and import your files again"
+      .. " (databases of schema version ", err, 1, true)
+    assert.matches("and later are migrated when opened)", err, 1, true)
+    assert.are.equal(before, bytes(path))
+    sql(path, "UPDATE meta SET value = '999' WHERE key = 'schema_version'")
+    rc, err = radcode.open { db = path }
+    assert.is_nil(rc)
+    assert.matches("import your files again, or use the newer radcode that wrote it", err, 1, true)
+  end)
+
   it("a failed upgrade changes nothing and says why", function()
     local path = dir .. "/fails.db"
     saved(path)
