@@ -4,12 +4,16 @@
  * schema, opened read-write when it can be and read-only otherwise. Before
  * SQLite reads a file, the file itself is looked at (missing, empty, not
  * SQLite, shorter than its header says), so that each of these gets its own
- * message; then the schema version is checked before the handle is used. */
+ * message; then the schema version is checked before the handle is used,
+ * and a file of an older schema, or of other curated data than the module's,
+ * is brought up to the module's (upgrade.c). */
 #define _POSIX_C_SOURCE 200809L
 #include "db.h"
+#include "upgrade.h"
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -68,12 +72,14 @@ static void unreadable(sqlite3 *conn, const char *what, int wal, char *err, size
     snprintf(err, errlen, "%s: cannot read the database: %s", what, rc_db_errmsg(conn, msg, sizeof msg));
 }
 
-/* The database must say meta.schema_version = RC_SCHEMA_VERSION. */
-static int check_schema(sqlite3 *conn, const char *what, int wal, char *err, size_t errlen)
+/* Reads meta.schema_version: 1 with its number in *version (0 when it is
+ * not a number), else 0 with the reason. */
+static int read_schema(sqlite3 *conn, const char *what, int wal, long *version, char *err, size_t errlen)
 {
   sqlite3_stmt *st = NULL;
-  const char *version;
-  int rc = SQLITE_ERROR, ok;
+  const char *text;
+  char *end;
+  int rc = SQLITE_ERROR;
   const char *sql = "SELECT value FROM meta WHERE key = 'schema_version'";
   if (sqlite3_prepare_v2(conn, sql, -1, &st, NULL) != SQLITE_OK || (rc = sqlite3_step(st)) != SQLITE_ROW) {
     if (rc == SQLITE_DONE) set_error(err, errlen, what, "not a radcode database (no schema version)");
@@ -81,14 +87,34 @@ static int check_schema(sqlite3 *conn, const char *what, int wal, char *err, siz
     sqlite3_finalize(st);
     return 0;
   }
-  version = (const char *)sqlite3_column_text(st, 0);
-  ok = version != NULL && strcmp(version, RC_SCHEMA_VERSION) == 0;
-  if (!ok)
-    snprintf(err, errlen, "%s: schema version %s, this radcode reads version %s; make a new"
-             " database with this radcode (radcode.open():save(path)) and import your files again",
-             what, version ? version : "(none)", RC_SCHEMA_VERSION);
+  text = (const char *)sqlite3_column_text(st, 0);
+  *version = text ? strtol(text, &end, 10) : 0;
+  if (text == NULL || end == text || *end != '\0') *version = 0;
+  snprintf(err, errlen, "%s", text ? text : "(none)");   /* kept for the message */
   sqlite3_finalize(st);
-  return ok;
+  return 1;
+}
+
+/* The file's schema version must be one this radcode reads (its own) or
+ * migrates (RC_SCHEMA_OLDEST and later, see upgrade.c); own: the image. */
+static int check_schema(sqlite3 *conn, const char *what, int wal, int own, long *version,
+                        char *err, size_t errlen)
+{
+  char text[64], how[96];
+  long current = strtol(RC_SCHEMA_VERSION, NULL, 10);
+  if (!read_schema(conn, what, wal, version, err, errlen)) return 0;
+  snprintf(text, sizeof text, "%s", err);
+  err[0] = '\0';
+  if (*version == current || (!own && *version >= RC_SCHEMA_OLDEST && *version < current)) return 1;
+  if (*version > current)
+    snprintf(how, sizeof how, ", or use the newer radcode that wrote it");
+  else
+    snprintf(how, sizeof how, " (databases of schema version %d and later are migrated when opened)",
+             RC_SCHEMA_OLDEST);
+  snprintf(err, errlen, "%s: schema version %s, this radcode reads version %s; make a new"
+           " database with this radcode (radcode.open():save(path)) and import your files again%s",
+           what, text, RC_SCHEMA_VERSION, how);
+  return 0;
 }
 
 /* ---- the file, before SQLite reads it ---- */
@@ -203,6 +229,7 @@ static int fail_open(rc_db *d, char *err, size_t errlen, const char *what)
 int rc_db_open_file(rc_db *d, const char *path, char *err, size_t errlen)
 {
   int rc, wal = 0;
+  long version;
   init(d);
   err[0] = '\0';
   if (strncmp(path, "file:", 5) != 0 && !inspect_file(path, &wal, err, errlen)) return 0;   /* URIs: SQLite's */
@@ -218,7 +245,9 @@ int rc_db_open_file(rc_db *d, const char *path, char *err, size_t errlen)
     return fail_open(d, err, errlen, path);
   }
   sqlite3_busy_timeout(d->conn, 5000);
-  if (!check_schema(d->conn, path, wal, err, errlen)) return fail_open(d, err, errlen, path);
+  if (!check_schema(d->conn, path, wal, 0, &version, err, errlen) ||
+      !rc_upgrade_follow(&d->conn, path, version, err, errlen))
+    return fail_open(d, err, errlen, path);
   return 1;
 }
 
@@ -227,6 +256,7 @@ int rc_db_open_image(rc_db *d, const unsigned char *image, size_t size,
                      char *err, size_t errlen)
 {
   const char *what = "embedded dataset";
+  long version;
   init(d);
   err[0] = '\0';
   if (sqlite3_open_v2(":memory:", &d->conn, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
@@ -234,7 +264,7 @@ int rc_db_open_image(rc_db *d, const unsigned char *image, size_t size,
   if (sqlite3_deserialize(d->conn, "main", (unsigned char *)image, (sqlite3_int64)size,
                           (sqlite3_int64)size, SQLITE_DESERIALIZE_READONLY) != SQLITE_OK)
     return fail_open(d, err, errlen, what);
-  if (!check_schema(d->conn, what, 0, err, errlen)) return fail_open(d, err, errlen, what);
+  if (!check_schema(d->conn, what, 0, 1, &version, err, errlen)) return fail_open(d, err, errlen, what);
   return 1;
 }
 

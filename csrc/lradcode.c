@@ -16,6 +16,7 @@
 #include "lookup.h"
 #include "overlay.h"
 #include "search.h"
+#include "upgrade.h"
 #include "x12.h"
 
 #ifndef RC_VERSION
@@ -28,6 +29,7 @@ static const luaL_Reg functions[] = {
   {"x12_claims", rc_x12_claims},
   {"x12_batches", rc_x12_batches},
   {"fhir_claims", rc_fhir_claims},
+  {"upgrade", rc_upgrade_lua},
   {NULL, NULL}
 };
 

@@ -53,6 +53,7 @@ build = {
       ["radcode.commands.import"] = "lua/radcode/commands/import.lua",
       ["radcode.commands.explain"] = "lua/radcode/commands/explain.lua",
       ["radcode.commands.data"] = "lua/radcode/commands/data.lua",
+      ["radcode.commands.db"] = "lua/radcode/commands/db.lua",
       ["radcode.explain"] = "lua/radcode/explain.lua",
       ["radcode.explain_render"] = "lua/radcode/explain_render.lua",
     },

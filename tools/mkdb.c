@@ -4,7 +4,9 @@
  * module. Everything is loaded in one transaction; any bad row stops the
  * build with its file and line, and no output file is left behind. Each
  * CMS edition the curated rows cite (data/editions.tsv) is then recorded as
- * a dataset with the dates of service it covers. */
+ * a dataset with the dates of service it covers. meta.curated_id names the
+ * curated data (a hash of the schema and of every input file), so that a
+ * user's database can tell that the module's curated rows changed (upgrade.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +55,34 @@ static int create_schema(sqlite3 *conn, const char *schema_path)
   ok = exec(conn, schema);
   free(schema);
   return ok;
+}
+
+/* FNV-1a 64 over the input files' names and bytes, as 16 hex digits. */
+static int curated_id(int count, char **paths, char out[17])
+{
+  unsigned long long h = 14695981039346656037ULL;
+  int i, c;
+  for (i = 0; i < count; i++) {
+    const char *p;
+    FILE *fp = fopen(paths[i], "rb");
+    if (fp == NULL) return 0;
+    for (p = paths[i]; *p; p++) h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+    while ((c = fgetc(fp)) != EOF) h = (h ^ (unsigned char)c) * 1099511628211ULL;
+    fclose(fp);
+  }
+  snprintf(out, 17, "%016llx", h);
+  return 1;
+}
+
+static int record_id(sqlite3 *conn, int count, char **paths)
+{
+  char id[17], sql[128];
+  if (!curated_id(count, paths, id)) {
+    fprintf(stderr, "mkdb: cannot read the input files to name the curated data\n");
+    return 0;
+  }
+  snprintf(sql, sizeof sql, "INSERT INTO meta VALUES ('curated_id', '%s')", id);
+  return exec(conn, sql);
 }
 
 static int record_dataset(sqlite3 *conn, const char *path, long rows, double seconds)
@@ -109,6 +139,7 @@ static int build(sqlite3 *conn, int argc, char **argv)
   return create_schema(conn, argv[2]) && exec(conn, "BEGIN") &&
          exec(conn, "INSERT INTO meta VALUES ('schema_version', '" RC_SCHEMA_VERSION "'),"
                     " ('radcode_version', '" RC_VERSION "')") &&
+         record_id(conn, argc - 2, argv + 2) &&
          load_all(conn, argc - 3, argv + 3) && exec(conn, sql_cited) &&
          rc_db_refresh_search(conn) == SQLITE_OK && exec(conn, "COMMIT") &&
          exec(conn, "VACUUM");

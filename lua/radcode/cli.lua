@@ -8,7 +8,7 @@ local radcode = require "radcode"
 
 local cli = {}
 
-local COMMANDS = { "lookup", "search", "classify", "check", "claims", "pair", "explain", "import", "overlay", "data" }
+local COMMANDS = { "lookup", "search", "classify", "check", "claims", "pair", "explain", "import", "overlay", "data", "db" }
 
 local GLOBAL_OPTIONS = { db = "value", json = "flag", help = "flag" }
 

@@ -166,6 +166,11 @@ end
 --- Seconds on a monotonic clock (for timing).
 radcode.clock = core.clock
 
+--- radcode.upgrade(path): brings a database file up to this radcode's schema
+-- and curated data now, keeping its imports (opening it does the same);
+-- returns {path, upgraded, imports, from, to} or nil, message (csrc/lupgrade.c).
+radcode.upgrade = core.upgrade
+
 --- radcode.claims(text [, {format = "x12" | "fhir" | "json"}]): the claims
 -- of an X12 837, FHIR or radcode JSON document (radcode/claims.lua).
 radcode.claims = require("radcode.claims").read
