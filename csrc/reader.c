@@ -154,7 +154,7 @@ static void take(rc_reader *r, size_t stop, size_t next, char **line, size_t *le
   char *s = r->buf + r->start;
   s[n] = '\0';
   r->bad = NULL;
-  if (r->skipping) r->bad = "the line is longer than " RC_READER_MAX_LINE_TEXT;
+  if (r->skipping || n > (size_t)RC_READER_MAX_LINE) r->bad = "the line is longer than " RC_READER_MAX_LINE_TEXT;
   else if (strlen(s) != n) r->bad = "the line holds a zero byte";
   if (r->bad != NULL) s[n = 0] = '\0';
   r->skipping = 0;

@@ -568,11 +568,14 @@ describe("imports that lose nothing", function()
   end)
 
   it("rejects a line longer than 1 MiB with its line number and reads on", function()
+    -- 3 MiB, and just over the cap (a line the reader's buffer still holds)
     H.write(dir .. "/long.csv", table.concat({ PTP_HEAD, ptp_row("77300"),
-      ptp_row("77301") .. string.rep("x", 3 * 1024 * 1024), ptp_row("77302"), ptp_row("77303") }, "\r\n"))
+      ptp_row("77301") .. string.rep("x", 3 * 1024 * 1024), ptp_row("77302"),
+      ptp_row("77304") .. string.rep("y", 1024 * 1024), ptp_row("77303") }, "\r\n"))
     local r = assert(rc:import("ncci-ptp", dir .. "/long.csv", { setting = "practitioner", edition = "v99.8" }))
-    assert.are.same({ 4, 3, 1 }, { r.rows_read, r.rows_kept, r.rows_rejected })
-    assert.matches("longer than 1 MiB", rejected(r)[3])
+    assert.are.same({ 5, 3, 2 }, { r.rows_read, r.rows_kept, r.rows_rejected })
+    assert.matches("line is longer than 1 MiB", rejected(r)[3])
+    assert.matches("line is longer than 1 MiB", rejected(r)[5])
     assert.are.same({ "77300", "77302", "77303" },
       sql(path, "SELECT col1 FROM ptp WHERE source = 'CMS NCCI PTP practitioner v99.8' ORDER BY 1"))
   end)
