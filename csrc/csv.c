@@ -4,7 +4,10 @@
  * that starts with a quote ends at the closing quote, "" inside it stands for
  * one quote, and a line end inside it continues the field on the next line
  * (CMS headers such as "HCPCS/\nCPT Code"). Fields are not trimmed. While
- * sniffing, each line is split at tabs if it has any, else at commas. */
+ * sniffing, each line is split at tabs if it has any, else at commas. A
+ * record with a line the reader could not give (too long, a zero byte), or
+ * a quoted one longer than RC_CSV_MAX_RECORD, comes back as one empty field
+ * with the reason in bad. */
 #include "csv.h"
 
 #include <stdlib.h>
@@ -36,6 +39,10 @@ static void split_plain(rc_csv *c, char *line)
 
 static int put(rc_csv *c, char ch)
 {
+  if (c->len + 1 >= (size_t)RC_CSV_MAX_RECORD) {
+    if (c->bad == NULL) c->bad = "the record is longer than 16 MiB";
+    return 1;
+  }
   if (c->len == c->cap) {
     size_t cap = c->cap ? c->cap * 2 : 1024;
     char *bigger = realloc(c->buf, cap);
@@ -73,6 +80,15 @@ static int copy_char(rc_csv *c, quoted *q, const char **p)
   return 1;
 }
 
+/* A record that cannot be read: one empty field. Returns 1. */
+static int empty_record(rc_csv *c)
+{
+  c->empty[0] = '\0';
+  c->field[0] = c->empty;
+  c->n = 1;
+  return 1;
+}
+
 /* Copies a record with quotes, reading more lines while a quote is open.
  * Returns 1, or -1 on a read error or lack of memory. */
 static int split_quoted(rc_csv *c, const char *line)
@@ -95,10 +111,12 @@ static int split_quoted(rc_csv *c, const char *line)
       c->unterminated = 1;
       break;
     }
+    if (c->bad == NULL) c->bad = rc_reader_bad(c->reader);
     if (!put(c, '\n')) return -1;
     line = next;
   }
   if (!put(c, '\0')) return -1;
+  if (c->bad != NULL) return empty_record(c);
   for (i = 0; i < q.n; i++) c->field[i] = c->buf + q.start[i];
   c->n = q.n;
   return 1;
@@ -113,6 +131,7 @@ int rc_csv_next(rc_csv *c)
   if (got <= 0) return got;
   c->line = rc_reader_lineno(c->reader);
   c->unterminated = 0;
+  if ((c->bad = rc_reader_bad(c->reader)) != NULL) return empty_record(c);
   if (c->sniff) c->delim = memchr(line, '\t', len) ? '\t' : ',';
   if (memchr(line, '"', len) == NULL) {
     split_plain(c, line);

@@ -7,6 +7,7 @@
 #include "reader.h"
 
 #define RC_CSV_MAX_FIELDS 48
+#define RC_CSV_MAX_RECORD (16L << 20)   /* bytes of a quoted record over several lines */
 
 typedef struct rc_csv {
   rc_reader *reader;
@@ -17,6 +18,9 @@ typedef struct rc_csv {
   long line;                          /* first line of the current record */
   int n;                              /* fields in the record (at most MAX) */
   int unterminated;                   /* a quoted field ran to the end of file */
+  const char *bad;                    /* why the record cannot be read (a line too
+                                         long or holding a zero byte), or NULL */
+  char empty[1];
   char *field[RC_CSV_MAX_FIELDS];
 } rc_csv;
 

@@ -9,6 +9,7 @@
  * is brought up to the module's (upgrade.c). */
 #define _POSIX_C_SOURCE 200809L
 #include "db.h"
+#include "fsize.h"
 #include "upgrade.h"
 
 #include <errno.h>
@@ -315,22 +316,41 @@ static int exists(const char *path)
   return 1;
 }
 
+/* Removes what a failed save left at path (the file and SQLite's logs). */
+static void remove_partial(const char *path)
+{
+  static const char *const suffixes[] = {"", "-journal", "-wal", "-shm"};
+  char name[4200];
+  size_t i;
+  for (i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++)
+    if ((size_t)snprintf(name, sizeof name, "%s%s", path, suffixes[i]) < sizeof name) remove(name);
+}
+
 /* Writes a consistent snapshot of the open database to a new file; an
- * existing file, even an empty one, is never overwritten. */
+ * existing file, even an empty one, is never overwritten, and a failed
+ * save leaves no file behind. A file size limit is an error (fsize.c). */
 int rc_db_save(rc_db *d, const char *path, char *err, size_t errlen)
 {
   sqlite3_stmt *st = NULL;
+  rc_fsize guard;
+  char msg[256];
   int rc;
   if (exists(path)) {
     snprintf(err, errlen, "cannot save to '%s': the file exists", path);
     return 0;
   }
+  rc_fsize_begin(&guard);
   rc = sqlite3_prepare_v2(d->conn, "VACUUM INTO ?1", -1, &st, NULL);
   if (rc == SQLITE_OK) {
     sqlite3_bind_text(st, 1, path, -1, SQLITE_TRANSIENT);
     rc = sqlite3_step(st);
   }
-  if (rc != SQLITE_DONE) snprintf(err, errlen, "cannot save to '%s': %s", path, sqlite3_errmsg(d->conn));
+  if (rc != SQLITE_DONE) {
+    snprintf(err, errlen, "cannot save to '%s': %s%s", path, rc_db_errmsg(d->conn, msg, sizeof msg),
+             rc_fsize_hint(d->conn));
+    remove_partial(path);
+  }
   sqlite3_finalize(st);
+  rc_fsize_end(&guard);
   return rc == SQLITE_DONE;
 }

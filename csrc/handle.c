@@ -187,8 +187,10 @@ static int handle_tostring(lua_State *L)
 static int handle_save(lua_State *L)
 {
   rc_handle *h = rc_handle_check(L, 1);
-  const char *path = luaL_checkstring(L, 2);
+  size_t len;
+  const char *path = luaL_checklstring(L, 2, &len);
   char err[512];
+  if (strlen(path) != len) luaL_argerror(L, 2, "the path contains a zero byte");
   if (!rc_db_save(&h->db, path, err, sizeof err)) {
     lua_pushstring(L, err);
     return rc_fail(L);

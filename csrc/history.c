@@ -5,12 +5,15 @@
  * already there; writers in several processes take turns (turn.c, with
  * a PATH-turn file beside the history). rc_history_course visits the lines
  * of a patient's course. */
+#define _POSIX_C_SOURCE 200809L
 #include "history.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
 #include "date.h"
 #include "db.h"
 #include "rules.h"
@@ -89,6 +92,23 @@ static void close_connection(rc_history *h)
   h->conn = NULL;
 }
 
+/* A history path must be a regular file, or not exist yet (it is then
+ * created): SQLite would otherwise open a device such as /dev/null, fail
+ * later and leave its -journal beside it. 0 with err when it is not. */
+static int is_file_or_new(const char *path, char *err, size_t errlen)
+{
+  struct stat st;
+  if (stat(path, &st) != 0) {
+    if (errno == ENOENT) return 1;
+    snprintf(err, errlen, "cannot open history '%s': %s", path, strerror(errno));
+    return 0;
+  }
+  if (S_ISREG(st.st_mode)) return 1;
+  snprintf(err, errlen, "cannot open history '%s': %s", path,
+           S_ISDIR(st.st_mode) ? "it is a directory" : "not a regular file");
+  return 0;
+}
+
 /* Opens (creating) the history at path, or an in-memory one for NULL.
  * Several processes may open one file at once: setup is tried again (a
  * fresh connection every SETUP_PAUSE_MS) while it fails for a lock, for
@@ -107,6 +127,10 @@ rc_history *rc_history_open(const char *path, char *err, size_t errlen)
   }
   h->turn.fd = -1;
   err[0] = '\0';
+  if (path != NULL && !is_file_or_new(path, err, errlen)) {
+    free(h);
+    return NULL;
+  }
   while (!(ok = setup(h, path, err, errlen)) && path != NULL && busy_at_setup(h, err) && ++tries < SETUP_TRIES) {
     close_connection(h);
     sqlite3_sleep(SETUP_PAUSE_MS);

@@ -8,7 +8,11 @@
  * the version and the dates of service the data covers: opts.version,
  * opts.from/to, else editions.tsv or the file name's edition), the
  * search index is rebuilt when codes changed, and any failure (or a kill)
- * rolls everything back. Kinds: ncci-ptp, mue, aoc, hcpcs, rvu, opps,
+ * rolls everything back. An import that keeps no rows (a header-only file),
+ * or rejects more rows than it keeps, fails and changes nothing unless
+ * opts.allow_empty is true: the dataset's rows (curated ones too) stay. A
+ * file size limit (ulimit -f) is an error, not a kill (fsize.c); a path
+ * holding a zero byte is refused. Kinds: ncci-ptp, mue, aoc, hcpcs, rvu, opps,
  * cpt-descriptors, lcd-articles (see import_*.c). */
 #define _POSIX_C_SOURCE 200809L
 #include "import.h"
@@ -18,6 +22,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "fsize.h"
 #include "handle.h"
 #include "importer.h"
 #include "opts.h"
@@ -164,10 +169,36 @@ static int record_dataset(rc_import_job *job, double seconds, sqlite3_int64 *id)
   return rc == SQLITE_DONE || rc_import_db_fail(job, "recording the dataset");
 }
 
+/* " (first reject: a.csv:3: reason)", or "" when none was kept. */
+static void first_reject(const rc_import_job *job, char *out, size_t cap)
+{
+  out[0] = '\0';
+  if (job->nrejects > 0)
+    snprintf(out, cap, " (first reject: %s:%ld: %s)", base_name(job->rejects[0].file), job->rejects[0].line,
+             job->rejects[0].reason);
+}
+
+/* An import that keeps no rows, or fewer than it rejects, would replace
+ * the dataset with (almost) nothing: a file with the wrong line ends or
+ * columns. It fails unless the options allow it. */
+static int enough_rows(rc_import_job *job)
+{
+  char why[RC_IMPORT_REASON_LEN + 300];
+  if (job->allow_empty || (job->kept > 0 && job->rejected <= job->kept)) return 1;
+  first_reject(job, why, sizeof why);
+  if (job->kept == 0)
+    return rc_import_fail(job, "no rows kept of %ld read (%ld rejected, %ld skipped)%s; nothing was changed"
+                          " (option allow_empty = true, --allow-empty, replaces the dataset with no rows)",
+                          job->read, job->rejected, job->skipped, why);
+  return rc_import_fail(job, "more rows rejected (%ld) than kept (%ld)%s; nothing was changed"
+                        " (option allow_empty = true, --allow-empty, imports the rows kept anyway)",
+                        job->rejected, job->kept, why);
+}
+
 /* Loads, records the dataset and rebuilds the search index if needed. */
 static int load_all(rc_import_job *job, rc_import_fn load, sqlite3_int64 *id, double start)
 {
-  if (!load(job) || !record_dataset(job, now() - start, id)) return 0;
+  if (!load(job) || !enough_rows(job) || !record_dataset(job, now() - start, id)) return 0;
   if (job->codes_changed && rc_db_refresh_search(job->conn) != SQLITE_OK)
     return rc_import_db_fail(job, "rebuilding the search index");
   return 1;
@@ -177,7 +208,10 @@ static int load_all(rc_import_job *job, rc_import_fn load, sqlite3_int64 *id, do
 static int run(rc_import_job *job, rc_import_fn load, sqlite3_int64 *id, double *seconds)
 {
   double start = now();
-  int ok, wal = enter_wal(job->conn);
+  rc_fsize guard;
+  int ok, wal;
+  rc_fsize_begin(&guard);
+  wal = enter_wal(job->conn);
   tune(job->conn, 1);
   ok = exec(job, "BEGIN IMMEDIATE");
   if (ok) {
@@ -186,18 +220,42 @@ static int run(rc_import_job *job, rc_import_fn load, sqlite3_int64 *id, double 
   }
   tune(job->conn, 0);
   leave_wal(job->conn, wal);
+  rc_fsize_end(&guard);
   *seconds = now() - start;
   return ok;
 }
 
 /* Lua side ---------------------------------------------------------------- */
 
+/* The path at idx; raises when it hides a zero byte (C would read only
+ * its start: "a.csv\0.gz" would import a.csv). */
+static const char *check_path(lua_State *L, int idx)
+{
+  size_t len;
+  const char *path = lua_tolstring(L, idx, &len);
+  if (strlen(path) != len) luaL_argerror(L, 3, "a path contains a zero byte");
+  return path;
+}
+
+/* opts.allow_empty: absent, or a boolean. */
+static int check_allow_empty(lua_State *L)
+{
+  int t, on;
+  if (lua_isnoneornil(L, 4)) return 0;
+  t = lua_getfield(L, 4, "allow_empty");
+  if (t != LUA_TNIL && t != LUA_TBOOLEAN)
+    luaL_argerror(L, 4, lua_pushfstring(L, "option 'allow_empty' must be a boolean, got %s", luaL_typename(L, -1)));
+  on = lua_toboolean(L, -1);
+  lua_pop(L, 1);
+  return on;
+}
+
 /* Reads arg 3, a path or a list of paths, into the job. */
 static void check_paths(lua_State *L, rc_import_job *job)
 {
   lua_Integer i, n;
   if (lua_type(L, 3) == LUA_TSTRING) {
-    job->paths[job->npaths++] = lua_tostring(L, 3);
+    job->paths[job->npaths++] = check_path(L, 3);
     return;
   }
   if (lua_type(L, 3) != LUA_TTABLE) luaL_typeerror(L, 3, "string or list of strings");
@@ -206,7 +264,7 @@ static void check_paths(lua_State *L, rc_import_job *job)
     luaL_argerror(L, 3, lua_pushfstring(L, "expected 1 to %d paths", RC_IMPORT_MAX_FILES));
   for (i = 1; i <= n; i++) {
     if (lua_rawgeti(L, 3, i) != LUA_TSTRING) luaL_argerror(L, 3, "paths must be strings");
-    job->paths[job->npaths++] = lua_tostring(L, -1);   /* anchored in the list */
+    job->paths[job->npaths++] = check_path(L, -1);   /* anchored in the list */
     lua_pop(L, 1);
   }
 }
@@ -332,7 +390,7 @@ static const char *version_of(lua_State *L)
 
 static int import(lua_State *L)
 {
-  static const char *const allowed[] = {"setting", "edition", "version", "from", "to", NULL};
+  static const char *const allowed[] = {"setting", "edition", "version", "from", "to", "allow_empty", NULL};
   rc_handle *h = rc_handle_check(L, 1);
   int kind = luaL_checkoption(L, 2, NULL, kinds);
   rc_import_job *job;
@@ -344,6 +402,7 @@ static int import(lua_State *L)
   memset(job, 0, sizeof *job);
   check_paths(L, job);
   check_setting(L, kind, job);
+  job->allow_empty = check_allow_empty(L);
   name_dataset(job, kind, version_of(L));
   if (!check_date(L, "from", RC_FIRST_DOS, job->from) || !check_date(L, "to", "", job->to)) return rc_fail(L);
   if (rc_opts_string(L, 4, "from") != NULL) memcpy(job->cover_from, job->from, sizeof job->from);

@@ -3,8 +3,10 @@
  * failing the whole import, codes and YYYYMMDD dates as CMS writes them,
  * and stepping an INSERT so that a duplicate or a row that breaks a table
  * constraint is a reject while any other database error is fatal. */
+#define _POSIX_C_SOURCE 200809L
 #include "importer.h"
 #include "db.h"
+#include "fsize.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -39,8 +41,8 @@ int rc_import_fail(rc_import_job *job, const char *fmt, ...)
 int rc_import_db_fail(rc_import_job *job, const char *what)
 {
   char msg[256];
-  return rc_import_fail(job, "%s: database error: %s%s", what, rc_db_errmsg(job->conn, msg, sizeof msg),
-                        rc_db_damage_hint(job->conn));
+  return rc_import_fail(job, "%s: database error: %s%s%s", what, rc_db_errmsg(job->conn, msg, sizeof msg),
+                        rc_db_damage_hint(job->conn), rc_fsize_hint(job->conn));
 }
 
 /* Adds a row's outcome to the counts (a fatal row counts as read only; a

@@ -243,6 +243,11 @@ static void proceed(rc_import_job *job, hcpcs_state *s, const char *line, size_t
 /* One line of the file. Returns 0 on a fatal error. */
 static int take_line(rc_import_job *job, hcpcs_state *s, const char *line, size_t len, long no)
 {
+  const char *bad = rc_reader_bad(s->reader);
+  if (bad != NULL) {
+    rc_import_count(job, rc_import_reject(job, no, "%s", bad));
+    return 1;
+  }
   if (!s->started && !(s->started = is_record(line, len))) return 1;
   if (line[strspn(line, " \t\x1a")] == '\0') return 1;
   if (is_record(line, len) && (line[10] == '4' || line[10] == '8')) {

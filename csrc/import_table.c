@@ -3,7 +3,8 @@
  * the first record that names every required column, matched loosely
  * (case, blanks and line ends inside quoted names do not matter). Each later
  * record becomes a row for the kind's handler; blank records are ignored,
- * short or broken ones are rejected with their line number. */
+ * short or broken ones (a line too long or holding a zero byte, too) are
+ * rejected with their line number. */
 #include "import_table.h"
 
 #include <ctype.h>
@@ -127,6 +128,10 @@ static int record(table_file *t)
 {
   rc_row_result r;
   int is_data = 0;
+  if (t->csv.bad != NULL) {
+    rc_import_count(t->job, rc_import_reject(t->job, t->csv.line, "%s", t->csv.bad));
+    return 1;
+  }
   if (is_blank_record(&t->csv)) return 1;
   if (!t->found && (!take_header(t, &is_data) || !is_data)) return t->job->err[0] == '\0';
   r = data_row(t);

@@ -34,6 +34,7 @@ typedef struct rc_import_job {
   char cover_from[RC_DATE_LEN + 1];  /* the dates of service the data covers ("" unknown): */
   char cover_to[RC_DATE_LEN + 1];    /* opts.from/to, else editions.tsv, else the edition */
   char name[RC_IMPORT_NAME_LEN];     /* the dataset name rows carry as source */
+  int allow_empty;                   /* opts.allow_empty: keeping no rows is no failure */
   long read, kept, rejected, skipped;
   int codes_changed;
   int nrejects;

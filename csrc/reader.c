@@ -1,9 +1,13 @@
 /* reader.c: a fast line reader over plain or gzip-compressed files, or a
  * byte source (rc_reader_from: a zip member). For a file the first two
  * bytes decide: 1f 8b (the gzip magic) is read through zlib, anything else
- * as it is. Lines come back without their line end (LF or
- * CRLF), NUL-terminated, in the reader's own buffer: valid until the next
- * call, and writable (callers split them in place). */
+ * as it is. Lines come back without their line end (LF, CRLF or a CR
+ * alone, as old Mac files end them), NUL-terminated, in the reader's own
+ * buffer: valid until the next call, and writable (callers split them in
+ * place). The buffer never grows past RC_READER_MAX_LINE: a longer line
+ * (a gzip bomb of one endless line, say) is read through to its end and
+ * given as an empty line that rc_reader_bad names, and so is a line
+ * holding a zero byte (C would see only its start). */
 #include "reader.h"
 
 #include <stdio.h>
@@ -20,6 +24,8 @@ struct rc_reader {
   char *buf;
   size_t cap, start, scan, end;
   int eof;
+  int skipping;       /* in a line longer than the cap: bytes are dropped */
+  const char *bad;    /* why the last line came back empty, or NULL */
   long lineno;
   char err[256];
 };
@@ -111,8 +117,19 @@ static int read_more(rc_reader *r)
   return 1;
 }
 
+/* Drops the bytes of a line longer than the cap (all but a last CR, which
+ * may be half of a CRLF); the rest of it is dropped as it comes. */
+static void drop_long_line(rc_reader *r)
+{
+  int cr = r->end > 0 && r->buf[r->end - 1] == '\r';
+  r->skipping = 1;
+  if (cr) r->buf[0] = '\r';
+  r->start = r->scan = 0;
+  r->end = (size_t)cr;
+}
+
 /* Reads more bytes after the unread ones, growing the buffer when a line
- * fills it. Returns 0 on a read error (message in r->err). */
+ * fills it, up to the cap. Returns 0 on a read error (message in r->err). */
 static int fill(rc_reader *r)
 {
   if (r->start > 0) {
@@ -121,6 +138,7 @@ static int fill(rc_reader *r)
     r->scan -= r->start;
     r->start = 0;
   }
+  if (r->end > (size_t)RC_READER_MAX_LINE) drop_long_line(r);
   if (r->end + 1 >= r->cap) {
     char *bigger = realloc(r->buf, r->cap * 2);
     if (bigger == NULL) return snprintf(r->err, sizeof r->err, "out of memory"), 0;
@@ -134,33 +152,63 @@ static void take(rc_reader *r, size_t stop, size_t next, char **line, size_t *le
 {
   size_t n = stop - r->start;
   char *s = r->buf + r->start;
-  if (n > 0 && s[n - 1] == '\r') n--;
   s[n] = '\0';
+  r->bad = NULL;
+  if (r->skipping || n > (size_t)RC_READER_MAX_LINE) r->bad = "the line is longer than " RC_READER_MAX_LINE_TEXT;
+  else if (strlen(s) != n) r->bad = "the line holds a zero byte";
+  if (r->bad != NULL) s[n = 0] = '\0';
+  r->skipping = 0;
   *line = s;
   *len = n;
   r->start = r->scan = next;
   r->lineno++;
 }
 
+/* The first line end (LF, CR or CRLF) at or after r->scan: 1 with where
+ * the line stops and the next one starts; 0 when more bytes are needed (a
+ * CR last in the buffer may be the first half of a CRLF). */
+static int line_end(rc_reader *r, size_t *stop, size_t *next)
+{
+  char *from = r->buf + r->scan, *nl = memchr(from, '\n', r->end - r->scan);
+  char *cr = memchr(from, '\r', (size_t)((nl ? nl : r->buf + r->end) - from));
+  if (cr == NULL && nl == NULL) return 0;
+  if (cr == NULL) {
+    *stop = (size_t)(nl - r->buf);
+    *next = *stop + 1;
+    return 1;
+  }
+  *stop = (size_t)(cr - r->buf);
+  if (*stop + 1 == r->end && !r->eof) return 0;
+  *next = *stop + 1 + (*stop + 1 < r->end && r->buf[*stop + 1] == '\n');
+  return 1;
+}
+
 /* The next line: 1, or 0 at the end of the file, or -1 on a read error. */
 int rc_reader_line(rc_reader *r, char **line, size_t *len)
 {
+  size_t stop, next;
   for (;;) {
-    char *nl = memchr(r->buf + r->scan, '\n', r->end - r->scan);
-    if (nl != NULL) {
-      size_t at = (size_t)(nl - r->buf);
-      take(r, at, at + 1, line, len);
+    if (line_end(r, &stop, &next)) {
+      take(r, stop, next, line, len);
       return 1;
     }
-    r->scan = r->end;
+    if (r->end > r->scan && r->buf[r->end - 1] == '\r') r->scan = r->end - 1;
+    else r->scan = r->end;
     if (r->eof) {
       if (!check_end(r)) return -1;
-      if (r->start == r->end) return 0;
+      if (r->start == r->end && !r->skipping) return 0;
       take(r, r->end, r->end, line, len);
       return 1;
     }
     if (!fill(r)) return -1;
   }
+}
+
+/* Why the line last returned came back empty (too long, a zero byte), or
+ * NULL when it is the file's line. */
+const char *rc_reader_bad(const rc_reader *r)
+{
+  return r->bad;
 }
 
 /* The number of the line last returned (1 for the first). */

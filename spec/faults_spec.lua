@@ -310,33 +310,44 @@ describe("an import killed with SIGKILL", function()
     local scale = 1      -- shrinks when kills land after the commit (a busier machine than at calibration)
     -- (an ASan or valgrind run imports too little to outgrow the page cache)
     local want_hot = (ASAN or VALGRIND) and 0 or 5
-    -- where the commit (the log's writing) starts, after the spawn: narrowed
-    -- down by the kills of the last phase, which land before or after it
-    local commit_lo, commit_hi = 0.8 * loading, 1.5 * loading
-    while (interrupted < KILLS or hot < want_hot) and attempts < 4 * KILLS + 20 do
+    -- The kills are placed by the import's progress, not by the clock
+    -- since the spawn (a loaded machine starts processes late): the shell
+    -- waits until the child has marked "begun" (or, for the kills aimed
+    -- at the log, until the -wal file has bytes), then waits a fraction of
+    -- the measured load time. A kill aimed at the log that lands after the
+    -- commit halves the window the next one is aimed into.
+    local hot_window = 0.3 * loading
+    local polls = math.ceil((startup + 4 * loading + 10) / 0.005)
+    local function kill_cmd(cmd, wait_for, delay)
+      local wait = wait_for and ("n=0; while [ ! -s %s ] && kill -0 $pid 2>/dev/null && [ $n -lt %d ]; do"
+        .. " sleep 0.005; n=$((n+1)); done; "):format(H.quote(wait_for), polls) or ""
+      return ("%s >/dev/null 2>&1 & pid=$!; %ssleep %.3f; kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null;"
+        .. " echo \"status $?\""):format(cmd, wait, math.max(0, delay))
+    end
+    while (interrupted < KILLS or hot < want_hot) and attempts < 4 * KILLS + 60 do
       attempts = attempts + 1
       -- a third of the kills anywhere while it loads, a third near the end
-      -- of the load, and a third around the commit, when it writes its log;
-      -- once there are enough kills, only at the commit, found by halving
-      local f, delay, aim = next_fraction(), nil, nil
+      -- of the load, and a third around the commit; then, while too few
+      -- landed while it wrote its log, kills once the log has bytes
+      local f, delay, aim, wait_for = next_fraction(), nil, nil, marks
       if interrupted >= KILLS then
-        if commit_hi - commit_lo < 0.002 then commit_lo, commit_hi = commit_lo - 0.01, commit_hi + 0.01 end
-        aim = (commit_lo + commit_hi) / 2
-        delay = startup + aim + (f - 0.5) * 0.002
+        aim, wait_for = hot_window, db .. "-wal"
+        delay = f * hot_window
       elseif attempts % 3 == 1 then
-        delay = startup + f * loading * scale
+        delay = f * loading * scale
       elseif attempts % 3 == 2 then
-        delay = startup + (0.6 + 0.5 * f) * loading * scale
+        delay = (0.6 + 0.5 * f) * loading * scale
       else
-        delay = startup + (0.9 + 0.15 * f) * loading * scale
+        delay = (0.9 + 0.15 * f) * loading * scale
       end
-      delay = math.max(0, delay - lag)
       local use_cli = attempts % 5 == 0 and aim == nil
+      if use_cli then delay, wait_for = startup + delay, nil end
+      delay = math.max(0, delay - lag)
       local cmd = use_cli
         and radcode_cmd("import", "ncci-ptp", file, "--db", db, "--setting", "practitioner", "--edition", "v1")
         or lua_cmd(script, db, file, marks, "v1")
-      local out = H.run(("%s >/dev/null 2>&1 & pid=$!; sleep %.3f; kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null; echo \"status $?\"")
-        :format(cmd, delay))
+      assert(size_of(db .. "-wal") == 0, "a log left from the last attempt")
+      local out = H.run(kill_cmd(cmd, wait_for, delay))
       local status = tonumber(out:match("status (%d+)"))
       local logged = size_of(db .. "-wal") > 0 or size_of(db .. "-journal") > 0
       m = marks_of(marks)
@@ -351,14 +362,14 @@ describe("an import killed with SIGKILL", function()
       local verdict, now = examine(db)
       assert.are.equal("ok", verdict)
 
-      local where = ("attempt %d: kill after %.3fs (commit near %.3fs), status %s"):format(attempts, delay,
-        startup + loading, tostring(status))
+      local where = ("attempt %d: kill %.3fs after %s (commit near %.3fs after begun), status %s"):format(attempts,
+        delay, wait_for and wait_for:match("[^/]*$") or "the spawn", loading, tostring(status))
       if now == after then
         -- killed after the commit (or not killed at all): the whole import
         assert(use_cli or m.begun, where)
         committed = committed + 1
         scale = scale * 0.9
-        if aim then commit_hi = aim end
+        if aim then hot_window = hot_window / 2 end
         sh(("cp %s %s && rm -f %s-wal %s-shm %s-journal"):format(H.quote(pristine), H.quote(db),
           H.quote(db), H.quote(db), H.quote(db)))
       else
@@ -368,7 +379,7 @@ describe("an import killed with SIGKILL", function()
         scale = math.min(1, scale * 1.05)
         if status == 137 and not use_cli and m.begun then
           interrupted = interrupted + 1
-          if logged then hot = hot + 1 elseif aim then commit_lo = aim end
+          if logged then hot = hot + 1 end
         end
       end
     end
@@ -769,6 +780,40 @@ describe("files radcode cannot use", function()
       -- with room, the same import goes through
       m = import_in_child(db, 10 * 1024 * 1024)
       assert.is_not_nil(m.done, m.error)
+    end)
+
+    -- without `trap '' XFSZ`: radcode itself ignores SIGXFSZ while it
+    -- writes a database, so the limit is a message, not a silent kill
+    it("(ulimit -f, SIGXFSZ not trapped) `radcode import` says so, exits 2, and leaves the database as it was", function()
+      local db = dir .. "/ulimit_cli.db"
+      new_db(db)
+      local before = digest(db)
+      local out, err, code = H.run(("ulimit -f %d; %s"):format(size_of(db) // 512 + 64,
+        radcode_cmd("import", "ncci-ptp", file, "--db", db, "--setting", "practitioner", "--edition", "vF")))
+      assert.are.equal(2, code, out .. err)
+      assert.matches("^radcode: import ncci%-ptp: .*%(File too large%); the file size limit %(ulimit %-f%)", err)
+      assert.are.equal("ok", integrity(db))
+      assert.are.equal(before, digest(db))
+    end)
+
+    it("(ulimit -f, SIGXFSZ not trapped) rc:save and `radcode import` into a new database leave no file", function()
+      local db = dir .. "/ulimit_new.db"
+      local script = write_script(dir, "save_full.lua", [[
+local radcode = require "radcode"
+local ok, err = radcode.open():save(...)
+print(ok and "saved" or err)
+]])
+      local out, err, code = H.run(("ulimit -f 64; %s"):format(lua_cmd(script, db)))
+      assert.are.equal(0, code, err)
+      assert.matches("^cannot save to '.*ulimit_new.db': .*%(File too large%); the file size limit", out)
+      out, err, code = H.run(("ulimit -f 64; %s"):format(
+        radcode_cmd("import", "ncci-ptp", file, "--db", db, "--setting", "practitioner", "--edition", "vF")))
+      assert.are.equal(2, code, out .. err)
+      assert.matches("^radcode: cannot save to '.*ulimit_new.db': .*the file size limit %(ulimit %-f%)", err)
+      for _, suffix in ipairs({ "", "-journal", "-wal", "-shm" }) do
+        assert.are.equal(0, size_of(db .. suffix))
+        assert.is_nil(io.open(db .. suffix), db .. suffix .. " was left behind")
+      end
     end)
 
     it("(ulimit -f) rc:record gives nil, message; what was recorded stays", function()

@@ -495,3 +495,215 @@ describe("rc:import on the real CMS files", function()
     assert.are.equal("B", rc:lookup("G6003", { date = "2025-06-02", setting = "hospital" }).payment_status)
   end)
 end)
+
+-- Issue 17, points 7-10: an import that keeps nothing changes nothing, line
+-- ends and lines radcode cannot take are read or rejected (never a silent
+-- cut or a crash), and paths hiding a zero byte are refused.
+describe("imports that lose nothing", function()
+  local dir, path, rc
+  local AOC_2024 = "SELECT count(*) FROM aoc WHERE source = 'CMS NCCI AOC 2024Q2'"
+  local PTP_HEAD = "Column 1,Column 2,*=in existence prior to 1996,Effective Date,Deletion Date,Modifier,PTP Edit Rationale"
+  local function ptp_row(col1) return col1 .. ",77280,*,20200101,*,0,Misuse of column two code with column one code" end
+  -- 77293 alone on a claim: the curated AOC rows deny it
+  local LONE_ADDON = { id = "A-1", patient = "P-1", course = "P-1/c", payer = "acme", setting = "practitioner",
+    diagnoses = { "C61" }, lines = { { code = "77293", date = "2025-06-02", units = 1 } } }
+  local function addon_denied(handle)
+    for _, f in ipairs(handle:check(LONE_ADDON).findings) do
+      if f.edit == "addon" and f.severity == "deny" then return true end
+    end
+    return false
+  end
+
+  before_each(function()
+    dir = H.tmpdir()
+    path = new_db(dir)
+    rc = assert(radcode.open({ db = path }))
+  end)
+  after_each(function()
+    rc:close()
+    H.remove_tree(dir)
+  end)
+
+  it("reads CR-only line ends as line ends (an old Mac file), in plain and in CRLF files alike", function()
+    local lf = H.read(FIX .. "aoc.csv")
+    H.write(dir .. "/aoc_cr.csv", (lf:gsub("\n", "\r")))
+    H.write(dir .. "/aoc_crlf.csv", (lf:gsub("\n", "\r\n")))
+    local want = assert(rc:import("aoc", FIX .. "aoc.csv", { edition = "2099Q1" }))
+    for _, name in ipairs({ "aoc_cr.csv", "aoc_crlf.csv" }) do
+      local r = assert(rc:import("aoc", dir .. "/" .. name, { edition = "2099Q1" }))
+      assert.are.same({ want.rows_read, want.rows_kept, want.rows_rejected }, { r.rows_read, r.rows_kept, r.rows_rejected })
+      assert.are.same(rejected(want), rejected(r))
+    end
+  end)
+
+  it("fails a header-only file and changes nothing: the curated AOC rows stay", function()
+    local before = sql(path, AOC_2024)[1]
+    assert.is_true(tonumber(before) > 0)
+    assert.is_true(addon_denied(rc))
+    H.write(dir .. "/aoc_2024q2.csv", H.read(FIX .. "aoc.csv"):match("^[^\n]*\n"))
+    local r, err = rc:import("aoc", dir .. "/aoc_2024q2.csv", { version = "2024Q2" })
+    assert.is_nil(r)
+    assert.matches("no rows kept of 0 read.*nothing was changed.*allow_empty", err)
+    assert.are.same({ before }, sql(path, AOC_2024))
+    assert.is_true(addon_denied(rc))
+    -- allowed explicitly, it replaces the dataset with nothing
+    r = assert(rc:import("aoc", dir .. "/aoc_2024q2.csv", { version = "2024Q2", allow_empty = true }))
+    assert.are.equal(0, r.rows_kept)
+    assert.are.same({ "0" }, sql(path, AOC_2024))
+    assert.has_error(function() rc:import("aoc", FIX .. "aoc.csv", { allow_empty = "yes" }) end)
+  end)
+
+  it("fails when it rejects more rows than it keeps, naming the first reject", function()
+    assert(rc:import("ncci-ptp", FIX .. "ptp_practitioner_f2.txt", { setting = "practitioner", edition = "v99.9" }))
+    local before = sql(path, "SELECT count(*) FROM ptp WHERE source = 'CMS NCCI PTP practitioner v99.9'")
+    H.write(dir .. "/mostly_bad.csv", table.concat({ PTP_HEAD, ptp_row("77300"), ptp_row("7730"), ptp_row("x"),
+      ptp_row("77-01") }, "\n") .. "\n")
+    local r, err = rc:import("ncci-ptp", dir .. "/mostly_bad.csv", { setting = "practitioner", edition = "v99.9" })
+    assert.is_nil(r)
+    assert.matches("more rows rejected %(3%) than kept %(1%) %(first reject: mostly_bad.csv:3: .*%); nothing was changed", err)
+    assert.are.same(before, sql(path, "SELECT count(*) FROM ptp WHERE source = 'CMS NCCI PTP practitioner v99.9'"))
+    r = assert(rc:import("ncci-ptp", dir .. "/mostly_bad.csv",
+      { setting = "practitioner", edition = "v99.9", allow_empty = true }))
+    assert.are.same({ 1, 3 }, { r.rows_kept, r.rows_rejected })
+  end)
+
+  it("rejects a line longer than 1 MiB with its line number and reads on", function()
+    -- 3 MiB, and just over the cap (a line the reader's buffer still holds)
+    H.write(dir .. "/long.csv", table.concat({ PTP_HEAD, ptp_row("77300"),
+      ptp_row("77301") .. string.rep("x", 3 * 1024 * 1024), ptp_row("77302"),
+      ptp_row("77304") .. string.rep("y", 1024 * 1024), ptp_row("77303") }, "\r\n"))
+    local r = assert(rc:import("ncci-ptp", dir .. "/long.csv", { setting = "practitioner", edition = "v99.8" }))
+    assert.are.same({ 5, 3, 2 }, { r.rows_read, r.rows_kept, r.rows_rejected })
+    assert.matches("line is longer than 1 MiB", rejected(r)[3])
+    assert.matches("line is longer than 1 MiB", rejected(r)[5])
+    assert.are.same({ "77300", "77302", "77303" },
+      sql(path, "SELECT col1 FROM ptp WHERE source = 'CMS NCCI PTP practitioner v99.8' ORDER BY 1"))
+  end)
+
+  it("rejects a line holding a zero byte with its line number, in a CSV field and in the HCPCS file", function()
+    H.write(dir .. "/nul.csv", table.concat({ PTP_HEAD, ptp_row("77300"), ptp_row("77301") .. "\0tail",
+      '77302,77280,*,20200101,*,0,"quoted\0"', ptp_row("77303") }, "\n") .. "\n")
+    local r = assert(rc:import("ncci-ptp", dir .. "/nul.csv", { setting = "practitioner", edition = "v99.8" }))
+    assert.are.same({ 4, 2, 2 }, { r.rows_read, r.rows_kept, r.rows_rejected })
+    assert.matches("zero byte", rejected(r)[3])
+    assert.matches("zero byte", rejected(r)[4])
+    local hcpcs = H.read(FIX .. "hcpcs_anweb_small.txt")
+    local n, lines = 0, {}
+    for l in hcpcs:gmatch("[^\n]*\n?") do
+      n = n + 1
+      lines[n] = l
+    end
+    local last = #lines - (lines[#lines] == "" and 1 or 0)
+    lines[last] = lines[last]:sub(1, 20) .. "\0" .. lines[last]:sub(22)
+    H.write(dir .. "/hcpcs_nul.txt", table.concat(lines))
+    r = assert(rc:import("hcpcs", dir .. "/hcpcs_nul.txt", { edition = "2099" }))
+    assert.matches("zero byte", rejected(r)[last])
+  end)
+
+  it("reads a gzip bomb (one endless line) within a bounded buffer, rejecting the line", function()
+    local status = io.open("/proc/self/status")
+    if not status then pending("no /proc/self/status here") return end
+    status:close()
+    local gz = dir .. "/bomb.csv.gz"
+    local _, err, code = H.run(("env -u LD_PRELOAD sh -c %s"):format(H.quote(
+      ("{ printf '%%s\\n%%s\\n' %s %s; head -c 268435456 /dev/zero; printf '\\n%%s\\n' %s; } | gzip -1 > %s"):format(
+        H.quote(PTP_HEAD), H.quote(ptp_row("77300")), H.quote(ptp_row("77302")), H.quote(gz)))))
+    assert.are.equal(0, code, err)
+    assert.is_true(#H.read(gz) < 2 * 1024 * 1024)
+    -- in a child, whose peak memory is its own
+    local out, cerr = H.lua_in(dir, ([[
+      local radcode = require "radcode"
+      local function hwm()
+        for l in io.lines("/proc/self/status") do
+          local kb = l:match("^VmHWM:%%s+(%%d+)")
+          if kb then return tonumber(kb) end
+        end
+      end
+      local rc = assert(radcode.open { db = %q })
+      local before = hwm()
+      local r, err = rc:import("ncci-ptp", %q, { setting = "practitioner", edition = "v99.7" })
+      local grew = hwm() - before
+      if not r then print("failed " .. tostring(err)) return end
+      print(("grew %%d kept %%d rejected %%d line %%d %%s"):format(grew, r.rows_kept, r.rows_rejected,
+        r.rejects[1] and r.rejects[1].line or 0, r.rejects[1] and r.rejects[1].reason or "-"))
+    ]]):format(path, gz))
+    local grew, kept, rejects, line, reason = out:match("^grew (%d+) kept (%d+) rejected (%d+) line (%d+) (.-)\n")
+    assert(grew, out .. cerr)
+    assert.is_true(tonumber(grew) < 64 * 1024, ("the import grew the process by %s KiB"):format(grew))
+    assert.are.same({ "2", "1", "3" }, { kept, rejects, line })
+    assert.matches("longer than 1 MiB", reason)
+  end)
+
+  it("refuses a path holding a zero byte (rc:import, rc:save) and writes nothing", function()
+    assert.error_matches(function() rc:import("aoc", FIX .. "aoc.csv\0.gz") end, "a path contains a zero byte")
+    assert.has_error(function() rc:import("aoc", { FIX .. "aoc.csv", FIX .. "aoc.csv\0" }) end)
+    local ok, err = pcall(rc.save, rc, dir .. "/x.db\0.tmp")
+    assert.is_false(ok)
+    assert.matches("zero byte", err)
+    assert.is_nil(io.open(dir .. "/x.db"))
+    assert.is_nil(io.open(dir .. "/x.db-journal"))
+  end)
+
+  it("refuses a history that is not a regular file, leaving nothing beside it", function()
+    local fifo = dir .. "/fifo"
+    local _, _, code = H.run("env -u LD_PRELOAD mkfifo " .. H.quote(fifo))
+    assert.are.equal(0, code)
+    for _, p in ipairs({ "/dev/null", fifo, dir }) do
+      local h, err = radcode.open({ history = p })
+      assert.is_nil(h)
+      assert.matches("cannot open history '.*': " .. (p == dir and "it is a directory" or "not a regular file"), err)
+    end
+    local out = H.run("env -u LD_PRELOAD ls -a " .. H.quote(dir))
+    assert.is_nil(out:match("fifo%-"), out)
+    assert.is_nil(out:match("%-journal"), out)
+  end)
+end)
+
+describe("radcode import that keeps nothing", function()
+  local dir
+  before_each(function() dir = H.tmpdir() end)
+  after_each(function() H.remove_tree(dir) end)
+
+  local function leftovers(db)
+    local found = {}
+    for _, suffix in ipairs({ "", "-journal", "-wal", "-shm" }) do
+      local f = io.open(db .. suffix)
+      if f then
+        f:close()
+        found[#found + 1] = db .. suffix
+      end
+    end
+    return found
+  end
+
+  it("fails into a new database and leaves no file behind", function()
+    local db, header = dir .. "/new.db", dir .. "/header.csv"
+    H.write(header, H.read(FIX .. "aoc.csv"):match("^[^\n]*\n"))
+    local _, err, code = H.radcode({ "import", "aoc", header, "--db", db })
+    assert.are.equal(2, code)
+    assert.matches("^radcode: import aoc: no rows kept", err)
+    assert.are.same({}, leftovers(db))
+    -- a file that cannot be read either
+    _, err, code = H.radcode({ "import", "ncci-ptp", FIX .. "truncated.txt.gz", "--db", db, "--setting", "practitioner" })
+    assert.are.equal(2, code, err)
+    assert.are.same({}, leftovers(db))
+  end)
+
+  it("exits non-zero when every row was rejected, even when allowed", function()
+    local db, bad = dir .. "/new.db", dir .. "/bad.csv"
+    H.write(bad, H.read(FIX .. "aoc.csv"):match("^[^\n]*\n") .. "7729,77295,1,,,2014,,\nxx,77293,1,,,2014,,\n")
+    local _, err, code = H.radcode({ "import", "aoc", bad, "--db", db, "--edition", "2099Q1" })
+    assert.are.equal(2, code)
+    assert.matches("no rows kept of 2 read %(2 rejected", err)
+    local out
+    out, err, code = H.radcode({ "import", "aoc", bad, "--db", db, "--edition", "2099Q1", "--allow-empty" })
+    assert.are.equal(1, code)
+    assert.matches("kept 0, rejected 2", out)
+    assert.matches("every row was rejected", err)
+    -- a header-only file, allowed, empties the dataset and succeeds
+    H.write(bad, H.read(FIX .. "aoc.csv"):match("^[^\n]*\n"))
+    out, err, code = H.radcode({ "import", "aoc", bad, "--db", db, "--edition", "2099Q1", "--allow-empty" })
+    assert.are.equal(0, code, err)
+    assert.matches("kept 0, rejected 0", out)
+  end)
+end)

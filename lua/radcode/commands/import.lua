@@ -3,9 +3,11 @@ local radcode = require "radcode"
 
 local import = {
   summary = "load CMS/AMA files (NCCI, MUE, AOC, HCPCS, RVU, OPPS, CPT text, LCD articles) into a database",
-  options = { setting = "value", version = "value", edition = "value", from = "value", to = "value" },
+  options = { setting = "value", version = "value", edition = "value", from = "value", to = "value",
+    ["allow-empty"] = "flag" },
   usage = [[
-usage: radcode import KIND PATH... --db DB [--setting S] [--version V] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--json]
+usage: radcode import KIND PATH... --db DB [--setting S] [--version V] [--from YYYY-MM-DD] [--to YYYY-MM-DD]
+                     [--allow-empty] [--json]
 
 Loads one file, or several (e.g. the four NCCI part files) in one
 transaction, plain or gzip, into the database DB. DB is created from the
@@ -34,7 +36,12 @@ and MUE 2024Q2: 2024-04-01 to 2024-06-30; OPPS 2025Q4 a quarter; RVU 2024A
 and HCPCS 2019 the calendar year); --from/--to give them when the file name
 says nothing, and are also the dates of rows that have none of their own
 (default: 2015-01-01, open end). `radcode data` lists them.
-Rejected rows are listed with their line numbers; the import goes on.]],
+Rejected rows are listed with their line numbers (a line longer than
+1 MiB, or holding a zero byte, is one); the import goes on. An import that
+keeps no rows (a header-only file, say), or rejects more rows than it
+keeps, fails and changes nothing: the dataset keeps its rows.
+--allow-empty imports it anyway; the command still exits 1 when every row
+was rejected. A failed import into a new DB leaves no file behind.]],
 }
 
 local KINDS = {
@@ -48,17 +55,28 @@ local function exists(path)
   return f ~= nil
 end
 
---- Opens DB, first saving the embedded default data there if it is new.
+--- Removes a database this command created and its SQLite logs.
+local function remove_db(path)
+  for _, suffix in ipairs({ "", "-journal", "-wal", "-shm" }) do os.remove(path .. suffix) end
+end
+
+--- Opens DB, first saving the embedded default data there if it is new;
+-- also says whether it was new.
 local function open_db(path)
+  local created = false
   if not exists(path) then
     local default = assert(radcode.open())
     local ok, err = default:save(path)
     default:close()
     if not ok then error(err, 0) end
+    created = true
   end
   local rc, err = radcode.open({ db = path })
-  if not rc then error(err, 0) end
-  return rc
+  if not rc then
+    if created then remove_db(path) end
+    error(err, 0)
+  end
+  return rc, created
 end
 
 local function report(out, r)
@@ -81,13 +99,20 @@ function import.run(words, ctx)
   if not ctx.options.db then error("import needs --db DB (the database to load into)", 0) end
   local paths = table.move(words, 2, #words, 1, {})
   local o = ctx.options
-  local rc = open_db(o.db)
+  local rc, created = open_db(o.db)
   local ok, result, err = pcall(rc.import, rc, kind, #paths == 1 and paths[1] or paths,
-    { setting = o.setting, version = o.version, edition = o.edition, from = o.from, to = o.to })
+    { setting = o.setting, version = o.version, edition = o.edition, from = o.from, to = o.to,
+      allow_empty = o["allow-empty"] or nil })
   rc:close()
+  if created and not (ok and result) then remove_db(o.db) end
   if not ok then error((tostring(result):gsub("^bad argument #%d+ to '%?' %((.*)%)$", "%1")), 0) end
   if not result then error(err, 0) end
   if o.json then ctx.json(result) else report(ctx.out, result) end
+  if result.rows_kept == 0 and result.rows_rejected > 0 then
+    ctx.err:write(("radcode: every row was rejected (%d); the dataset '%s' now has no rows\n"):format(
+      result.rows_rejected, result.source))
+    return 1
+  end
   return 0
 end
 
