@@ -253,6 +253,15 @@ describe("the sandbox charges every entry into C work before it runs", function(
     end)
   end
 
+  it("stops the same work at load, in the overlay's top-level code", function()
+    local t = radcode.clock()
+    local rc, err = radcode.open { payers = {
+      "local x = string.match(1111111111111111111, ('1*'):rep(9) .. 'x', 1, true) return { name = 'sb' }" } }
+    assert.is_nil(rc)
+    assert.matches("instruction budget of 1000000 exceeded", err)
+    assert.is_true(radcode.clock() - t < BOUND)
+  end)
+
   -- table.sort was charged n log n comparisons, but one comparison of two
   -- long strings with a common prefix reads them both: megabytes in one
   -- step the count cannot see (55 s of CPU per claim). Each comparison is
