@@ -5,5 +5,6 @@
 #include <lua.h>
 
 int rc_clock(lua_State *L);
+double rc_clock_now(void);
 
 #endif

@@ -5,6 +5,7 @@
  *  window:     a code denied within N days before or after an anchor code
  *              (claim lines and the course's history) - edit overlay;
  *  days limit: at most N units of a code in any M days - edit frequency;
+ *              exact over the course's recorded history and the claim;
  *  prior auth: the code needs claim.authorization - edit overlay;
  *  coverage:   the payer covers the code only for listed diagnoses - edit
  *              necessity;
@@ -89,7 +90,10 @@ static void window(rc_check *c, const rc_line *line, const rc_rule *w)
 
 /* ---- per-N-days limits ---- */
 
-static long units_in(const rc_check *c, const rc_line *line, long start)
+/* Units of the line's code in the days [start, end]: the recorded history
+ * in them, and the claim's lines that come before the line (an earlier
+ * day, or the same day and an earlier line) with the line itself. */
+static long units_in(const rc_check *c, const rc_line *line, long start, long end)
 {
   long units = line->units;
   int i;
@@ -99,20 +103,52 @@ static long units_in(const rc_check *c, const rc_line *line, long start)
     if (l->day < line->day || l->index < line->index) units += l->units;
   }
   for (i = 0; i < c->nhist; i++)
-    if (strcmp(c->hist[i].code, line->code) == 0 && c->hist[i].day >= start && c->hist[i].day <= line->day)
+    if (strcmp(c->hist[i].code, line->code) == 0 && c->hist[i].day >= start && c->hist[i].day <= end)
       units += c->hist[i].units;
   return units;
 }
 
+/* The most units in any window of r->b days that holds the line's day,
+ * and where it starts. A window holding the line can always be moved to
+ * end on its last entry without losing one, so the windows to try end on
+ * the line's day or on a recorded day of the code less than r->b days
+ * after it: a late claim dated before recorded history counts against the
+ * windows that reach into that history. Each claim line counts the lines
+ * before it, so the line that first takes a window past the limit is the
+ * one flagged. */
+static long worst_window(const rc_check *c, const rc_line *line, const rc_rule *r, long *start)
+{
+  long best = units_in(c, line, line->day - r->b + 1, line->day), units, end;
+  int i;
+  *start = line->day - r->b + 1;
+  for (i = 0; i < c->nhist; i++) {
+    end = c->hist[i].day;
+    if (end <= line->day || end > line->day + r->b - 1 || strcmp(c->hist[i].code, line->code) != 0) continue;
+    if ((units = units_in(c, line, end - r->b + 1, end)) > best) {
+      best = units;
+      *start = end - r->b + 1;
+    }
+  }
+  return best;
+}
+
 static void days_limit(rc_check *c, const rc_line *line, const rc_rule *r)
 {
-  long units = units_in(c, line, line->day - r->b + 1);
+  long start, units = worst_window(c, line, r, &start);
+  char from[RC_DATE_LEN + 1], to[RC_DATE_LEN + 1], span[64];
   rc_finding *x;
   if (units <= r->a) return;
+  if (start + r->b - 1 == line->day) {
+    snprintf(span, sizeof span, "up to %s", line->date);
+  } else {
+    rc_date_format(start, from);
+    rc_date_format(start + r->b - 1, to);
+    snprintf(span, sizeof span, "from %s to %s (recorded claims included)", from, to);
+  }
   x = add(c, line, RC_EDIT_FREQUENCY, r);
   snprintf(x->rule, sizeof x->rule, "frequency %s %d per %d days", line->code, r->a, r->b);
-  snprintf(x->message, sizeof x->message, "%s: %ld units in the %d days up to %s, more than %d: %s",
-           line->code, units, r->b, line->date, r->a, r->text);
+  snprintf(x->message, sizeof x->message, "%s: %ld units in the %d days %s, more than %d: %s",
+           line->code, units, r->b, span, r->a, r->text);
   snprintf(x->fix, sizeof x->fix, "remove this line, or keep records for an appeal: the payer allows %d in %d days",
            r->a, r->b);
 }

@@ -520,6 +520,16 @@ static void name_and_parent(decl *d, int idx, const rc_overlays *reg, char missi
 {
   const char *name = opt_string(d, idx, "name"), *parent = opt_string(d, idx, "inherits");
   const char *text = opt_string(d, idx, "description");
+  char shown[41];
+  size_t cut;
+  if (name != NULL && !valid_name(name)) {   /* checked whole: a long name is refused, never cut */
+    for (cut = strlen(name) < 40 ? strlen(name) : 40; cut > 0 && ((unsigned char)name[cut] & 0xC0) == 0x80; cut--)
+      continue;   /* shown whole, or cut before a UTF-8 character */
+    memcpy(shown, name, cut);
+    shown[cut] = '\0';
+    luaL_error(d->S, "%s: overlay name '%s%s' must be 1 to 31 lower-case letters, digits, _ or -", d->ov->file,
+               shown, name[cut] ? "..." : "");
+  }
   if (name != NULL) snprintf(d->ov->name, sizeof d->ov->name, "%s", name);
   if (!valid_name(d->ov->name))
     luaL_error(d->S, "%s: overlay name '%s' must be 1 to 31 lower-case letters, digits, _ or -", d->ov->file, d->ov->name);

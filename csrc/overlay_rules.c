@@ -14,7 +14,10 @@
  * claim table cannot make it work without bound. An error, a spent
  * instruction budget, the memory ceiling or the time limit becomes one
  * `overlay` finding (review) naming the overlay and rule; the other
- * findings stay, and a stopped overlay runs no more rules for the claim. */
+ * findings stay. An overlay stopped by a limit (budget, memory, time, even
+ * when the time ran out inside one C call that then returned) runs no more
+ * rules for the claim and contributes nothing: what its earlier rules added
+ * or changed is withdrawn, and the check goes on. */
 #include "check.h"
 
 #include <stdio.h>
@@ -40,6 +43,10 @@ typedef struct run {
   lua_Integer serial;            /* this call's number (ov->calls): its out's upvalue */
   action actions[MAX_ACTIONS];
   int nactions, nfindings;
+  int base;                      /* the findings before this overlay's rules ran ... */
+  long dropped;                  /* ... the count past the listing limit then ... */
+  unsigned char worst;           /* ... and its worst severity */
+  rc_finding *saved;             /* a copy of findings [0, base) made before the overlay first changed one */
 } run;
 
 static const char *const severities[] = {"deny", "review", "warn", "info", NULL};
@@ -355,9 +362,34 @@ static void change(run *r, rc_finding *x, const action *a)
   name_it(x, r);
 }
 
+/* Before the overlay's first change to an earlier finding: a copy of the
+ * findings as they were, in a userdata left on the main state's stack
+ * (run_overlay drops it), so a stop can put them back. */
+static void save_findings(run *r)
+{
+  int i;
+  if (r->saved != NULL || r->base == 0) return;
+  for (i = 0; i < r->nactions && r->actions[i].op == OP_ADD; i++) continue;
+  if (i == r->nactions) return;
+  r->saved = lua_newuserdatauv(r->c->f->L, (size_t)r->base * sizeof *r->saved, 0);
+  memcpy(r->saved, r->c->f->items, (size_t)r->base * sizeof *r->saved);
+}
+
+/* A stopped overlay contributes nothing: the findings are put back as
+ * they were before its first rule ran. */
+static void withdraw(run *r)
+{
+  rc_findings *f = r->c->f;
+  if (r->saved != NULL) memcpy(f->items, r->saved, (size_t)r->base * sizeof *r->saved);
+  f->count = r->base;
+  f->dropped = r->dropped;
+  f->dropped_worst = r->worst;
+}
+
 static void apply(run *r)
 {
   int i, k;
+  save_findings(r);
   for (i = 0; i < r->nactions; i++) {
     const action *a = &r->actions[i];
     if (a->op == OP_ADD) {
@@ -379,7 +411,7 @@ static void failed(run *r, rc_sandbox_status status, const char *err)
                        rc_utf8_cut(r->ov->name, 31), r->ov->name, rc_utf8_cut(r->proc->id, 47), r->proc->id,
                        status == RC_SB_ERROR ? "failed" : "was stopped", rc_utf8_cut(err, 100), err);
   if (status != RC_SB_ERROR && n < sizeof x->message)
-    snprintf(x->message + n, sizeof x->message - n, "; its later rules did not run for this claim");
+    snprintf(x->message + n, sizeof x->message - n, "; none of its rules' findings or changes are used for this claim");
   snprintf(x->fix, sizeof x->fix, "correct the overlay rule; the other findings are complete without it");
   name_it(x, r);
 }
@@ -400,7 +432,12 @@ static void run_overlay(rc_check *c, rc_overlay *ov, run *r)
   char err[256];
   int i, top;
   rc_sandbox_status status;
+  int entry = lua_gettop(L);
   rc_sandbox_restart(ov->sb);
+  r->base = c->f->count;
+  r->dropped = c->f->dropped;
+  r->worst = c->f->dropped_worst;
+  r->saved = NULL;
   for (i = 0; i < ov->nprocs; i++) {
     if (!applies(c, &ov->procs[i])) continue;
     r->ov = ov;
@@ -413,9 +450,11 @@ static void run_overlay(rc_check *c, rc_overlay *ov, run *r)
       apply(r);
       continue;
     }
+    if (status != RC_SB_ERROR) withdraw(r);
     failed(r, status, err);
-    if (status != RC_SB_ERROR) return;
+    if (status != RC_SB_ERROR) break;
   }
+  lua_settop(L, entry);
 }
 
 void rc_overlay_rules(rc_check *c)

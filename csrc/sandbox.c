@@ -8,7 +8,9 @@
  * hands out; library functions whose work depends on their arguments are
  * charged before they run (sandbox_cost.c). What the count cannot see (a
  * long string compared, a long vararg list copied, in one instruction) is
- * caught by a CPU-time backstop proportional to the budget. pcall and
+ * caught by a CPU-time and wall-time backstop proportional to the budget,
+ * checked by the hook and by every charge; a run that returns past it
+ * (work in one C call) is a stop too, so what it did is not used. pcall and
  * xpcall are replaced by versions that cannot swallow a stop (budget,
  * memory or time), and setmetatable refuses __gc, so no finalizer runs
  * behind the check's back (finalizers, like message handlers called for
@@ -24,6 +26,7 @@
 #include <time.h>
 #include <lauxlib.h>
 #include <lualib.h>
+#include "clock.h"
 
 #define HOOK_STEP 1000
 #define BYTES_PER_INSTRUCTION 64
@@ -31,8 +34,9 @@
 struct rc_sandbox {
   lua_State *S;
   size_t used, limit;
-  long count, budget;
+  long count, budget, timed;       /* instructions charged, allowed, and charged when the time was last read */
   double seconds, spent, started;   /* CPU time: allowed per claim, spent in earlier runs, this run's start */
+  double wall_spent, wall_started;  /* the same in wall time (monotonic clock): the same limit */
   rc_sandbox_status stopped;        /* RC_SB_BUDGET, RC_SB_MEMORY or RC_SB_TIME once stopped */
   void *current;                    /* the running call's context, NULL between calls */
 };
@@ -69,11 +73,21 @@ static rc_sandbox *of(lua_State *S)
   return ud;
 }
 
+/* Has this claim's run used more CPU or wall time than it may? */
+static int out_of_time(const rc_sandbox *sb)
+{
+  return sb->spent + cpu_now() - sb->started > sb->seconds ||
+         sb->wall_spent + rc_clock_now() - sb->wall_started > sb->seconds;
+}
+
 /* Stops the overlay (raises in S) when its budget or time is spent. */
 static void enforce(lua_State *S, rc_sandbox *sb)
 {
   if (!sb->stopped && sb->count > sb->budget) sb->stopped = RC_SB_BUDGET;
-  if (!sb->stopped && sb->spent + cpu_now() - sb->started > sb->seconds) sb->stopped = RC_SB_TIME;
+  if (!sb->stopped && sb->count - sb->timed >= HOOK_STEP) {   /* the clocks are read every HOOK_STEP charged */
+    sb->timed = sb->count;
+    if (out_of_time(sb)) sb->stopped = RC_SB_TIME;
+  }
   if (sb->stopped == RC_SB_TIME) luaL_error(S, "time limit of %f s reached", sb->seconds);
   if (sb->stopped) luaL_error(S, "instruction budget of %I exceeded", (lua_Integer)sb->budget);
 }
@@ -258,7 +272,9 @@ long rc_sandbox_budget(const rc_sandbox *sb)
 void rc_sandbox_restart(rc_sandbox *sb)
 {
   sb->count = 0;
+  sb->timed = -HOOK_STEP;
   sb->spent = 0;
+  sb->wall_spent = 0;
   sb->stopped = RC_SB_OK;
 }
 
@@ -290,13 +306,16 @@ rc_sandbox_status rc_sandbox_run(rc_sandbox *sb, lua_CFunction fn, void *ud, cha
   }
   sb->current = ud;
   sb->started = cpu_now();
+  sb->wall_started = rc_clock_now();
   lua_pushcfunction(S, fn);
   lua_pushlightuserdata(S, ud);
   status = lua_pcall(S, 1, 0, 0);
-  sb->spent += cpu_now() - sb->started;
-  sb->current = NULL;
   if (status == LUA_ERRMEM && !sb->stopped) sb->stopped = RC_SB_MEMORY;
-  result = status == LUA_OK ? RC_SB_OK : sb->stopped ? sb->stopped : RC_SB_ERROR;
+  if (!sb->stopped && out_of_time(sb)) sb->stopped = RC_SB_TIME;   /* ran past it in C: its results do not count */
+  sb->spent += cpu_now() - sb->started;
+  sb->wall_spent += rc_clock_now() - sb->wall_started;
+  sb->current = NULL;
+  result = sb->stopped ? sb->stopped : status == LUA_OK ? RC_SB_OK : RC_SB_ERROR;
   if (result == RC_SB_ERROR) error_text(S, err, errlen);
   else if (result != RC_SB_OK) stop_text(sb, err, errlen);
   lua_settop(S, top);

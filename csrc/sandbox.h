@@ -1,6 +1,6 @@
 /* sandbox.h: a separate Lua state for overlay code, with only safe
  * libraries, a memory ceiling, an instruction budget that library calls and
- * allocations are charged to, and a CPU-time backstop. */
+ * allocations are charged to, and a CPU-time and wall-time backstop. */
 #ifndef RC_SANDBOX_H
 #define RC_SANDBOX_H
 

@@ -6,7 +6,11 @@
  * is replaced, in the sandbox, by a wrapper that first charges the budget
  * (rc_sandbox_charge) for the work the call may do, in instructions, and
  * then calls the original: a call that would overrun the budget stops the
- * overlay before it starts. The allocator charges for allocations. */
+ * overlay before it starts. Every entry into the pattern matcher is
+ * charged (numbers are strings to it; argument 4 is `plain` for find
+ * only), each step of a gmatch iterator too, and each comparison table.sort
+ * makes by the bytes it may compare. Each charge also checks the sandbox's
+ * CPU and wall-time limit. The allocator charges for allocations. */
 #include "sandbox.h"
 
 #include <lauxlib.h>
@@ -57,20 +61,25 @@ static double cost_byte(lua_State *S)
   return 1 + span(i, num(S, 3, i), len(S, 1));
 }
 
-static double pattern(lua_State *S, int anchors)
+/* The matcher's work on subject 1 and pattern 2. Numbers are strings to
+ * the matcher, so they are converted here (in place, as the library would)
+ * and charged like strings. plain: argument 4 means a plain search (find
+ * only: it is match's nothing and gsub's count of replacements). */
+static double pattern(lua_State *S, int anchors, int plain)
 {
   size_t n = 0, m = 0;
-  const char *s = lua_type(S, 1) == LUA_TSTRING ? lua_tolstring(S, 1, &n) : NULL;
-  const char *p = lua_type(S, 2) == LUA_TSTRING ? lua_tolstring(S, 2, &m) : NULL;
+  const char *s = lua_isstring(S, 1) ? lua_tolstring(S, 1, &n) : NULL;
+  const char *p = lua_isstring(S, 2) ? lua_tolstring(S, 2, &m) : NULL;
   double left = (double)rc_sandbox_left(S) * MATCH_PER_STEP;
   if (s == NULL || p == NULL) return 1;
-  return 1 + rc_pattern_cost(s, n, p, m, lua_toboolean(S, 4), anchors, left) / MATCH_PER_STEP;
+  return 1 + rc_pattern_cost(s, n, p, m, plain && lua_toboolean(S, 4), anchors, left) / MATCH_PER_STEP;
 }
 
-static double cost_find(lua_State *S) { return pattern(S, 1); }
-static double cost_gmatch(lua_State *S) { return pattern(S, 0); }
+static double cost_find(lua_State *S) { return pattern(S, 1, 1); }
+static double cost_match(lua_State *S) { return pattern(S, 1, 0); }
+static double cost_gmatch(lua_State *S) { return pattern(S, 0, 0); }
 
-static double cost_sort(lua_State *S)   /* n log n comparisons */
+static double cost_sort(lua_State *S)   /* n log n comparisons; each is charged again by its bytes (compare) */
 {
   double n = len(S, 1), rounds = 1, k;
   for (k = n; k > 1; k /= 2) rounds++;
@@ -128,8 +137,8 @@ typedef struct wrap { const char *lib, *name; cost_fn cost; } wrap;
 
 static const wrap wraps[] = {
   {LUA_STRLIBNAME, "rep", cost_rep}, {LUA_STRLIBNAME, "byte", cost_byte},
-  {LUA_STRLIBNAME, "find", cost_find}, {LUA_STRLIBNAME, "match", cost_find},
-  {LUA_STRLIBNAME, "gmatch", cost_gmatch}, {LUA_STRLIBNAME, "gsub", cost_find},
+  {LUA_STRLIBNAME, "find", cost_find}, {LUA_STRLIBNAME, "match", cost_match},
+  {LUA_STRLIBNAME, "gmatch", cost_gmatch}, {LUA_STRLIBNAME, "gsub", cost_match},
   {LUA_TABLIBNAME, "sort", cost_sort}, {LUA_TABLIBNAME, "insert", cost_insert},
   {LUA_TABLIBNAME, "remove", cost_remove}, {LUA_TABLIBNAME, "move", cost_move},
   {LUA_TABLIBNAME, "concat", cost_concat}, {LUA_TABLIBNAME, "unpack", cost_unpack},
@@ -138,15 +147,59 @@ static const wrap wraps[] = {
   {NULL, "select", cost_args}, {NULL, "rawequal", cost_rawequal},
 };
 
+/* table.sort's comparison: charged by the bytes two strings may compare
+ * (l_strcmp is linear in their common length, in one call), then the
+ * overlay's comparator (upvalue 1) or the < operator. */
+static int compare(lua_State *S)
+{
+  double bytes = 0;
+  if (lua_type(S, 1) == LUA_TSTRING && lua_type(S, 2) == LUA_TSTRING) {
+    double a = (double)lua_rawlen(S, 1), b = (double)lua_rawlen(S, 2);
+    bytes = a < b ? a : b;
+  }
+  rc_sandbox_charge(S, 1 + bytes / BYTES_PER_STEP);
+  if (lua_isnil(S, lua_upvalueindex(1))) {
+    lua_pushboolean(S, lua_compare(S, 1, 2, LUA_OPLT));
+    return 1;
+  }
+  lua_settop(S, 2);
+  lua_pushvalue(S, lua_upvalueindex(1));
+  lua_insert(S, 1);
+  lua_call(S, 2, 1);
+  return 1;
+}
+
+/* One step of a gmatch iterator (upvalue 1): each entry into the matcher
+ * is charged (and so checks the time) before it runs. gmatch itself was
+ * charged for the whole subject. */
+static int gmatch_step(lua_State *S)
+{
+  rc_sandbox_charge(S, 1);
+  lua_settop(S, 0);
+  lua_pushvalue(S, lua_upvalueindex(1));
+  lua_call(S, 0, LUA_MULTRET);
+  return lua_gettop(S);
+}
+
 /* The wrapper: charge, then call the original (upvalue 1) with every
- * argument. Upvalue 2 is the function's index in wraps. */
+ * argument. Upvalue 2 is the function's index in wraps. table.sort gets
+ * a comparator that charges each comparison; gmatch's iterator is charged
+ * at each step. */
 static int charged(lua_State *S)
 {
   const wrap *w = &wraps[lua_tointeger(S, lua_upvalueindex(2))];
   rc_sandbox_charge(S, w->cost(S));
+  if (w->cost == cost_sort && (lua_isnoneornil(S, 2) || lua_isfunction(S, 2))) {
+    lua_settop(S, 2);
+    lua_pushcclosure(S, compare, 1);
+  }
   lua_pushvalue(S, lua_upvalueindex(1));
   lua_insert(S, 1);
   lua_call(S, lua_gettop(S) - 1, LUA_MULTRET);
+  if (w->cost == cost_gmatch && lua_isfunction(S, 1)) {
+    lua_settop(S, 1);
+    lua_pushcclosure(S, gmatch_step, 1);
+  }
   return lua_gettop(S);
 }
 

@@ -155,6 +155,35 @@ describe("payer overlays: declarative rows", function()
     h:close()
   end)
 
+  -- "At most 3 in any 60 days" over the recorded history and the claim: a
+  -- claim that arrives late, dated before what is already recorded, is
+  -- counted in every 60-day window that holds one of its lines, including
+  -- windows that reach forward into the recorded claims.
+  it("counts a late claim dated before recorded history against the windows after it", function()
+    local h = assert(radcode.open { payers = { TEST } })
+    assert(h:record(claim { id = "H-1", payer = "testplan",
+      lines = { line("77338", "2025-06-10"), line("77338", "2025-06-20"), line("77338", "2025-07-01") } }))
+    local late = h:check(claim { id = "C-late", payer = "testplan", lines = { line("77338", "2025-06-05") } })
+    assert.are.same(expect { { "frequency", 1, "deny", "testplan/77338-60" } }, keys(late))
+    local f = find(late, "frequency", 1)
+    assert.matches("4 units in the 60 days from 2025-05-03 to 2025-07-01", f.message, 1, true)
+    -- two late lines: the window 2025-05-03 .. 2025-07-01 holds 5, so both pass the limit
+    assert.are.same(expect { { "frequency", 1, "deny", "testplan/77338-60" }, { "frequency", 2, "deny", "testplan/77338-60" } },
+      keys(h:check(claim { id = "C-late2", payer = "testplan", lines = { line("77338", "2025-06-03"), line("77338", "2025-06-04") } })))
+    -- a window that reaches only one recorded day: 2 in 2025-04-12 .. 2025-06-10
+    assert.are.same({}, keys(h:check(claim { id = "C-early", payer = "testplan", lines = { line("77338", "2025-04-12") } })))
+    -- far enough before: no recorded day within 60 days after it
+    assert.are.same({}, keys(h:check(claim { id = "C-earlier", payer = "testplan", lines = { line("77338", "2025-04-01") } })))
+    -- after the history, as before: the 60 days up to the line
+    local after = h:check(claim { id = "C-after", payer = "testplan", lines = { line("77338", "2025-07-02") } })
+    assert.are.same(expect { { "frequency", 1, "deny", "testplan/77338-60" } }, keys(after))
+    assert.matches("4 units in the 60 days up to 2025-07-02", find(after, "frequency", 1).message, 1, true)
+    -- the recorded claim checked again does not count itself
+    assert.are.same({}, keys(h:check(claim { id = "H-1", payer = "testplan",
+      lines = { line("77338", "2025-06-10"), line("77338", "2025-06-20"), line("77338", "2025-07-01") } })))
+    h:close()
+  end)
+
   it("describes its rows (rc:payer) and lists the loaded overlays (rc:payers)", function()
     assert.are.same({ "testplan" }, rc:payers())
     local info = rc:payer("testplan")
@@ -452,6 +481,14 @@ describe("payer overlays: load errors", function()
     local name, err = rc:load_payer("no_such_payer")
     assert.is_nil(name)
     assert.matches("no overlay file or shipped overlay", err)
+  end)
+
+  it("refuses a name longer than 31 characters rather than cutting it", function()
+    local long = ("a"):rep(31)
+    assert.are.equal(long, rc:load_payer(("return { name = '%s' }"):format(long)))
+    refused(("return { name = '%sb' }"):format(long), "overlay name '" .. long .. "b' must be 1 to 31")
+    refused(("return { name = '%s' }"):format(("c"):rep(300)), "overlay name '" .. ("c"):rep(40) .. "%.%.%.' must be 1 to 31")
+    assert.are.same({ long }, rc:payers())
   end)
 
   it("refuses a wrong argument type", function()

@@ -228,6 +228,171 @@ describe("the sandbox bounds memory and C work", function()
   end)
 end)
 
+describe("the sandbox charges every entry into C work before it runs", function()
+  -- Each of these ran to its end (about a second each, the first one
+  -- minutes with a longer subject) without a charge: the subject was a
+  -- number, or argument 4 (true) was taken for `plain` in match, gmatch and
+  -- gsub, where it is not. Each is stopped before the matcher starts.
+  local MATCHER = {
+    "local s = ('a'):rep(25) local x = string.match(s, ('a*'):rep(9) .. 'b', 1, true)",
+    "local x = string.match(('a'):rep(40), ('a*'):rep(6) .. 'b', 1, true)",
+    "local x = ('a'):rep(40):gsub(('a*'):rep(6) .. 'b', '', 1)",
+    "for x in ('a'):rep(40):gmatch(('a*'):rep(6) .. 'b', 1, true) do end",
+    "local x = string.find(1111111111111111111, ('%d*'):rep(9) .. 'x')",
+    "local x = string.match(1111111111111111111, ('1*'):rep(9) .. 'x')",
+    "for x in string.gmatch(1111111111111111111, ('1*'):rep(9) .. 'x') do end",
+    "local x = string.gsub(1111111111111111111, ('1*'):rep(9) .. 'x', '')",
+    "local x = string.find(1111111111111111111, '^' .. ('1*'):rep(9) .. 'x')",
+  }
+  for _, body in ipairs(MATCHER) do
+    it("stops " .. case_name(body), function()
+      local rc = rule(body .. " out.add { message = 'the matcher ran to its end' }")
+      local _, seconds = holds(rc, "was stopped: instruction budget of 1000000 exceeded")
+      assert.is_true(seconds < BOUND, ("took %.1f s"):format(seconds))
+      rc:close()
+    end)
+  end
+
+  it("stops the same work at load, in the overlay's top-level code", function()
+    local t = radcode.clock()
+    local rc, err = radcode.open { payers = {
+      "local x = string.match(1111111111111111111, ('1*'):rep(9) .. 'x', 1, true) return { name = 'sb' }" } }
+    assert.is_nil(rc)
+    assert.matches("instruction budget of 1000000 exceeded", err)
+    assert.is_true(radcode.clock() - t < BOUND)
+  end)
+
+  -- table.sort was charged n log n comparisons, but one comparison of two
+  -- long strings with a common prefix reads them both: megabytes in one
+  -- step the count cannot see (55 s of CPU per claim). Each comparison is
+  -- now charged by the bytes it may compare, so the budget ends the rule
+  -- after a few sorts, where thousands ran before. The rule counts its
+  -- sorts in a global of its sandbox; the next claim reports the count.
+  local SORTS = {
+    "table.sort(t)",
+    "table.sort(t, function(x, y) return x > y end)",
+    "table.sort(t, function(x, y) return x < y end, 'ignored')",
+  }
+  for _, call in ipairs(SORTS) do
+    it("charges each comparison of " .. call .. " by the bytes it compares", function()
+      local rc = rule(([[
+        if sorts then out.add { message = 'sorts ' .. sorts } return end
+        sorts = 0
+        local a = ('x'):rep(2^19)
+        local t = {}
+        for i = 1, 8 do t[i] = a .. (i %% 5) end
+        a = nil
+        for i = 1, 1e6 do %s sorts = sorts + 1 end]]):format(call), { overlay_instructions = 400000, overlay_memory = 2^26 })
+      local _, seconds = holds(rc, "was stopped: instruction budget of 400000 exceeded")
+      assert.is_true(seconds < BOUND, ("took %.1f s"):format(seconds))
+      local sorts = tonumber(find(rc:check(claim()), "overlay", 0).message:match("^sorts (%d+)$"))
+      assert.is_true(sorts >= 1 and sorts < 20, "sorts before the stop: " .. sorts)
+      rc:close()
+    end)
+  end
+
+  it("still sorts with a comparator, and refuses a bad one as table.sort does", function()
+    local rc = rule([[
+      local t = { 'b', 'c', 'a' }
+      table.sort(t)
+      local u = { 3, 1, 2 }
+      table.sort(u, function(a, b) return a > b end, 'ignored')
+      local ok, err = pcall(table.sort, t, 42)
+      out.add { message = table.concat(t) .. table.concat(u) .. ' ' .. tostring(ok) .. ' ' .. tostring(err:match('bad argument') ~= nil) }
+    ]])
+    assert.are.equal("abc321 false true", find(rc:check(claim()), "overlay", 0).message)
+    rc:close()
+  end)
+
+  -- An anchored pattern tries one start position: it is charged for that
+  -- one (the pattern's length and the runs its repeated items may take),
+  -- not for every byte of a long subject. The same search unanchored, or
+  -- plain, is charged for every start and stopped.
+  it("charges an anchored find for one start, an unanchored one for every start", function()
+    local rc = rule([[
+      local s = ('x'):rep(2^20)
+      local n = 0
+      for i = 1, 10000 do n = n + (s:find('^abc') or 0) + #(s:match('^x') or '') end
+      out.add { message = 'anchored ' .. n }
+    ]])
+    assert.are.equal("anchored 10000", find(rc:check(claim()), "overlay", 0).message)
+    rc:close()
+    for _, call in ipairs { "s:find('abc')", "s:find('abc', 1, true)", "s:match('^abc', 1, true) or s:find('x^abc')" } do
+      rc = rule(("local s = ('x'):rep(2^20) for i = 1, 10000 do local x = %s end out.add { message = 'ran' }"):format(call))
+      holds(rc, "was stopped: instruction budget")
+      rc:close()
+    end
+  end)
+end)
+
+describe("a stopped overlay contributes nothing", function()
+  -- Its earlier rules' findings and changes are withdrawn, one overlay
+  -- finding (review) says why, and the check goes on: the national
+  -- findings stay as they were, and other overlays' results stay.
+  local STOPS = {
+    "while true do end",
+    "local s = ('a'):rep(5000) local x = s:find('.-.-.-b')",
+    "local t = {} while true do t[#t + 1] = ('x'):rep(1000) .. #t end",
+  }
+  local function overlay(body)
+    return assert(radcode.open { payers = { ([[return { name = 'sb', rules = {
+        { id = 'first', check = function(claim, findings, out)
+            out.add { line = 1, severity = 'deny', message = 'added before the stop' }
+            for _, f in ipairs(findings) do if f.edit == 'mue' then out.suppress(f, 'forgiven before the stop') end end
+          end },
+        { id = 'r', check = function(claim, findings, out) %s end },
+        { id = 'later', check = function(claim, findings, out) out.add { message = 'after the stop' } end } } }]]):format(body) } })
+  end
+
+  it("applies those rules' findings and changes when nothing is stopped", function()
+    local rc = overlay("")
+    local result = rc:check(claim())
+    assert.are.same({ "info", true, "sb" }, { find(result, "mue", 1).severity, find(result, "mue", 1).suppressed, find(result, "mue", 1).overlay })
+    local messages = {}
+    for _, x in ipairs(result.findings) do messages[x.message] = true end
+    assert.is_true(messages["added before the stop"] and messages["after the stop"])
+    rc:close()
+  end)
+
+  for _, body in ipairs(STOPS) do
+    it("withdraws what its earlier rules did when a later one is stopped: " .. case_name(body), function()
+      local rc = assert(radcode.open { payers = { ([[return { name = 'sb', rules = {
+        { id = 'first', check = function(claim, findings, out)
+            out.add { line = 1, severity = 'deny', message = 'added before the stop' }
+            for _, f in ipairs(findings) do if f.edit == 'mue' then out.suppress(f, 'forgiven before the stop') end end
+          end },
+        { id = 'r', check = function(claim, findings, out) %s end },
+        { id = 'later', check = function(claim, findings, out) out.add { message = 'after the stop' } end } } }]]):format(body) } })
+      local f = holds(rc, "was stopped")
+      assert.matches("none of its rules' findings or changes are used", f.message, 1, true)
+      local result = rc:check(claim())
+      local mue = assert(find(result, "mue", 1))
+      assert.are.same({ "review", false }, { mue.severity, mue.suppressed == true })
+      assert.is_nil(mue.overlay)
+      for _, x in ipairs(result.findings) do
+        assert.are_not.equal("added before the stop", x.message)
+        assert.are_not.equal("after the stop", x.message)
+      end
+      rc:close()
+    end)
+  end
+
+  it("keeps an erroring overlay's other rules, and a parent's results when the child is stopped", function()
+    local rc = assert(radcode.open { payers = {
+      [[return { name = 'base', rules = { { id = 'kept', check = function(claim, findings, out) out.add { message = 'from base' } end } } }]],
+      [[return { name = 'sb', inherits = 'base', rules = {
+        { id = 'first', check = function(claim, findings, out) out.add { message = 'from sb' } end },
+        { id = 'r', check = function(claim, findings, out) while true do end end } } }]] } })
+    local result = rc:check(claim())
+    local messages = {}
+    for _, x in ipairs(result.findings) do messages[x.message] = true end
+    assert.is_true(messages["from base"])
+    assert.is_nil(messages["from sb"])
+    assert.is_truthy(find(result, "mue", 1))
+    rc:close()
+  end)
+end)
+
 describe("the sandbox has no coroutines to escape with", function()
   local TRICKS = {
     "coroutine.yield()",
