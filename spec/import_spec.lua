@@ -644,6 +644,19 @@ describe("imports that lose nothing", function()
     assert.is_nil(io.open(dir .. "/x.db-journal"))
   end)
 
+  it("refuses an empty history path rather than making a '-turn' file where it runs", function()
+    local cwd = H.root
+    local h, err = radcode.open({ history = "" })
+    assert.is_nil(h)
+    assert.matches("cannot open history '': the path is empty", err, 1, true)
+    assert.is_nil(io.open(cwd .. "/-turn"))
+    local _, stderr, code = H.run(("cd %s && RADCODE_BUILD=%s lua5.4 %s/bin/radcode check --history '' %s"):format(
+      H.quote(dir), H.quote(H.abs_build), H.quote(H.root), H.quote(H.root .. "/examples/sbrt_lung.json")))
+    assert.are.equal(2, code)
+    assert.matches("the path is empty", stderr, 1, true)
+    assert.is_nil(io.open(dir .. "/-turn"))
+  end)
+
   it("refuses a history that is not a regular file, leaving nothing beside it", function()
     local fifo = dir .. "/fifo"
     local _, _, code = H.run("env -u LD_PRELOAD mkfifo " .. H.quote(fifo))
@@ -655,6 +668,7 @@ describe("imports that lose nothing", function()
     end
     local out = H.run("env -u LD_PRELOAD ls -a " .. H.quote(dir))
     assert.is_nil(out:match("fifo%-"), out)
+    assert.is_nil(out:match("%-turn"), out)
     assert.is_nil(out:match("%-journal"), out)
   end)
 end)
