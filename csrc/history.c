@@ -92,10 +92,11 @@ static void close_connection(rc_history *h)
   h->conn = NULL;
 }
 
-/* A history path must be a regular file, or not exist yet, and not be
- * empty (SQLite would open a temporary database and turn.c a '-turn' file) (it is then
+/* A history path must be a regular file, or not exist yet (it is then
  * created): SQLite would otherwise open a device such as /dev/null, fail
- * later and leave its -journal beside it. 0 with err when it is not. */
+ * later and leave its -journal beside it. An empty path is refused too
+ * (SQLite would open a temporary database, and turn.c make '-turn').
+ * 0 with err when it is not. */
 static int is_file_or_new(const char *path, char *err, size_t errlen)
 {
   struct stat st;
