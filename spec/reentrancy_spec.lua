@@ -9,10 +9,17 @@
 -- call on a busy handle raises, and option tables are read raw. The
 -- finalizers here are made to run inside the call under test: each one
 -- looks at the stack, and one that finds the call not running arms a new
--- one. (make sanitize runs this file under ASan and UBSan.)
-local radcode = require "radcode"
+-- one. Each case runs in a fresh lua5.4 (child below): in the suite's big
+-- heap a collection may not come round within a short call. (make
+-- sanitize runs this file, and so its children, under ASan and UBSan.)
 local H = require "helper"
 
+-- What every case's child starts with: the module, luassert, and the
+-- helpers that make a finalizer run inside a call.
+local PRELUDE = [==[
+local radcode = require "radcode"
+local H = require "helper"
+local assert = require "luassert"
 local D25 = "2025-06-02"
 
 local function claim(lines, t)
@@ -82,216 +89,243 @@ local function fresh(fn)
   rc:close()
   return r
 end
+]==]
+
+-- Runs a case's body (Lua source) after PRELUDE in a fresh lua5.4; the
+-- case holds when the child exits 0 (a failed assert exits 1 and says why).
+local function child(body)
+  local file = os.tmpname()
+  H.write(file, PRELUDE .. "\n" .. body .. "\n")
+  local out, err, code = H.run(("LUA_PATH=%s LUA_CPATH=%s lua5.4 %s"):format(
+    H.quote(H.root .. "/lua/?.lua;" .. H.root .. "/lua/?/init.lua;" .. H.root .. "/spec/?.lua;;"),
+    H.quote(H.abs_build .. "/?.so;;"), H.quote(file)))
+  os.remove(file)
+  assert.are.equal(0, code, out .. err)
+end
 
 describe("a finalizer that closes the handle during a call", function()
-  local cases = {
-    check = function(rc) return rc:check(busy_claim(120)) end,
-    pair = function(rc) return rc:pair("77301", "77295", { date = D25 }) end,
-    lookup = function(rc) return rc:lookup("77412", { date = D25, setting = "hospital" }) end,
-    search = function(rc) return rc:search("radiation treatment delivery", { limit = 50, date = D25 }) end,
-    classify = function(rc)
-      return rc:classify { service = "delivery", date = D25, setting = "practitioner", energy_mev = 6, areas = 2 }
-    end,
-    datasets = function(rc) return rc:datasets() end,
-  }
   for _, name in ipairs { "check", "pair", "lookup", "search", "classify", "datasets" } do
     it("lets rc:" .. name .. " finish with its answer, then the handle is closed", function()
-      local want = fresh(cases[name])
-      for skip = 0, 3 do
-        local rc = assert(radcode.open())
-        local fired, out, acted = during(rc[name], skip, function() return rc:close() end,
-          function() return cases[name](rc) end)
-        assert.is_true(fired, "no finalizer ran inside rc:" .. name)
-        assert.are.same({ true, true, n = 2 }, acted)   -- close said yes
-        assert.is_true(out[1], tostring(out[2]))
-        assert.are.same(want[1], out[2])
-        assert.is_false(rc:is_open())
-        assert.matches("%(closed%)", tostring(rc))
-        assert.has_error(function() rc:lookup("77412") end, "attempt to use a closed radcode handle")
-        assert.is_true(rc:close())   -- still idempotent
-      end
+      child(("local name = %q\n"):format(name) .. [==[
+local cases = {
+  check = function(rc) return rc:check(busy_claim(120)) end,
+  pair = function(rc) return rc:pair("77301", "77295", { date = D25 }) end,
+  lookup = function(rc) return rc:lookup("77412", { date = D25, setting = "hospital" }) end,
+  search = function(rc) return rc:search("radiation treatment delivery", { limit = 50, date = D25 }) end,
+  classify = function(rc)
+    return rc:classify { service = "delivery", date = D25, setting = "practitioner", energy_mev = 6, areas = 2 }
+  end,
+  datasets = function(rc) return rc:datasets() end,
+}
+local want = fresh(cases[name])
+for skip = 0, 3 do
+  local rc = assert(radcode.open())
+  local fired, out, acted = during(rc[name], skip, function() return rc:close() end,
+    function() return cases[name](rc) end)
+  assert.is_true(fired, "no finalizer ran inside rc:" .. name)
+  assert.are.same({ true, true, n = 2 }, acted)   -- close said yes
+  assert.is_true(out[1], tostring(out[2]))
+  assert.are.same(want[1], out[2])
+  assert.is_false(rc:is_open())
+  assert.matches("%(closed%)", tostring(rc))
+  assert.has_error(function() rc:lookup("77412") end, "attempt to use a closed radcode handle")
+  assert.is_true(rc:close())   -- still idempotent
+end
+]==])
     end)
   end
 
   it("lets rc:import finish into the file, then the handle is closed", function()
-    local dir = H.tmpdir()
-    local path = H.new_db(dir)
-    local csv = { '"HCPCS/CPT Code","Practitioner Services MUE Values","MUE Adjudication Indicator","MUE Rationale"' }
-    for i = 1, 3000 do   -- every other row a reject: the rejects list grows in Lua
-      csv[#csv + 1] = i % 2 == 0 and ('%05d,1,"2 Date of Service Edit: Policy","Clinical: Data"'):format(10000 + i)
-        or ("%05d,x,bad,bad"):format(10000 + i)
-    end
-    H.write(dir .. "/mue.csv", table.concat(csv, "\n") .. "\n")
-    local imported = 0
-    for skip = 0, 1 do
-      local rc = assert(radcode.open { db = path })
-      local fired, out, acted = during(rc.import, skip, function() return rc:close() end, function()
-        return rc:import("mue", dir .. "/mue.csv", { setting = "practitioner", version = "2099Q" .. (skip + 1) })
-      end)
-      assert.is_true(fired, "no finalizer ran inside rc:import")
-      assert.are.same({ true, true, n = 2 }, acted)
-      assert.is_true(out[1], tostring(out[2]))
-      assert.is_table(out[2], tostring(out[3]))
-      assert.are.equal(1500, out[2].rows_kept)
-      assert.is_false(rc:is_open())
-      imported = imported + 1
-    end
-    local rc = assert(radcode.open { db = path })
-    local names = {}
-    for _, d in ipairs(rc:datasets()) do names[d.name or ""] = true end
-    assert.is_true(names["CMS MUE practitioner 2099Q1"] and names["CMS MUE practitioner 2099Q2"] or false)
-    assert.are.equal(2, imported)
-    rc:close()
-    H.remove_tree(dir)
+    child [==[
+local dir = H.tmpdir()
+local path = H.new_db(dir)
+local csv = { '"HCPCS/CPT Code","Practitioner Services MUE Values","MUE Adjudication Indicator","MUE Rationale"' }
+for i = 1, 3000 do   -- every other row a reject: the rejects list grows in Lua
+  csv[#csv + 1] = i % 2 == 0 and ('%05d,1,"2 Date of Service Edit: Policy","Clinical: Data"'):format(10000 + i)
+    or ("%05d,x,bad,bad"):format(10000 + i)
+end
+H.write(dir .. "/mue.csv", table.concat(csv, "\n") .. "\n")
+for skip = 0, 1 do
+  local rc = assert(radcode.open { db = path })
+  local fired, out, acted = during(rc.import, skip, function() return rc:close() end, function()
+    return rc:import("mue", dir .. "/mue.csv", { setting = "practitioner", version = "2099Q" .. (skip + 1) })
+  end)
+  assert.is_true(fired, "no finalizer ran inside rc:import")
+  assert.are.same({ true, true, n = 2 }, acted)
+  assert.is_true(out[1], tostring(out[2]))
+  assert.is_table(out[2], tostring(out[3]))
+  assert.are.equal(1500, out[2].rows_kept)
+  assert.is_false(rc:is_open())
+end
+local rc = assert(radcode.open { db = path })
+local names = {}
+for _, d in ipairs(rc:datasets()) do names[d.name or ""] = true end
+assert.is_true(names["CMS MUE practitioner 2099Q1"] and names["CMS MUE practitioner 2099Q2"] or false)
+rc:close()
+H.remove_tree(dir)
+]==]
   end)
 
   it("lets rc:record finish into the history file and say so truly", function()
-    local dir = H.tmpdir()
-    local history = dir .. "/history.db"
-    for skip = 0, 2 do
-      local rc = assert(radcode.open { history = history })
-      local n = 0
-      local fired, out = during(rc.record, skip, function() return rc:close() end, function()
-        n = n + 1
-        return rc:record(busy_claim(60, ("R-%d-%d"):format(skip, n)))
-      end)
-      assert.is_true(fired, "no finalizer ran inside rc:record")
-      assert.are.same({ true, true, n = 2 }, out)
-      assert.is_false(rc:is_open())
-      -- every claim it said it recorded is in the file: recording it again is refused
-      local again = assert(radcode.open { history = history })
-      for i = 1, n do
-        local ok, err = again:record(busy_claim(60, ("R-%d-%d"):format(skip, i)))
-        assert.is_nil(ok)
-        assert.matches("is already recorded", err)
-      end
-      again:close()
-    end
-    H.remove_tree(dir)
+    child [==[
+local dir = H.tmpdir()
+local history = dir .. "/history.db"
+for skip = 0, 2 do
+  local rc = assert(radcode.open { history = history })
+  local n = 0
+  local fired, out = during(rc.record, skip, function() return rc:close() end, function()
+    n = n + 1
+    return rc:record(busy_claim(60, ("R-%d-%d"):format(skip, n)))
+  end)
+  assert.is_true(fired, "no finalizer ran inside rc:record")
+  assert.are.same({ true, true, n = 2 }, out)
+  assert.is_false(rc:is_open())
+  -- every claim it said it recorded is in the file: recording it again is refused
+  local again = assert(radcode.open { history = history })
+  for i = 1, n do
+    local ok, err = again:record(busy_claim(60, ("R-%d-%d"):format(skip, i)))
+    assert.is_nil(ok)
+    assert.matches("is already recorded", err)
+  end
+  again:close()
+end
+H.remove_tree(dir)
+]==]
   end)
 end)
 
 describe("a finalizer that calls the handle again during a call", function()
-  local dir, path
-  setup(function()
-    dir = H.tmpdir()
-    path = H.new_db(dir)
-    H.write(dir .. "/mue.csv", '"HCPCS/CPT Code","Practitioner Services MUE Values","MUE Adjudication Indicator","MUE Rationale"\n'
-      .. '77300,1,"2 Date of Service Edit: Policy","Clinical: Data"\n')
-  end)
-  teardown(function() H.remove_tree(dir) end)
+  -- A database file and an MUE file that lowers 77300 to 1 a day.
+  local SETUP = [==[
+local dir = H.tmpdir()
+local path = H.new_db(dir)
+H.write(dir .. "/mue.csv", '"HCPCS/CPT Code","Practitioner Services MUE Values","MUE Adjudication Indicator","MUE Rationale"\n'
+  .. '77300,1,"2 Date of Service Edit: Policy","Clinical: Data"\n')
+]==]
 
   it("refuses an import into the busy handle, and the call goes on", function()
-    local rc = assert(radcode.open { db = path })
-    local c = busy_claim(120)
-    local want = rc:check(c)
-    local fired, out, acted = during(rc.check, 0, function()
-      return rc:import("mue", dir .. "/mue.csv", { setting = "practitioner", version = "2025Q2", from = "2025-04-01" })
-    end, function() return rc:check(c) end)
-    assert.is_true(fired)
-    assert.is_false(acted[1])
-    assert.matches("radcode handle is busy", acted[2])
-    assert.are.same({ true, want, n = 2 }, out)
-    assert.are.same(want, rc:check(c))   -- nothing was imported
-    rc:close()
+    child(SETUP .. [==[
+local rc = assert(radcode.open { db = path })
+local c = busy_claim(120)
+local want = rc:check(c)
+local fired, out, acted = during(rc.check, 0, function()
+  return rc:import("mue", dir .. "/mue.csv", { setting = "practitioner", version = "2025Q2", from = "2025-04-01" })
+end, function() return rc:check(c) end)
+assert.is_true(fired)
+assert.is_false(acted[1])
+assert.matches("radcode handle is busy", acted[2])
+assert.are.same({ true, want, n = 2 }, out)
+assert.are.same(want, rc:check(c))   -- nothing was imported
+rc:close()
+H.remove_tree(dir)
+]==])
   end)
 
   for _, name in ipairs { "lookup", "search", "datasets" } do
     it("refuses rc:" .. name .. " inside rc:" .. name .. " with a message, never a wrong answer", function()
-      local rc = assert(radcode.open())
-      local calls = {
-        lookup = function() return rc:lookup("77412", { date = D25 }) end,
-        search = function() return rc:search("radiation treatment delivery", { limit = 50, date = D25 }) end,
-        datasets = function() return rc:datasets() end,
-      }
-      local want = calls[name]()
-      local fired, out, acted = during(rc[name], 0, calls[name], calls[name])
-      assert.is_true(fired)
-      assert.is_false(acted[1])
-      assert.matches("radcode handle is busy", acted[2])
-      assert.are.same({ true, want, n = 2 }, out)
-      assert.are.same(want, calls[name]())   -- not busy any more
-      rc:close()
+      child(("local name = %q\n"):format(name) .. [==[
+local rc = assert(radcode.open())
+local calls = {
+  lookup = function() return rc:lookup("77412", { date = D25 }) end,
+  search = function() return rc:search("radiation treatment delivery", { limit = 50, date = D25 }) end,
+  datasets = function() return rc:datasets() end,
+}
+local want = calls[name]()
+local fired, out, acted = during(rc[name], 0, calls[name], calls[name])
+assert.is_true(fired)
+assert.is_false(acted[1])
+assert.matches("radcode handle is busy", acted[2])
+assert.are.same({ true, want, n = 2 }, out)
+assert.are.same(want, calls[name]())   -- not busy any more
+rc:close()
+]==])
     end)
   end
 
   it("runs a nested check on the outer check's rules after another handle changed the data, and reads the change after",
     function()
-      local rc, other = assert(radcode.open { db = path }), assert(radcode.open { db = path })
-      local c = claim { { code = "77300", date = D25, units = 3 }, { code = "77301", date = D25, units = 1 },
-        { code = "77295", date = D25, units = "1" } }
-      local big = busy_claim(150)
-      local before, big_before = rc:check(c), rc:check(big)
-      assert.is_nil(H.find(before, "mue", 1))
-      local inner
-      local fired, out, acted = during(rc.check, 0, function()
-        assert(other:import("mue", dir .. "/mue.csv", { setting = "practitioner", version = "2025Q2",
-          from = "2025-04-01", to = "2025-06-30" }))
-        inner = rc:check(c)
-        return true
-      end, function() return rc:check(big) end)
-      assert.is_true(fired)
-      assert.are.same({ true, true, n = 2 }, acted)
-      assert.are.same(before, inner)               -- the outer check's rules, still whole
-      assert.are.same({ true, big_before, n = 2 }, out)
-      local after, deadline = nil, radcode.clock() + 5
-      repeat after = rc:check(c) until H.find(after, "mue", 1) or radcode.clock() > deadline
-      assert.is_not_nil(H.find(after, "mue", 1), "the imported MUE is read after the outer check")
-      rc:close()
-      other:close()
+      child(SETUP .. [==[
+local rc, other = assert(radcode.open { db = path }), assert(radcode.open { db = path })
+local c = claim { { code = "77300", date = D25, units = 3 }, { code = "77301", date = D25, units = 1 },
+  { code = "77295", date = D25, units = "1" } }
+local big = busy_claim(150)
+local before, big_before = rc:check(c), rc:check(big)
+assert.is_nil(H.find(before, "mue", 1))
+local inner
+local fired, out, acted = during(rc.check, 0, function()
+  assert(other:import("mue", dir .. "/mue.csv", { setting = "practitioner", version = "2025Q2",
+    from = "2025-04-01", to = "2025-06-30" }))
+  inner = rc:check(c)
+  return true
+end, function() return rc:check(big) end)
+assert.is_true(fired)
+assert.are.same({ true, true, n = 2 }, acted)
+assert.are.same(before, inner)               -- the outer check's rules, still whole
+assert.are.same({ true, big_before, n = 2 }, out)
+local after, deadline = nil, radcode.clock() + 5
+repeat after = rc:check(c) until H.find(after, "mue", 1) or radcode.clock() > deadline
+assert.is_not_nil(H.find(after, "mue", 1), "the imported MUE is read after the outer check")
+rc:close()
+other:close()
+H.remove_tree(dir)
+]==])
     end)
 end)
 
 describe("option tables", function()
   it("are read raw: an __index metamethod is not consulted", function()
-    local dir = H.tmpdir()
-    local path = H.new_db(dir)
-    local asked = 0
-    local opts = setmetatable({}, { __index = function(_, k)
-      if k ~= "payers" then asked = asked + 1 end   -- (radcode.open's Lua layer looks for payers)
-      if k == "db" then return (path .. "x"):sub(1, -2) end   -- a new string, referenced by nothing else
-    end })
-    local rc = assert(radcode.open(opts))
-    assert.matches("embedded default data", tostring(rc))
-    local facts = setmetatable({ date = D25, setting = "practitioner", energy_mev = 6, areas = 2 },
-      { __index = function(_, k)
-        asked = asked + 1
-        if k == "service" then return ("delivery!"):sub(1, -2) end
-      end })
-    local result, err = rc:classify(facts)
-    assert.is_nil(result)
-    assert.matches("service is required", err)
-    local lookup = rc:lookup("77412", setmetatable({}, { __index = function() asked = asked + 1; return "hospital" end }))
-    assert.are.equal("77412", lookup.code)
-    assert.are.equal(0, asked)
-    rc:close()
-    H.remove_tree(dir)
+    child [==[
+local dir = H.tmpdir()
+local path = H.new_db(dir)
+local asked = 0
+local opts = setmetatable({}, { __index = function(_, k)
+  if k ~= "payers" then asked = asked + 1 end   -- (radcode.open's Lua layer looks for payers)
+  if k == "db" then return (path .. "x"):sub(1, -2) end   -- a new string, referenced by nothing else
+end })
+local rc = assert(radcode.open(opts))
+assert.matches("embedded default data", tostring(rc))
+local facts = setmetatable({ date = D25, setting = "practitioner", energy_mev = 6, areas = 2 },
+  { __index = function(_, k)
+    asked = asked + 1
+    if k == "service" then return ("delivery!"):sub(1, -2) end
+  end })
+local result, err = rc:classify(facts)
+assert.is_nil(result)
+assert.matches("service is required", err)
+local lookup = rc:lookup("77412", setmetatable({}, { __index = function() asked = asked + 1; return "hospital" end }))
+assert.are.equal("77412", lookup.code)
+assert.are.equal(0, asked)
+rc:close()
+H.remove_tree(dir)
+]==]
   end)
 
   it("keep a string a finalizer takes out of the table alive until the call ends", function()
-    local rc = assert(radcode.open())
-    local want = rc:lookup("77412", { date = D25, setting = "hospital" })
-    for skip = 0, 3 do
-      local opts
-      local fired, out = during(rc.lookup, skip, function()
-        opts.date, opts.setting = nil, nil   -- the only references to the two strings
-        local junk = {}
-        for i = 1, 2000 do junk[i] = ("%d"):format(i) .. "x" end   -- memory the collector may reuse
-        return true
-      end, function()
-        opts = { date = ("2025-06-02!"):sub(1, -2), setting = ("hospital!"):sub(1, -2) }
-        return rc:lookup("77412", opts)
-      end)
-      assert.is_true(fired)
-      assert.are.same({ true, want, n = 2 }, out)
-    end
-    rc:close()
+    child [==[
+local rc = assert(radcode.open())
+local want = rc:lookup("77412", { date = D25, setting = "hospital" })
+for skip = 0, 3 do
+  local opts
+  local fired, out = during(rc.lookup, skip, function()
+    opts.date, opts.setting = nil, nil   -- the only references to the two strings
+    local junk = {}
+    for i = 1, 2000 do junk[i] = ("%d"):format(i) .. "x" end   -- memory the collector may reuse
+    return true
+  end, function()
+    opts = { date = ("2025-06-02!"):sub(1, -2), setting = ("hospital!"):sub(1, -2) }
+    return rc:lookup("77412", opts)
+  end)
+  assert.is_true(fired)
+  assert.are.same({ true, want, n = 2 }, out)
+end
+rc:close()
+]==]
   end)
 end)
 
 describe("argument errors of a guarded method", function()
   it("name the method and its argument as before, with the caller's position", function()
-    local rc = assert(radcode.open())
+    local rc = assert(require("radcode").open())
     local ok, err = pcall(function() rc:check({}, { payor = "x" }) end)
     assert.is_false(ok)
     assert.matches("^[^:]*reentrancy_spec.lua:%d+: bad argument #2 to 'check' %(unknown option 'payor'%)$", err)
