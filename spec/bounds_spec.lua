@@ -232,6 +232,30 @@ describe("bounds: the size of a claim", function()
       ("%d lines took %.3f s, 1000 lines %.4f s (%.0f times)"):format(n, t, t1k, t / t1k))
   end)
 
+  it("checks a 100,000-line course with a payer overlay in time linear in its lines", function()
+    local payer = assert(radcode.open { payers = { "bluecross_example" } })
+    local codes = { "77301", "77338", "77300", "77334", "77014", "77412", "77336", "77295" }
+    local function course(n)
+      local lines = {}
+      for i = 1, n do   -- ten lines a day: windows, per-days limits and prior authorisation at work
+        lines[i] = line(codes[(i - 1) % #codes + 1], os.date("!%Y-%m-%d", 1748865600 + ((i - 1) // 10) * 86400))
+      end
+      return claim { payer = "bluecross_example", lines = lines }
+    end
+    local n = VALGRIND and 10000 or 100000
+    local long = { max_lines = 100000 }
+    local small, large = course(1000), course(n)
+    payer:check(small, long)
+    local t1k = fastest(3, function() payer:check(small, long) end)
+    local t = radcode.clock()
+    local result = payer:check(large, long)
+    t = radcode.clock() - t
+    assert.is_true(#result.findings >= 10000)
+    assert.is_true(t <= 3 * (n / 1000) * t1k + 0.05,
+      ("%d lines took %.3f s, 1000 lines %.4f s (%.0f times)"):format(n, t, t1k, t / t1k))
+    payer:close()
+  end)
+
   it("reports a line of 1,000,000 modifiers as text in time linear in them", function()
     local report = require("radcode.commands.check").report
     local sink = { write = function() end }
