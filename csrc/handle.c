@@ -173,7 +173,7 @@ static int data_changed(rc_handle *h)
  * uses; the change is seen by the next outermost call. */
 rc_rules *rc_handle_rules(rc_handle *h, char *err, size_t errlen)
 {
-  if (h->busy <= 1 && h->rules != NULL && (data_changed(h) || h->stale)) rc_handle_forget_rules(h);
+  if (h->busy <= 1 && (data_changed(h) || h->stale) && h->rules != NULL) rc_handle_forget_rules(h);
   if (h->rules == NULL) h->rules = rc_rules_new(h->db.conn, err, errlen);
   return h->rules;
 }
