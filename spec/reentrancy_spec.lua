@@ -242,6 +242,38 @@ rc:close()
     end)
   end
 
+  it("runs checks inside checks with a payer overlay's procedural rules, each answer unchanged", function()
+    child [==[
+local rc = assert(radcode.open { payers = { "bluecross_example" } })
+local outer_claim = claim({ { code = "77301", date = D25 }, { code = "77295", date = D25 },
+  { code = "77338", date = D25, units = 5 }, { code = "77300", date = "2025-06-10" }, { code = "77412", date = D25 } },
+  { id = "O", payer = "bluecross_example" })
+local inner_claim = claim({ { code = "77014", date = D25 }, { code = "77280", date = D25 }, { code = "77338", date = D25, units = 9 } },
+  { id = "I", payer = "bluecross_example" })
+local want_outer, want_inner = rc:check(outer_claim), rc:check(inner_claim)
+assert.is_true(#want_outer.findings > 0 and #want_inner.findings > 0)
+local same = require("luassert.util").deepcompare
+local nested, wrong, outers, in_outer = 0, 0, 0, false
+local function inner()
+  if not same(rc:check(inner_claim), want_inner) then wrong = wrong + 1 end
+  if in_outer then nested = nested + 1 end
+end
+collectgarbage("generational", 1, 100)
+while nested < 50 and outers < 20000 do
+  setmetatable({}, { __gc = inner })
+  in_outer = true
+  local r = rc:check(outer_claim)
+  in_outer = false
+  outers = outers + 1
+  if not same(r, want_outer) then wrong = wrong + 1 end
+end
+collectgarbage("incremental")
+assert.is_true(nested >= 50, "too few checks ran inside another")
+assert.are.equal(0, wrong)
+rc:close()
+]==]
+  end)
+
   it("runs a nested check on the outer check's rules after another handle changed the data, and reads the change after",
     function()
       child(SETUP .. [==[
