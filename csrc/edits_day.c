@@ -13,6 +13,7 @@
  *             types 2 and 3 leave it to the contractor (review);
  *  companion: codes that cannot stand alone need a partner that day. */
 #include "check.h"
+#include "code.h"
 #include "utf8.h"
 
 #include <stdio.h>
@@ -80,11 +81,19 @@ static void ptp_finding(rc_check *c, const rc_line *col1, const rc_line *col2, c
 }
 
 /* Lines [i, stop) share the column 1 code: b gets one finding beside them,
- * naming the first whose modifiers do not bypass the edit, if any. */
-static void ptp_run(rc_check *c, int i, int stop, const rc_line *b, const rc_rule *edit)
+ * naming the first whose modifiers do not bypass the edit, if any. That
+ * line does not depend on b, so *open keeps it for the run (-1: not yet
+ * looked for), and a day costs lines times codes, not lines squared. */
+static void ptp_run(rc_check *c, int i, int stop, const rc_line *b, const rc_rule *edit, int *open)
 {
   int k = i;
-  while (k < stop && edit->a == 1 && bypass_modifier(c, at(c, k), b) != NULL) k++;
+  if (edit->a == 1 && line_bypass(c, b) != NULL) {
+    k = stop;
+  } else if (edit->a == 1) {
+    if (*open < 0)
+      for (*open = i; *open < stop && line_bypass(c, at(c, *open)) != NULL; (*open)++) continue;
+    k = *open;
+  }
   ptp_finding(c, at(c, k < stop ? k : i), b, edit);
 }
 
@@ -92,17 +101,17 @@ static void ptp_run(rc_check *c, int i, int stop, const rc_line *b, const rc_rul
  * work and the findings grow with lines times codes, not lines squared. */
 static void ptp_day(rc_check *c, int start, int end)
 {
-  int i, j, stop;
+  int i, j, stop, open;
   for (i = start; i < end; i = stop) {
     const rc_line *a = at(c, i);
     for (stop = i + 1; stop < end && at(c, stop)->key == a->key; stop++) continue;
-    for (j = start; j < end; j++) {
+    for (open = -1, j = start; j < end; j++) {
       const rc_line *b = at(c, j);
       const rc_rule *edit;
       rc_rule found;
       if (a->key == b->key) continue;
       edit = rc_rules_ptp_key(a->rules, b->key, a->day, c->setting, &found);
-      if (edit != NULL && edit->a != 9) ptp_run(c, i, stop, b, edit);
+      if (edit != NULL && edit->a != 9) ptp_run(c, i, stop, b, edit, &open);
     }
   }
 }
@@ -141,14 +150,33 @@ static void mue_code(rc_check *c, int start, int end)
   if (mue->b != 1 && total > mue->a) mue_finding(c, first, mue, total);
 }
 
+/* The first k in [lo, hi) whose code key is above key (before: at or
+ * above it): a day's lines are sorted by code key. */
+static int key_bound(const rc_check *c, int lo, int hi, uint64_t key, int before)
+{
+  while (lo < hi) {
+    int mid = lo + (hi - lo) / 2;
+    if (c->by_day[mid].key < key || (!before && c->by_day[mid].key == key)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/* Does a line other than self bill partner (a code, or family:<f>) that
+ * day? Lines of one code are a run, so this looks at codes, not lines: a
+ * search for a code, one look a code for a family. */
 static int day_has(rc_check *c, int start, int end, const char *partner, const rc_line *self)
 {
-  int k;
-  int family = strncmp(partner, "family:", 7) == 0;
-  for (k = start; k < end; k++) {
+  int k, next;
+  if (strncmp(partner, "family:", 7) != 0) {
+    k = key_bound(c, start, end, rc_code_key(partner), 1);
+    next = key_bound(c, k, end, rc_code_key(partner), 0);
+    return next > k && strcmp(at(c, k)->code, partner) == 0 && (next - k > 1 || at(c, k) != self);
+  }
+  for (k = start; k < end; k = next) {
     const rc_line *l = at(c, k);
-    if (l == self) continue;
-    if (family ? strcmp(rc_rules_family(l->rules), partner + 7) == 0 : strcmp(l->code, partner) == 0) return 1;
+    next = key_bound(c, k, end, c->by_day[k].key, 0);
+    if ((next - k > 1 || l != self) && strcmp(rc_rules_family(l->rules), partner + 7) == 0) return 1;
   }
   return 0;
 }

@@ -14,12 +14,16 @@
  *              national setting edit already said so for the line).
  * Last, every finding made from an overlay's row (national edits reading
  * an added pair, MUE or limit included) is given the overlay's name and
- * rule id, read from the row's source ("<name> overlay (<id>): ..."). */
+ * rule id, read from the row's source ("<name> overlay (<id>): ...").
+ * The edits that look at other lines of a code search the lines sorted by
+ * code, day and position (by_code), so a check stays linear in lines. */
 #include "check.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "code.h"
 #include "date.h"
 
 /* Reads "<name> overlay (<id>): ..." into name and id. */
@@ -47,18 +51,78 @@ static const rc_rule *rows_of(const rc_line *line, rc_rule_kind kind, int *n)
   return rc_rules_of(line->rules, kind, n);
 }
 
+/* ---- the usable lines by code, day and position ---- */
+
+typedef struct by_code {
+  rc_day_entry *e;               /* sorted by code key, day, position */
+  long *sum;                     /* sum[k]: the units of e[0..k) */
+  int *first;                    /* first[k]: the lowest position of e[k]'s code */
+  int n;
+} by_code;
+
+static int by_key_day(const void *a, const void *b)
+{
+  const rc_day_entry *x = a, *y = b;
+  if (x->key != y->key) return x->key < y->key ? -1 : 1;
+  if (x->day != y->day) return x->day < y->day ? -1 : 1;
+  return x->pos - y->pos;
+}
+
+/* The first k whose entry is at or after (key, day, pos). */
+static int seek(const by_code *b, uint64_t key, long day, int pos)
+{
+  rc_day_entry probe;
+  int lo = 0, hi = b->n;
+  probe.key = key;
+  probe.day = day;
+  probe.pos = pos;
+  while (lo < hi) {
+    int mid = lo + (hi - lo) / 2;
+    if (by_key_day(&b->e[mid], &probe) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/* Makes the index in one userdata it pushes (rc_edits_payer pops it). */
+static void index_codes(rc_check *c, by_code *b)
+{
+  size_t n = (size_t)c->nby_day;
+  char *mem = lua_newuserdatauv(c->f->L, n * sizeof *b->e + (n + 1) * sizeof *b->sum + n * sizeof *b->first, 0);
+  int k, j, start;
+  b->n = (int)n;
+  b->e = (rc_day_entry *)mem;
+  b->sum = (long *)(mem + n * sizeof *b->e);
+  b->first = (int *)(mem + n * sizeof *b->e + (n + 1) * sizeof *b->sum);
+  if (n > 0) memcpy(b->e, c->by_day, n * sizeof *b->e);
+  qsort(b->e, n, sizeof *b->e, by_key_day);
+  b->sum[0] = 0;
+  for (k = 0; k < b->n; k++) b->sum[k + 1] = b->sum[k] + c->claim->lines[b->e[k].pos].units;
+  for (start = 0; start < b->n; start = k) {
+    int low = b->e[start].pos;
+    for (k = start; k < b->n && b->e[k].key == b->e[start].key; k++)
+      if (b->e[k].pos < low) low = b->e[k].pos;
+    for (j = start; j < k; j++) b->first[j] = low;
+  }
+}
+
 /* ---- windows ---- */
 
 /* A line or history entry of the anchor code within the window around the
- * line: its line number, -1 for history (day in *when), or 0. */
-static int anchor_near(const rc_check *c, const rc_line *line, const rc_rule *w, long *when)
+ * line: the first such line's number, -1 for history (day in *when), or
+ * 0. A day's lines of the code are sorted by position, so only each day's
+ * first is looked at. */
+static int anchor_near(const rc_check *c, const by_code *b, const rc_line *line, const rc_rule *w, long *when)
 {
   long lo = line->day - w->b, hi = line->day + w->a;
-  int i;
-  for (i = 0; i < c->claim->nlines; i++) {
-    const rc_line *l = &c->claim->lines[i];
-    if (l->usable && strcmp(l->code, w->other) == 0 && l->day >= lo && l->day <= hi) return l->index;
+  uint64_t key = rc_code_key(w->other);
+  int i, k = seek(b, key, lo, -1), best = 0;
+  while (k < b->n && b->e[k].key == key && b->e[k].day <= hi) {
+    const rc_line *l = &c->claim->lines[b->e[k].pos];
+    if (strcmp(l->code, w->other) == 0 && (best == 0 || l->index < best)) best = l->index;
+    k = seek(b, key, b->e[k].day + 1, -1);
   }
+  if (best > 0) return best;
   for (i = 0; i < c->nhist; i++)
     if (strcmp(c->hist[i].code, w->other) == 0 && c->hist[i].day >= lo && c->hist[i].day <= hi) {
       *when = c->hist[i].day;
@@ -67,10 +131,10 @@ static int anchor_near(const rc_check *c, const rc_line *line, const rc_rule *w,
   return 0;
 }
 
-static void window(rc_check *c, const rc_line *line, const rc_rule *w)
+static void window(rc_check *c, const by_code *b, const rc_line *line, const rc_rule *w)
 {
   long when = 0;
-  int at = anchor_near(c, line, w, &when);
+  int at = anchor_near(c, b, line, w, &when);
   char where[64], day[RC_DATE_LEN + 1];
   rc_finding *x;
   if (at == 0) return;
@@ -92,16 +156,14 @@ static void window(rc_check *c, const rc_line *line, const rc_rule *w)
 
 /* Units of the line's code in the days [start, end]: the recorded history
  * in them, and the claim's lines that come before the line (an earlier
- * day, or the same day and an earlier line) with the line itself. */
-static long units_in(const rc_check *c, const rc_line *line, long start, long end)
+ * day, or the same day and an earlier line: those from (start, first
+ * position) in the lines sorted by code, day and position) with the line
+ * itself. end is never before the line's day. */
+static long units_in(const rc_check *c, const by_code *b, const rc_line *line, long start, long end)
 {
-  long units = line->units;
-  int i;
-  for (i = 0; i < c->claim->nlines; i++) {
-    const rc_line *l = &c->claim->lines[i];
-    if (l == line || !l->usable || strcmp(l->code, line->code) != 0 || l->day < start || l->day > line->day) continue;
-    if (l->day < line->day || l->index < line->index) units += l->units;
-  }
+  uint64_t key = rc_code_key(line->code);
+  int self = seek(b, key, line->day, line->index - 1), from = seek(b, key, start, -1), i;
+  long units = line->units + (self > from ? b->sum[self] - b->sum[from] : 0);
   for (i = 0; i < c->nhist; i++)
     if (strcmp(c->hist[i].code, line->code) == 0 && c->hist[i].day >= start && c->hist[i].day <= end)
       units += c->hist[i].units;
@@ -116,15 +178,15 @@ static long units_in(const rc_check *c, const rc_line *line, long start, long en
  * windows that reach into that history. Each claim line counts the lines
  * before it, so the line that first takes a window past the limit is the
  * one flagged. */
-static long worst_window(const rc_check *c, const rc_line *line, const rc_rule *r, long *start)
+static long worst_window(const rc_check *c, const by_code *b, const rc_line *line, const rc_rule *r, long *start)
 {
-  long best = units_in(c, line, line->day - r->b + 1, line->day), units, end;
+  long best = units_in(c, b, line, line->day - r->b + 1, line->day), units, end;
   int i;
   *start = line->day - r->b + 1;
   for (i = 0; i < c->nhist; i++) {
     end = c->hist[i].day;
     if (end <= line->day || end > line->day + r->b - 1 || strcmp(c->hist[i].code, line->code) != 0) continue;
-    if ((units = units_in(c, line, end - r->b + 1, end)) > best) {
+    if ((units = units_in(c, b, line, end - r->b + 1, end)) > best) {
       best = units;
       *start = end - r->b + 1;
     }
@@ -132,9 +194,9 @@ static long worst_window(const rc_check *c, const rc_line *line, const rc_rule *
   return best;
 }
 
-static void days_limit(rc_check *c, const rc_line *line, const rc_rule *r)
+static void days_limit(rc_check *c, const by_code *b, const rc_line *line, const rc_rule *r)
 {
-  long start, units = worst_window(c, line, r, &start);
+  long start, units = worst_window(c, b, line, r, &start);
   char from[RC_DATE_LEN + 1], to[RC_DATE_LEN + 1], span[64];
   rc_finding *x;
   if (units <= r->a) return;
@@ -155,18 +217,16 @@ static void days_limit(rc_check *c, const rc_line *line, const rc_rule *r)
 
 /* ---- prior authorisation ---- */
 
-static int earlier_same_code(const rc_check *c, const rc_line *line)
+/* Is there a line of the same code before this one? */
+static int earlier_same_code(const by_code *b, const rc_line *line)
 {
-  int i;
-  for (i = 0; i < line->index - 1; i++)
-    if (c->claim->lines[i].usable && strcmp(c->claim->lines[i].code, line->code) == 0) return 1;
-  return 0;
+  return b->first[seek(b, rc_code_key(line->code), LONG_MIN, -1)] < line->index - 1;
 }
 
-static void prior_auth(rc_check *c, const rc_line *line, const rc_rule *r)
+static void prior_auth(rc_check *c, const by_code *b, const rc_line *line, const rc_rule *r)
 {
   rc_finding *x;
-  if (c->claim->authorization[0] || earlier_same_code(c, line)) return;
+  if (c->claim->authorization[0] || earlier_same_code(b, line)) return;
   x = add(c, line, RC_EDIT_OVERLAY, r);
   snprintf(x->rule, sizeof x->rule, "prior authorisation %s", line->code);
   snprintf(x->message, sizeof x->message, "%s needs prior authorisation and the claim carries no authorisation number: %s",
@@ -236,19 +296,19 @@ static void mapping(rc_check *c, const rc_line *line)
   snprintf(x->fix, sizeof x->fix, "bill %s instead", use);
 }
 
-static void line_edits(rc_check *c, const rc_line *line)
+static void line_edits(rc_check *c, const by_code *b, const rc_line *line)
 {
   int i, n;
   const rc_rule *rows = rows_of(line, RC_RULE_WINDOW, &n);
   for (i = 0; i < n; i++)
-    if (rc_rule_applies(&rows[i], line->day, c->setting)) window(c, line, &rows[i]);
+    if (rc_rule_applies(&rows[i], line->day, c->setting)) window(c, b, line, &rows[i]);
   rows = rows_of(line, RC_RULE_DAYS, &n);
   for (i = 0; i < n; i++)
-    if (rc_rule_applies(&rows[i], line->day, c->setting)) days_limit(c, line, &rows[i]);
+    if (rc_rule_applies(&rows[i], line->day, c->setting)) days_limit(c, b, line, &rows[i]);
   rows = rows_of(line, RC_RULE_PRIOR_AUTH, &n);
   for (i = 0; i < n; i++)
     if (rc_rule_applies(&rows[i], line->day, c->setting)) {
-      prior_auth(c, line, &rows[i]);
+      prior_auth(c, b, line, &rows[i]);
       break;
     }
   coverage(c, line);
@@ -257,9 +317,12 @@ static void line_edits(rc_check *c, const rc_line *line)
 
 void rc_edits_payer(rc_check *c)
 {
+  by_code b;
   int i;
+  index_codes(c, &b);
   for (i = 0; i < c->claim->nlines; i++)
-    if (c->claim->lines[i].usable) line_edits(c, &c->claim->lines[i]);
+    if (c->claim->lines[i].usable) line_edits(c, &b, &c->claim->lines[i]);
+  lua_pop(c->f->L, 1);
   for (i = 0; i < c->f->count; i++) {
     rc_finding *x = &c->f->items[i];
     if (!x->overlay[0]) overlay_of(x->source, x->overlay, x->overlay_rule);

@@ -2,10 +2,23 @@
  * created closed, then the database is opened; a single idempotent close
  * serves rc:close(), __gc and __close, and every method checks that the
  * handle is still open. Methods live in the metatable's __index table, which
- * lradcode.c fills from the other files and exposes as core.Handle. */
+ * lradcode.c fills from the other files and exposes as core.Handle.
+ *
+ * A method call can run Lua code the host wrote: any allocation may run a
+ * __gc finalizer. So every C method runs guarded (rc_handle_guard), in a
+ * protected call that always leaves the handle as it found it: while a
+ * call runs the handle is busy, a close (rc:close(), also from a
+ * finalizer) only marks it closing, and it closes when the outermost call
+ * ends. Within a call, only the calls that touch nothing but the rule set
+ * and the history (check, pair, record: their SQLite statements never
+ * wait on Lua) may run on the same handle; they share the outer call's
+ * rules, which are reloaded after it ends when the data changed. Any other
+ * call on a busy handle raises: it would reset prepared statements the
+ * outer call is stepping, or change the data under it (import, overlays). */
 #define _POSIX_C_SOURCE 200809L
 #include "handle.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include "embed.h"
@@ -67,10 +80,7 @@ static int open_database(rc_handle *h, const char *path, char *err, size_t errle
   return rc_db_open_image(&h->db, image, size, err, errlen);
 }
 
-/* core.open([opts]): opts.db is a database path; without it, the embedded
- * default dataset. opts.overlay_memory and opts.overlay_instructions bound
- * each payer overlay's sandbox. Returns the handle, or nil, message. */
-int rc_handle_open(lua_State *L)
+static int open_with(lua_State *L)
 {
   static const char *const allowed[] = {"db", "history", "overlay_memory", "overlay_instructions", NULL};
   char err[512];
@@ -90,10 +100,23 @@ int rc_handle_open(lua_State *L)
   if (!open_database(h, path, err, sizeof err) ||
       (history != NULL && (h->history = rc_history_open(history, err, sizeof err)) == NULL)) {
     close_all(h);
+    rc_opts_end(L, 2);
     lua_pushstring(L, err);
     return rc_fail(L);
   }
+  rc_opts_end(L, 2);
   return 1;
+}
+
+/* core.open([opts]): opts.db is a database path; without it, the embedded
+ * default dataset. opts.overlay_memory and opts.overlay_instructions bound
+ * each payer overlay's sandbox. Returns the handle, or nil, message. The
+ * options are read raw (opts.c). */
+int rc_handle_open(lua_State *L)
+{
+  lua_settop(L, 1);
+  rc_opts_begin(L);   /* slot 2: the option strings of an enclosing call */
+  return open_with(L);
 }
 
 /* Drops the rule set and the payers' merged rules (which point into it),
@@ -103,6 +126,11 @@ void rc_handle_forget_rules(rc_handle *h)
 {
   rc_overlay *ov;
   rc_codemap *fresh;
+  if (h->busy > 1) {   /* an outer call uses them: the next call drops them */
+    h->stale = 1;
+    return;
+  }
+  h->stale = 0;
   for (ov = h->overlays ? h->overlays->head : NULL; ov != NULL; ov = ov->next) {
     if ((fresh = rc_codemap_new()) == NULL) {
       h->data_version = -1;
@@ -140,10 +168,12 @@ static int data_changed(rc_handle *h)
 
 /* The rule set, made on first use and again after another process (an
  * import, say) changed the database: a long-lived handle sees a commit
- * within RC_DATA_LOOK_MS, and never a transaction in progress. */
+ * within RC_DATA_LOOK_MS, and never a transaction in progress. A call
+ * made inside another (from a finalizer) keeps the rules the outer call
+ * uses; the change is seen by the next outermost call. */
 rc_rules *rc_handle_rules(rc_handle *h, char *err, size_t errlen)
 {
-  if (data_changed(h) && h->rules != NULL) rc_handle_forget_rules(h);
+  if (h->busy <= 1 && (data_changed(h) || h->stale) && h->rules != NULL) rc_handle_forget_rules(h);
   if (h->rules == NULL) h->rules = rc_rules_new(h->db.conn, err, errlen);
   return h->rules;
 }
@@ -157,6 +187,7 @@ rc_history *rc_handle_history(rc_handle *h, char *err, size_t errlen)
 
 static void close_all(rc_handle *h)
 {
+  h->closing = 0;
   rc_overlays_free(h->overlays);
   h->overlays = NULL;
   rc_rules_free(h->rules);
@@ -166,18 +197,26 @@ static void close_all(rc_handle *h)
   rc_db_close(&h->db);
 }
 
+/* rc:close(), __gc and __close: during a call on the handle (from a
+ * finalizer), the handle closes when the call ends. */
 static int handle_close(lua_State *L)
 {
   rc_handle *h = to_handle(L, 1);
-  close_all(h);
+  if (h->busy) h->closing = 1;
+  else close_all(h);
   lua_pushboolean(L, 1);
   return 1;
+}
+
+static int is_open(const rc_handle *h)
+{
+  return h->db.conn != NULL && !h->closing;
 }
 
 static int handle_tostring(lua_State *L)
 {
   rc_handle *h = to_handle(L, 1);
-  if (h->db.conn == NULL)
+  if (!is_open(h))
     lua_pushliteral(L, "radcode handle (closed)");
   else
     lua_pushfstring(L, "radcode handle (%s)", h->origin);
@@ -201,7 +240,7 @@ static int handle_save(lua_State *L)
 
 static int handle_is_open(lua_State *L)
 {
-  lua_pushboolean(L, to_handle(L, 1)->db.conn != NULL);
+  lua_pushboolean(L, is_open(to_handle(L, 1)));
   return 1;
 }
 
@@ -229,4 +268,79 @@ void rc_handle_metatable(lua_State *L)
   lua_pushvalue(L, -1);
   lua_setfield(L, -3, "__index");
   lua_remove(L, -2);
+}
+
+/* Raises again the error a guarded method raised. An argument error was
+ * made inside the protected call, where the method has no name ('?') and
+ * no caller's position: it is made again here, where luaL_argerror finds
+ * both, as the method itself would have. */
+static int raise_again(lua_State *L)
+{
+  const char *msg = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "", *rest;
+  char *end;
+  long arg;
+  size_t len;
+  if (strncmp(msg, "bad argument #", 14) != 0) return lua_error(L);
+  arg = strtol(msg + 14, &end, 10);
+  if (arg < 1 || arg > 1000 || strncmp(end, " to '?' (", 9) != 0) return lua_error(L);
+  rest = end + 9;
+  len = strlen(rest);
+  if (len == 0 || rest[len - 1] != ')') return lua_error(L);
+  lua_pushlstring(L, rest, len - 1);
+  return luaL_argerror(L, (int)arg, lua_tostring(L, -1));
+}
+
+/* A guarded method: the C function in upvalue 1 runs on a copy of the
+ * arguments in a protected call, on a handle anchored at 1 and kept busy;
+ * upvalue 2 says whether it may run inside another call on the handle.
+ * The handle closes at the end when it was closed meanwhile; an error is
+ * raised again after. */
+static int guarded(lua_State *L)
+{
+  rc_handle *h = to_handle(L, 1);
+  int n = lua_gettop(L), i, status;
+  if (!is_open(h)) return luaL_error(L, "attempt to use a closed radcode handle");
+  if (h->busy && !lua_toboolean(L, lua_upvalueindex(2)))
+    return luaL_error(L, "radcode handle is busy: another call on it is running (from a __gc finalizer?);"
+                         " only check, pair and record may run inside it; use another handle");
+  luaL_checkstack(L, n + 2, "too many arguments");
+  rc_opts_begin(L);   /* slot n + 1 */
+  lua_pushvalue(L, lua_upvalueindex(1));
+  for (i = 1; i <= n; i++) lua_pushvalue(L, i);
+  h->busy++;
+  status = lua_pcall(L, n, LUA_MULTRET, 0);
+  if (--h->busy == 0 && h->closing) close_all(h);
+  rc_opts_end(L, n + 1);
+  if (status != LUA_OK) return raise_again(L);
+  return lua_gettop(L) - n - 1;
+}
+
+static int is_one_of(const char *name, const char *const names[])
+{
+  int i;
+  for (i = 0; names[i] != NULL; i++)
+    if (strcmp(name, names[i]) == 0) return 1;
+  return 0;
+}
+
+/* Guards every C function in the method table at index methods, but
+ * close and is_open, which must work during a call. */
+void rc_handle_guard(lua_State *L, int methods)
+{
+  static const char *const free_calls[] = {"close", "is_open", NULL};
+  static const char *const nested_calls[] = {"check", "pair", "record", NULL};
+  methods = lua_absindex(L, methods);
+  lua_pushnil(L);
+  while (lua_next(L, methods) != 0) {
+    const char *name = lua_tostring(L, -2);
+    if (lua_iscfunction(L, -1) && !is_one_of(name, free_calls)) {
+      lua_pushboolean(L, is_one_of(name, nested_calls));
+      lua_pushcclosure(L, guarded, 2);
+      lua_pushvalue(L, -2);
+      lua_insert(L, -2);
+      lua_rawset(L, methods);   /* an existing key: next() goes on */
+    } else {
+      lua_pop(L, 1);
+    }
+  }
 }

@@ -23,6 +23,9 @@ typedef struct rc_handle {
   int is_file;                  /* opts.db: a file other processes may change */
   long long data_version;       /* PRAGMA data_version the rules were made at */
   long long looked_at;          /* when it was last asked, monotonic ms */
+  int busy;                     /* calls running on the handle, nested (rc_handle_guard) */
+  int closing;                  /* closed during a call: closes when the outermost ends */
+  int stale;                    /* rules to drop once no call uses them */
   char origin[RC_ORIGIN_LEN];   /* "embedded default data" or the file path */
 } rc_handle;
 
@@ -34,5 +37,6 @@ int rc_handle_db_error(lua_State *L, rc_handle *h);
 rc_rules *rc_handle_rules(rc_handle *h, char *err, size_t errlen);
 rc_history *rc_handle_history(rc_handle *h, char *err, size_t errlen);
 void rc_handle_forget_rules(rc_handle *h);
+void rc_handle_guard(lua_State *L, int methods);
 
 #endif

@@ -1,6 +1,7 @@
 /* lradcode.c: luaopen_radcode_core, which only assembles the pieces: the
  * open function, the claim readers (x12_claims, x12_batches, fhir_claims), the handle's methods (exposed as core.Handle so the Lua
- * layer can add its own), the JSON codec and the version strings. */
+ * layer can add its own; every C method runs guarded, see handle.c), the
+ * JSON codec and the version strings. */
 #include <lua.h>
 #include <lauxlib.h>
 
@@ -44,6 +45,7 @@ int luaopen_radcode_core(lua_State *L)
   luaL_setfuncs(L, rc_check_methods, 0);
   luaL_setfuncs(L, rc_overlay_methods, 0);
   luaL_setfuncs(L, rc_explain_methods, 0);
+  rc_handle_guard(L, -1);
   lua_setfield(L, -2, "Handle");
   rc_json_register(L);
   lua_pushliteral(L, RC_VERSION);

@@ -1,5 +1,9 @@
 /* opts.c: option tables. An options argument may be absent or nil; when it
- * is a table every key must be one the function knows. Typed getters raise
+ * is a table every key must be one the function knows. Options are read
+ * raw, as claims are: an __index metamethod is not consulted (it could run
+ * any code in the middle of a call), and a string read is kept referenced
+ * until the call ends (rc_opts_begin/_end), even if a finalizer takes it
+ * out of the table meanwhile. Typed getters raise
  * on a wrong type (a programming error), and on a string hiding a zero byte
  * (C would read only its start: a path "a.db\0b" would open a.db), and
  * return NULL/default when the key is absent. Dates and other values that
@@ -49,18 +53,61 @@ void rc_opts_check(lua_State *L, int idx, const char *const allowed[])
   }
 }
 
+/* The address of this constant keys the registry's slot for the strings
+ * options gave the running call. */
+static const char anchors_key = 'a';
+
+/* Starts a call's list of option strings: pushes the enclosing call's
+ * list (or nil) for rc_opts_end, which must get its index. */
+void rc_opts_begin(lua_State *L)
+{
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &anchors_key);
+  lua_pushnil(L);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &anchors_key);
+}
+
+/* Ends the call's list: the enclosing call's list at idx is current again. */
+void rc_opts_end(lua_State *L, int idx)
+{
+  lua_pushvalue(L, idx);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &anchors_key);
+}
+
+/* Keeps the value on top of the stack referenced until the call ends. */
+static void anchor(lua_State *L)
+{
+  if (lua_rawgetp(L, LUA_REGISTRYINDEX, &anchors_key) != LUA_TTABLE) {
+    lua_pop(L, 1);
+    lua_newtable(L);
+    lua_pushvalue(L, -1);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &anchors_key);
+  }
+  lua_pushvalue(L, -2);
+  lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
+  lua_pop(L, 1);
+}
+
+/* opts[key], read raw, pushed; returns its type. */
+static int raw_field(lua_State *L, int idx, const char *key)
+{
+  idx = lua_absindex(L, idx);
+  lua_pushstring(L, key);
+  return lua_rawget(L, idx);
+}
+
 /* The string at opts[key] and its length, or NULL when absent. It stays
- * valid while the options table is alive (it is anchored there). */
+ * valid until the call ends (anchored). */
 static const char *opts_lstring(lua_State *L, int idx, const char *key, size_t *len)
 {
   const char *s = NULL;
   *len = 0;
   if (!has_options(L, idx)) return NULL;
-  if (lua_getfield(L, idx, key) != LUA_TNIL) {
+  if (raw_field(L, idx, key) != LUA_TNIL) {
     if (lua_type(L, -1) != LUA_TSTRING)
       luaL_argerror(L, idx, lua_pushfstring(L, "option '%s' must be a string, got %s",
                                             key, luaL_typename(L, -1)));
     s = lua_tolstring(L, -1, len);
+    anchor(L);
   }
   lua_pop(L, 1);
   return s;
@@ -82,7 +129,7 @@ lua_Integer rc_opts_integer(lua_State *L, int idx, const char *key,
   lua_Integer v = def;
   int isint = 0;
   if (!has_options(L, idx)) return def;
-  if (lua_getfield(L, idx, key) != LUA_TNIL) {
+  if (raw_field(L, idx, key) != LUA_TNIL) {
     v = lua_tointegerx(L, -1, &isint);
     if (!isint || lua_type(L, -1) != LUA_TNUMBER)
       luaL_argerror(L, idx, lua_pushfstring(L, "option '%s' must be an integer", key));

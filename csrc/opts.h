@@ -1,5 +1,6 @@
 /* opts.h: reading option tables passed from Lua, the way lauxlib reads
- * arguments: wrong types and unknown keys raise; bad values give nil, msg. */
+ * arguments: wrong types and unknown keys raise; bad values give nil, msg.
+ * Tables are read raw; strings read stay referenced until the call ends. */
 #ifndef RC_OPTS_H
 #define RC_OPTS_H
 
@@ -7,6 +8,8 @@
 #include "date.h"
 
 const char *rc_check_string(lua_State *L, int arg, size_t *len);
+void rc_opts_begin(lua_State *L);
+void rc_opts_end(lua_State *L, int idx);
 void rc_opts_check(lua_State *L, int idx, const char *const allowed[]);
 const char *rc_opts_string(lua_State *L, int idx, const char *key);
 lua_Integer rc_opts_integer(lua_State *L, int idx, const char *key,

@@ -208,6 +208,74 @@ describe("bounds: the size of a claim", function()
     assert.are.equal(1, #H.drop_coverage(rc:check(huge, { max_lines = 100000 }).findings))
   end)
 
+  -- A same-day claim of every pairing code, each line with a bypass
+  -- modifier (59): the pair, add-on and companion edits of one day.
+  local function same_day(n)
+    local lines = {}
+    for i = 1, n do lines[i] = line(pairing[(i - 1) % #pairing + 1], D25, 1, { "59" }) end
+    return claim { lines = lines }
+  end
+
+  it("checks a 100,000-line same-day claim in time linear in its lines", function()
+    local n = VALGRIND and 10000 or 100000
+    local small, large = same_day(1000), same_day(n)
+    local long = { max_lines = 100000 }
+    rc:check(small, long)   -- rules are loaded once, then cached
+    local t1k = fastest(3, function() rc:check(small, long) end)
+    local t = radcode.clock()
+    local result = rc:check(large, long)
+    t = radcode.clock() - t
+    assert.is_true(#result.findings >= 10000)
+    -- Linear is 100 times (the findings listed stop at 10000 anyway); the
+    -- quadratic passes this guards against were thousands of times.
+    assert.is_true(t <= 3 * (n / 1000) * t1k + 0.05,
+      ("%d lines took %.3f s, 1000 lines %.4f s (%.0f times)"):format(n, t, t1k, t / t1k))
+  end)
+
+  it("checks a 100,000-line course with a payer overlay in time linear in its lines", function()
+    local payer = assert(radcode.open { payers = { "bluecross_example" } })
+    local codes = { "77301", "77338", "77300", "77334", "77014", "77412", "77336", "77295" }
+    local function course(n)
+      local lines = {}
+      for i = 1, n do   -- ten lines a day: windows, per-days limits and prior authorisation at work
+        lines[i] = line(codes[(i - 1) % #codes + 1], os.date("!%Y-%m-%d", 1748865600 + ((i - 1) // 10) * 86400))
+      end
+      return claim { payer = "bluecross_example", lines = lines }
+    end
+    local n = VALGRIND and 10000 or 100000
+    local long = { max_lines = 100000 }
+    local small, large = course(1000), course(n)
+    payer:check(small, long)
+    local t1k = fastest(3, function() payer:check(small, long) end)
+    local t = radcode.clock()
+    local result = payer:check(large, long)
+    t = radcode.clock() - t
+    assert.is_true(#result.findings >= 10000)
+    assert.is_true(t <= 3 * (n / 1000) * t1k + 0.05,
+      ("%d lines took %.3f s, 1000 lines %.4f s (%.0f times)"):format(n, t, t1k, t / t1k))
+    payer:close()
+  end)
+
+  it("reports a line of 1,000,000 modifiers as text in time linear in them", function()
+    local report = require("radcode.commands.check").report
+    local sink = { write = function() end }
+    local n = VALGRIND and 100000 or 1000000
+    local small = same_day(1000)
+    local t1k = fastest(3, function() report(sink, small, rc:check(small, { max_lines = 1000 })) end)
+    local mods = {}
+    for i = 1, n do mods[i] = "59" end
+    local big = claim { lines = { line("77300", D25, 1, mods) } }
+    local t = radcode.clock()
+    local result = rc:check(big)
+    assert.is_not_nil(H.find(result, "input", 1) or H.find(result, "modifier", 1))
+    report(sink, big, result)
+    t = radcode.clock() - t
+    -- The line's header joins its modifiers once (it was a string grown
+    -- one modifier at a time: 1,000,000 took minutes).
+    assert.is_true(t <= 50 * (n / 1000000) * t1k + 0.5,
+      ("%d modifiers took %.3f s to check and report, a 1000-line claim %.4f s"):format(n, t, t1k))
+  end)
+
   it("takes max_lines as an integer from 1 to 100000, and raises otherwise", function()
     for _, bad in ipairs { 0, -1, 100001, 1.5, "10", true, {} } do
       assert.has_error(function() rc:check(claim { lines = { line("77300", D25) } }, { max_lines = bad }) end)

@@ -151,10 +151,11 @@ end
 local function line_header(claim, i)
   local lines = type(claim.lines) == "table" and claim.lines or {}
   local line = type(lines[i]) == "table" and lines[i] or {}
-  local code = shown(line.code)
+  local parts = { shown(line.code) }   -- joined once: linear in modifiers
   for _, m in ipairs(type(line.modifiers) == "table" and line.modifiers or {}) do
-    code = code .. "-" .. shown(m)
+    parts[#parts + 1] = shown(m)
   end
+  local code = table.concat(parts, "-")
   local units = line.units == nil and 1 or line.units
   return ("line %d  %s  %s  x%s%s"):format(i, code, shown(line.date), shown(units), check.where_line(line))
 end
