@@ -56,16 +56,7 @@ local function read_lines(path)
   return lines
 end
 
---- Runs SQL (or dot-commands) with the sqlite3 command; the output lines.
-local function sql(path, ...)
-  local args = {}
-  for i, q in ipairs({ ... }) do args[i] = H.quote(q) end
-  local out, err, code = H.run(("sqlite3 %s %s"):format(H.quote(path), table.concat(args, " ")))
-  assert(code == 0, err)
-  local lines = {}
-  for line in out:gmatch("[^\n]+") do lines[#lines + 1] = line end
-  return lines
-end
+local sql = H.sql
 
 --- The query whose rows are the content of a database: one
 -- "table|rows|sha3" row per table (and one for the schema). The datasets

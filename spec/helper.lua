@@ -104,9 +104,12 @@ function H.read(path)
   return text
 end
 
---- The output lines of a query run by the sqlite3 command on a database file.
-function H.sql(path, query)
-  local out, err, code = H.run(("sqlite3 %s %s"):format(H.quote(path), H.quote(query)))
+--- The output lines of the queries (or dot-commands) run by the sqlite3
+-- command on a database file, one argument each.
+function H.sql(path, ...)
+  local args = {}
+  for i, q in ipairs({ ... }) do args[i] = H.quote(q) end
+  local out, err, code = H.run(("sqlite3 %s %s"):format(H.quote(path), table.concat(args, " ")))
   assert(code == 0, err)
   local lines = {}
   for line in out:gmatch("[^\n]+") do lines[#lines + 1] = line end

@@ -13,15 +13,7 @@ local CURATED_PTP = "CMS NCCI PTP practitioner v30.1"
 local FACTS = { service = "delivery", date = "2026-03-02", setting = "hospital", technique = "imrt",
   motion_management = "breath_hold" }
 
-local function sql(path, ...)
-  local args = {}
-  for i, q in ipairs({ ... }) do args[i] = H.quote(q) end
-  local out, err, code = H.run(("sqlite3 %s %s"):format(H.quote(path), table.concat(args, " ")))
-  assert(code == 0, err)
-  local lines = {}
-  for line in out:gmatch("[^\n]+") do lines[#lines + 1] = line end
-  return lines
-end
+local sql = H.sql
 
 local function one(path, query)
   return sql(path, query)[1]

@@ -48,16 +48,6 @@ overlay that cannot be loaded, or output that cannot be written.]],
 
 local SEVERITIES = { "deny", "review", "warn", "info" }
 
---- The text of a file, or an error naming it.
-local function read_file(path)
-  local f, err = io.open(path, "rb")
-  if not f then error(("cannot read %s"):format(err), 0) end
-  local text, rerr = f:read("a")
-  f:close()
-  if text == nil then error(("cannot read %s: %s"):format(path, rerr or "not a readable file"), 0) end
-  return text
-end
-
 --- A claim from JSON text, or nil, message.
 local function decode_claim(text)
   local found = {}
@@ -460,7 +450,7 @@ local function check_file(ctx, path)
   if format ~= nil and not FORMATS[format] then
     error(("--format must be x12, fhir or json, got '%s'"):format(format), 0)
   end
-  local text = read_file(path)
+  local text = ctx.read(path)
   local found = claims_reader.detect(text)
   if (format == nil or format == "json") and (found == "json" or found == nil) then return single(ctx, path, text) end
   if format == "x12" or (format == nil and found == "x12") then
