@@ -71,9 +71,10 @@ static int query_article(rc_check *c, rc_sql_slot slot, const char *sql, const r
 }
 
 /* The answers of the article queries, by their whole input (query, code,
- * date, contractor, state, diagnosis), kept with the rule set (dropped when
+ * the span of article dates that holds the date (rc_rules_article_epoch),
+ * contractor, state, diagnosis), kept with the rule set (dropped when
  * the data changes): the lines of a file repeat a few codes, dates and
- * diagnoses, and each query reads hundreds of rows. Direct-mapped. */
+ * diagnoses, and each query reads hundreds of rows. Two-way set associative. */
 #define MEMO_SLOTS 32768
 
 typedef struct memo_entry {
@@ -89,19 +90,29 @@ static unsigned long memo_hash(const char *s)
   return h;
 }
 
+static void swap(memo_entry *e)
+{
+  memo_entry t = e[0];
+  e[0] = e[1];
+  e[1] = t;
+}
+
 static int find_article(rc_check *c, rc_sql_slot slot, const char *sql, const rc_line *line, const char *dx,
                         article *out)
 {
   memo_entry *memo = rc_rules_memo(c->rules, MEMO_SLOTS * sizeof *memo), *e;
   char key[sizeof memo->key];
-  int n = snprintf(key, sizeof key, "%d|%s|%s|%s|%s|%s", (int)slot, line->code, line->date, c->claim->contractor,
-                   c->claim->state, dx);
+  int n = snprintf(key, sizeof key, "%d|%s|%ld|%s|%s|%s", (int)slot, line->code,
+                   rc_rules_article_epoch(c->rules, line->date), c->claim->contractor, c->claim->state, dx);
   if (memo == NULL || n < 0 || (size_t)n >= sizeof key) return query_article(c, slot, sql, line, dx, out);
-  e = &memo[memo_hash(key) % MEMO_SLOTS];
+  e = &memo[memo_hash(key) % (MEMO_SLOTS / 2) * 2];   /* two ways: the newest answer first */
   if (strcmp(e->key, key) != 0) {
-    e->key[0] = '\0';
-    e->found = query_article(c, slot, sql, line, dx, &e->a);
-    memcpy(e->key, key, (size_t)n + 1);
+    if (strcmp(e[1].key, key) != 0) {
+      e[1].key[0] = '\0';
+      e[1].found = query_article(c, slot, sql, line, dx, &e[1].a);
+      memcpy(e[1].key, key, (size_t)n + 1);
+    }
+    swap(e);
   }
   if (e->found) *out = e->a;
   return e->found;

@@ -47,6 +47,9 @@ struct rc_rules {
   rc_rule *payer_codes;          /* extra = code, payer = its payer, other = what others expect */
   int npayer_codes;
   int has_articles;              /* coverage articles list some code (rc_rules_has_articles) */
+  const char **article_starts;   /* distinct lcd_article.effective, sorted (rc_rules_article_epoch) */
+  const char **article_ends;     /* ... and distinct lcd_article.ended */
+  int nstarts, nends;
   void *memo;                    /* rc_rules_memo: the checker's answers of this data version */
   size_t memo_size;
   rc_rule *revenue;              /* revenue_codes: other = family, extra = revenue prefix, text = label */
@@ -665,6 +668,63 @@ int rc_rules_has_articles(const rc_rules *rules)
   return rules->has_articles;
 }
 
+/* The distinct non-null values of a date column of lcd_article, sorted
+ * (SQLite's BINARY order, as the article queries compare them), interned. */
+static int load_article_dates(rc_rules *rules, sqlite3 *conn, const char *sql, const char ***out, int *count)
+{
+  sqlite3_stmt *st;
+  int rc, n = 0, cap = 0, ok = 1;
+  if (sqlite3_prepare_v2(conn, sql, -1, &st, NULL) != SQLITE_OK) return 0;
+  while (ok && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+    if (n == cap) {
+      const char **grown = realloc((void *)*out, (size_t)(cap = cap ? cap * 2 : 16) * sizeof *grown);
+      if (grown == NULL) {
+        ok = 0;
+        break;
+      }
+      *out = grown;
+    }
+    ok = ((*out)[n] = text_of(rules, st, 0)) != NULL;
+    n += ok;
+  }
+  *count = n;
+  sqlite3_finalize(st);
+  return ok && rc == SQLITE_DONE;
+}
+
+/* An article query's answer changes with the date only where some
+ * article starts or ends: the dates kept here tell those spans apart. */
+static int load_article_epochs(rc_rules *rules, sqlite3 *conn)
+{
+  if (!rules->has_articles) return 1;
+  return load_article_dates(rules, conn, "SELECT DISTINCT effective FROM lcd_article WHERE effective IS NOT NULL"
+                            " ORDER BY 1", &rules->article_starts, &rules->nstarts) &&
+         load_article_dates(rules, conn, "SELECT DISTINCT ended FROM lcd_article WHERE ended IS NOT NULL"
+                            " ORDER BY 1", &rules->article_ends, &rules->nends);
+}
+
+/* How many of the sorted values compare below date (or, with or_equal, at
+ * most equal to it). */
+static long count_below(const char *const *values, int n, const char *date, int or_equal)
+{
+  int lo = 0, hi = n;
+  while (lo < hi) {
+    int mid = lo + (hi - lo) / 2, cmp = strcmp(values[mid], date);
+    if (cmp < 0 || (or_equal && cmp == 0)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/* Which span between article start and end dates holds date: every
+ * article's "effective <= date AND ended >= date" is the same for two
+ * dates of one span, so the article queries' answers are too. */
+long rc_rules_article_epoch(const rc_rules *rules, const char *date)
+{
+  return count_below(rules->article_starts, rules->nstarts, date, 1) +
+         count_below(rules->article_ends, rules->nends, date, 0);
+}
+
 static int load_whole_tables(rc_rules *rules, sqlite3 *conn)
 {
   return load_modifiers(rules, conn) && load_groups(rules, conn) && load_dx_support(rules, conn) &&
@@ -673,7 +733,8 @@ static int load_whole_tables(rc_rules *rules, sqlite3 *conn)
          load_rows(rules, conn, sql_setting_mods, &rules->setting_mods, &rules->nsetting_mods) &&
          load_rows(rules, conn, sql_payer_codes, &rules->payer_codes, &rules->npayer_codes) &&
          load_rows(rules, conn, sql_revenue, &rules->revenue, &rules->nrevenue) &&
-         load_datasets(rules, conn) && load_has_articles(rules, conn);
+         load_datasets(rules, conn) && load_has_articles(rules, conn) &&
+         load_article_epochs(rules, conn);
 }
 
 rc_rules *rc_rules_new(sqlite3 *conn, char *err, size_t errlen)
@@ -717,6 +778,8 @@ void rc_rules_free(rc_rules *rules)
   free(rules->payer_codes);
   free(rules->revenue);
   free(rules->memo);
+  free((void *)rules->article_starts);
+  free((void *)rules->article_ends);
   free(rules->datasets);
   free(rules);
 }
