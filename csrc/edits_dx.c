@@ -77,8 +77,10 @@ static int query_article(rc_check *c, rc_sql_slot slot, const char *sql, const r
  * diagnoses, and each query reads hundreds of rows. Two-way set associative. */
 #define MEMO_SLOTS 32768
 
+#define MEMO_KEY 96
+
 typedef struct memo_entry {
-  char key[96];
+  char key[MEMO_KEY];
   int found;
   article a;
 } memo_entry;
@@ -88,6 +90,39 @@ static unsigned long memo_hash(const char *s)
   unsigned long h = 2166136261UL;
   while (*s) h = (h ^ (unsigned char)*s++) * 16777619UL;
   return h;
+}
+
+/* Appends s and a separator at key[n]; the new length, or -1 when it
+ * does not fit (a key of MEMO_KEY characters at most). */
+static int append(char *key, int n, const char *s)
+{
+  size_t len = strlen(s);
+  if (n < 0 || (size_t)n + len + 1 >= MEMO_KEY) return -1;
+  memcpy(key + n, s, len);
+  key[n + (int)len] = '|';
+  return n + (int)len + 1;
+}
+
+/* The memo key "slot|epoch|code|contractor|state|dx|"; its length, or -1
+ * when too long for the memo (the query is then asked directly). Built by
+ * hand: snprintf cost more than the rest of the lookup. */
+static int memo_key(char *key, int slot, const char *code, long epoch, const char *contractor, const char *state,
+                    const char *dx)
+{
+  char head[32];
+  int n = 0;
+  unsigned long e = (unsigned long)epoch;
+  head[n++] = (char)('0' + slot % 10);
+  head[n++] = '|';
+  do head[n++] = (char)('0' + e % 10); while ((e /= 10) > 0 && n < 30);
+  head[n] = '\0';
+  n = append(key, 0, head);
+  n = append(key, n, code);
+  n = append(key, n, contractor);
+  n = append(key, n, state);
+  n = append(key, n, dx);
+  if (n >= 0) key[n] = '\0';
+  return n;
 }
 
 static void swap(memo_entry *e)
@@ -102,9 +137,9 @@ static int find_article(rc_check *c, rc_sql_slot slot, const char *sql, const rc
 {
   memo_entry *memo = rc_rules_memo(c->rules, MEMO_SLOTS * sizeof *memo), *e;
   char key[sizeof memo->key];
-  int n = snprintf(key, sizeof key, "%d|%s|%ld|%s|%s|%s", (int)slot, line->code,
-                   rc_rules_article_epoch(c->rules, line->date), c->claim->contractor, c->claim->state, dx);
-  if (memo == NULL || n < 0 || (size_t)n >= sizeof key) return query_article(c, slot, sql, line, dx, out);
+  int n = memo_key(key, (int)slot, line->code, rc_rules_article_epoch(c->rules, line->date), c->claim->contractor,
+                   c->claim->state, dx);
+  if (memo == NULL || n < 0) return query_article(c, slot, sql, line, dx, out);
   e = &memo[memo_hash(key) % (MEMO_SLOTS / 2) * 2];   /* two ways: the newest answer first */
   if (strcmp(e->key, key) != 0) {
     if (strcmp(e[1].key, key) != 0) {

@@ -33,8 +33,8 @@ const char *rc_severity_name(rc_severity severity)
   return severity_names[severity];
 }
 
-/* Most claims get no finding or a few: the storage is made on the first
- * one, and the anchor slot holds nil until then. */
+/* Most claims get no finding or a few: they fit in the inline storage,
+ * and the anchor slot holds nil until a claim needs more. */
 void rc_findings_init(rc_findings *f, lua_State *L)
 {
   f->L = L;
@@ -47,11 +47,18 @@ void rc_findings_init(rc_findings *f, lua_State *L)
   f->anchor = lua_gettop(L);
 }
 
-/* Replaces the anchored userdata by one twice as large. May raise (memory). */
+/* The first findings go to the inline storage; past it, the anchor holds a
+ * userdata twice as large as the last storage. May raise (memory). */
 static void grow(rc_findings *f)
 {
-  int capacity = f->capacity > 0 ? f->capacity * 2 : 4;
-  rc_finding *items = lua_newuserdatauv(f->L, (size_t)capacity * sizeof *items, 0);
+  int capacity = f->capacity > 0 ? f->capacity * 2 : RC_INLINE_FINDINGS;
+  rc_finding *items;
+  if (f->capacity == 0) {
+    f->items = f->inline_items;
+    f->capacity = RC_INLINE_FINDINGS;
+    return;
+  }
+  items = lua_newuserdatauv(f->L, (size_t)capacity * sizeof *items, 0);
   if (f->count > 0) memcpy(items, f->items, (size_t)f->count * sizeof *items);
   lua_replace(f->L, f->anchor);
   f->items = items;
