@@ -11,6 +11,7 @@
 #include "check.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define NECESSITY_SOURCE "Social Security Act §1862(a)(1)(A) (reasonable and necessary); ICD-10-CM 2024"
@@ -70,30 +71,29 @@ static int query_article(rc_check *c, rc_sql_slot slot, const char *sql, const r
   return found;
 }
 
-/* The answers of the article queries, by their whole input (query, code,
- * the span of article dates that holds the date (rc_rules_article_epoch),
- * contractor, state, diagnosis), kept with the rule set (dropped when
- * the data changes): the lines of a file repeat a few codes, dates and
- * diagnoses, and each query reads hundreds of rows. Two-way set associative. */
-#define MEMO_SLOTS 32768
-
-#define MEMO_KEY 96
+/* The answers of the article queries, kept with the code's cached rules
+ * (dropped with them when the data changes), by the rest of their input:
+ * the query, the span of article dates that holds the date
+ * (rc_rules_article_epoch), contractor, state and diagnosis. A file's
+ * lines repeat a few of each per code, and each query reads hundreds of
+ * rows. A code keeps at most MEMO_MAX answers (then the oldest goes). */
+#define MEMO_KEY 64
+#define MEMO_MAX 16
 
 typedef struct memo_entry {
   char key[MEMO_KEY];
   int found;
-  article a;
+  const char *id, *title;      /* interned in the rule set */
+  long count;
 } memo_entry;
 
-static unsigned long memo_hash(const char *s)
-{
-  unsigned long h = 2166136261UL;
-  while (*s) h = (h ^ (unsigned char)*s++) * 16777619UL;
-  return h;
-}
+typedef struct code_memo {
+  int n, cap, next;            /* entries, room, the one replaced next when full */
+  memo_entry e[];
+} code_memo;
 
 /* Appends s and a separator at key[n]; the new length, or -1 when it
- * does not fit (a key of MEMO_KEY characters at most). */
+ * does not fit. */
 static int append(char *key, int n, const char *s)
 {
   size_t len = strlen(s);
@@ -103,11 +103,10 @@ static int append(char *key, int n, const char *s)
   return n + (int)len + 1;
 }
 
-/* The memo key "slot|epoch|code|contractor|state|dx|"; its length, or -1
- * when too long for the memo (the query is then asked directly). Built by
- * hand: snprintf cost more than the rest of the lookup. */
-static int memo_key(char *key, int slot, const char *code, long epoch, const char *contractor, const char *state,
-                    const char *dx)
+/* The key "slot|epoch|contractor|state|dx|"; its length, or -1 when too
+ * long (the query is then asked directly). Built by hand: snprintf cost
+ * more than the rest of the lookup. */
+static int memo_key(char *key, int slot, long epoch, const char *contractor, const char *state, const char *dx)
 {
   char head[32];
   int n = 0;
@@ -117,7 +116,6 @@ static int memo_key(char *key, int slot, const char *code, long epoch, const cha
   do head[n++] = (char)('0' + e % 10); while ((e /= 10) > 0 && n < 30);
   head[n] = '\0';
   n = append(key, 0, head);
-  n = append(key, n, code);
   n = append(key, n, contractor);
   n = append(key, n, state);
   n = append(key, n, dx);
@@ -125,32 +123,52 @@ static int memo_key(char *key, int slot, const char *code, long epoch, const cha
   return n;
 }
 
-static void swap(memo_entry *e)
+/* A free entry of the code's memo (grown, or the oldest reused); NULL
+ * when out of memory. The memo is a cache hung on the code's rules, which
+ * are otherwise read-only to the checker. */
+static memo_entry *memo_slot(const rc_code_rules *cr)
 {
-  memo_entry t = e[0];
-  e[0] = e[1];
-  e[1] = t;
+  code_memo **slot = (code_memo **)&((rc_code_rules *)cr)->memo, *m = *slot;
+  if (m == NULL || (m->n == m->cap && m->cap < MEMO_MAX)) {
+    int cap = m == NULL ? 2 : m->cap * 2;
+    code_memo *grown = realloc(m, sizeof *m + (size_t)cap * sizeof m->e[0]);
+    if (grown == NULL) return NULL;
+    if (m == NULL) grown->n = grown->next = 0;
+    grown->cap = cap;
+    *slot = m = grown;
+  }
+  if (m->n < m->cap) return &m->e[m->n++];
+  m->next = (m->next + 1) % m->cap;
+  return &m->e[m->next];
 }
 
 static int find_article(rc_check *c, rc_sql_slot slot, const char *sql, const rc_line *line, const char *dx,
                         article *out)
 {
-  memo_entry *memo = rc_rules_memo(c->rules, MEMO_SLOTS * sizeof *memo), *e;
-  char key[sizeof memo->key];
-  int n = memo_key(key, (int)slot, line->code, rc_rules_article_epoch(c->rules, line->date), c->claim->contractor,
-                   c->claim->state, dx);
-  if (memo == NULL || n < 0) return query_article(c, slot, sql, line, dx, out);
-  e = &memo[memo_hash(key) % (MEMO_SLOTS / 2) * 2];   /* two ways: the newest answer first */
-  if (strcmp(e->key, key) != 0) {
-    if (strcmp(e[1].key, key) != 0) {
-      e[1].key[0] = '\0';
-      e[1].found = query_article(c, slot, sql, line, dx, &e[1].a);
-      memcpy(e[1].key, key, (size_t)n + 1);
+  const code_memo *m = line->rules->memo;
+  memo_entry *e;
+  char key[MEMO_KEY];
+  int i, found, n = memo_key(key, (int)slot, rc_rules_article_epoch(c->rules, line->date), c->claim->contractor,
+                             c->claim->state, dx);
+  for (i = 0; n >= 0 && m != NULL && i < m->n; i++) {
+    if (strcmp(m->e[i].key, key) != 0) continue;
+    if (m->e[i].found) {
+      snprintf(out->id, sizeof out->id, "%s", m->e[i].id);
+      snprintf(out->title, sizeof out->title, "%s", m->e[i].title);
+      out->count = m->e[i].count;
     }
-    swap(e);
+    return m->e[i].found;
   }
-  if (e->found) *out = e->a;
-  return e->found;
+  found = query_article(c, slot, sql, line, dx, out);
+  if (n < 0 || (e = memo_slot(line->rules)) == NULL) return found;
+  e->key[0] = '\0';
+  e->id = found ? rc_rules_intern(c->rules, out->id) : "";
+  e->title = found ? rc_rules_intern(c->rules, out->title) : "";
+  if (e->id == NULL || e->title == NULL) return found;   /* out of memory: not kept */
+  e->found = found;
+  e->count = found ? out->count : 0;
+  memcpy(e->key, key, (size_t)n + 1);
+  return found;
 }
 
 /* Checks the line against the articles that list its code; 0 when none do. */

@@ -174,6 +174,7 @@ void rc_rules_free_code(void *p)
   rc_code_rules *cr = p;
   free(cr->rows);
   free(cr->ptp);
+  free(cr->memo);
   free(cr);
 }
 
@@ -714,6 +715,13 @@ static long count_below(const char *const *values, int n, const char *date, int 
     else hi = mid;
   }
   return lo;
+}
+
+/* s kept for the life of the rule set (one copy of each text); NULL when
+ * out of memory. */
+const char *rc_rules_intern(rc_rules *rules, const char *s)
+{
+  return rc_pool_intern(rules->pool, s);
 }
 
 /* Which span between article start and end dates holds date: every
