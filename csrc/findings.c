@@ -47,8 +47,43 @@ void rc_findings_init(rc_findings *f, lua_State *L)
   f->anchor = lua_gettop(L);
 }
 
+/* The registry slot of a storage userdata a finished check left for the
+ * next one: a claim with many findings then allocates (and the collector
+ * frees) nothing. A check takes it (the slot is left empty, so a check
+ * that runs inside this one, from a finalizer, makes its own) and gives
+ * back its storage when done; one that raises leaves it to the collector. */
+static const char spare_key = 's';
+
+#define SPARE_MAX (256 * 1024)   /* a larger storage is not kept */
+
+/* The spare storage if it holds capacity findings, on top of the stack; NULL
+ * (and nothing pushed) otherwise. */
+static rc_finding *take_spare(lua_State *L, int capacity)
+{
+  if (lua_rawgetp(L, LUA_REGISTRYINDEX, &spare_key) == LUA_TUSERDATA &&
+      lua_rawlen(L, -1) >= (size_t)capacity * sizeof(rc_finding)) {
+    rc_finding *items = lua_touserdata(L, -1);
+    lua_pushnil(L);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &spare_key);
+    return items;
+  }
+  lua_pop(L, 1);
+  return NULL;
+}
+
+/* Leaves the check's storage (if a userdata) for the next check. */
+static void give_spare(rc_findings *f)
+{
+  lua_State *L = f->L;
+  if (f->items == NULL || f->items == f->inline_items ||
+      (size_t)f->capacity * sizeof *f->items > SPARE_MAX) return;
+  lua_pushvalue(L, f->anchor);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &spare_key);
+}
+
 /* The first findings go to the inline storage; past it, the anchor holds a
- * userdata twice as large as the last storage. May raise (memory). */
+ * userdata twice as large as the last storage (the spare one when large
+ * enough). May raise (memory). */
 static void grow(rc_findings *f)
 {
   int capacity = f->capacity > 0 ? f->capacity * 2 : RC_INLINE_FINDINGS;
@@ -58,7 +93,10 @@ static void grow(rc_findings *f)
     f->capacity = RC_INLINE_FINDINGS;
     return;
   }
-  items = lua_newuserdatauv(f->L, (size_t)capacity * sizeof *items, 0);
+  if ((items = take_spare(f->L, capacity)) != NULL)
+    capacity = (int)(lua_rawlen(f->L, -1) / sizeof *items);
+  else
+    items = lua_newuserdatauv(f->L, (size_t)capacity * sizeof *items, 0);
   if (f->count > 0) memcpy(items, f->items, (size_t)f->count * sizeof *items);
   lua_replace(f->L, f->anchor);
   f->items = items;
@@ -218,4 +256,5 @@ void rc_findings_push(rc_findings *f)
     lua_rawseti(L, -2, i + 1);
   }
   lua_setfield(L, -2, "findings");
+  give_spare(f);
 }
