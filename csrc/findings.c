@@ -161,6 +161,16 @@ static void set_string(lua_State *L, const char *key, const char *value)
   lua_setfield(L, -2, key);
 }
 
+/* A text whose address stays the same from check to check (the names
+ * below, the rule set's interned sources): lua_pushstring finds it in
+ * Lua's cache by address instead of hashing it again. */
+static void set_lasting(lua_State *L, const char *key, const char *value)
+{
+  if (value == NULL || value[0] == '\0') return;
+  lua_pushstring(L, value);
+  lua_setfield(L, -2, key);
+}
+
 static void push_finding(lua_State *L, const rc_finding *x)
 {
   lua_createtable(L, 0, 10);
@@ -172,12 +182,12 @@ static void push_finding(lua_State *L, const rc_finding *x)
     lua_pushinteger(L, x->other);
     lua_setfield(L, -2, "other");
   }
-  set_string(L, "edit", edit_names[x->edit]);
-  set_string(L, "severity", severity_names[x->severity]);
+  set_lasting(L, "edit", edit_names[x->edit]);
+  set_lasting(L, "severity", severity_names[x->severity]);
   set_string(L, "code", x->code);
   set_string(L, "message", x->message);
   set_string(L, "rule", x->rule);
-  set_string(L, "source", x->source);
+  set_lasting(L, "source", x->source);
   set_string(L, "fix", x->fix);
   set_string(L, "modifier", x->modifier);
   set_string(L, "overlay", x->overlay);
