@@ -50,8 +50,6 @@ struct rc_rules {
   const char **article_starts;   /* distinct lcd_article.effective, sorted (rc_rules_article_epoch) */
   const char **article_ends;     /* ... and distinct lcd_article.ended */
   int nstarts, nends;
-  void *memo;                    /* rc_rules_memo: the checker's answers of this data version */
-  size_t memo_size;
   rc_rule *revenue;              /* revenue_codes: other = family, extra = revenue prefix, text = label */
   int nrevenue;
   rc_rule *datasets;             /* loaded datasets with coverage (rc_rules_datasets) */
@@ -785,7 +783,6 @@ void rc_rules_free(rc_rules *rules)
   free(rules->setting_mods);
   free(rules->payer_codes);
   free(rules->revenue);
-  free(rules->memo);
   free((void *)rules->article_starts);
   free((void *)rules->article_ends);
   free(rules->datasets);
@@ -929,14 +926,4 @@ const rc_rule *rc_rules_revenue(const rc_rules *rules, const char *family, long 
     if (strcmp(r->other, family) == 0 && day >= r->from && day <= r->to) found = r;
   }
   return found;
-}
-
-/* A zeroed block of size bytes that lives as long as the rule set (so as
- * long as the data it was made from does not change): the checker keeps
- * answers of database queries there. NULL when out of memory or when a
- * block of another size was asked for before. */
-void *rc_rules_memo(rc_rules *rules, size_t size)
-{
-  if (rules->memo == NULL && (rules->memo = calloc(1, size)) != NULL) rules->memo_size = size;
-  return rules->memo_size == size ? rules->memo : NULL;
 }

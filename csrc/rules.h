@@ -74,7 +74,6 @@ const rc_code_rules *rc_rules_code(rc_rules *rules, const char *code, char *err,
 void rc_rules_batch_begin(rc_rules *rules);
 void rc_rules_batch_end(rc_rules *rules);
 void rc_rules_batch_read(rc_rules *rules);
-void *rc_rules_memo(rc_rules *rules, size_t size);
 int rc_rules_has_articles(const rc_rules *rules);
 long rc_rules_article_epoch(const rc_rules *rules, const char *date);
 const char *rc_rules_intern(rc_rules *rules, const char *s);
