@@ -1,10 +1,13 @@
 --- bench/gen.lua: deterministic data for the benchmark.
 --   * synthetic CMS files of the real files' size and shape (for machines
 --     without ../shared/cms): the practitioner PTP CSV, MUE and AOC CSVs;
+--   * synthetic PFS RVU and HCPCS Level II files of the same shape;
 --   * claims: 1 to 30 lines billed the way a radiation course is (planning,
 --     daily delivery and guidance, weekly management and physics), some
 --     other codes, a real PTP pair in one claim in ten, modifiers on 15% of
---     lines.
+--     lines;
+--   * the general mix: 1 to 30 lines on one date, codes from every code of
+--     the PTP file, modifier 59 on a quarter of the lines.
 -- Everything comes from one seeded linear congruential generator.
 local gen = {}
 
@@ -58,6 +61,42 @@ function gen.aoc_csv(path, rows)
   f:write("primary,addon,type,primary_deleted_year,addon_deleted_year,edit_effective_year,edit_deleted_year,notes\n")
   for _ = 1, rows do
     f:write(code_of(r, r:int(1, 12000)), ",", code_of(r, r:int(1, 12000)), ",1,,,2015,,\n")
+  end
+  f:close()
+end
+
+--- Writes a synthetic PFS RVU CSV like the shared one: rows repeat per
+-- modifier (blank, 26, TC) for codes with both components.
+function gen.rvu_csv(path, rows)
+  local r, f = gen.rng(4), assert(io.open(path, "w"))
+  f:write("hcpcs,mod,status,pctc,global,wrvu,nfprvu,fprvu,mrvu,mult_proc,surg_bilat,supvis\n")
+  local i, n = 0, 0
+  while n < rows do
+    i = i + 1
+    local code, pctc = code_of(r, i), r:int(0, 9)
+    for _, mod in ipairs(pctc == 1 and { "", "26", "TC" } or { "" }) do
+      if n < rows then
+        f:write(code, ",", mod, ",", r:pick { "A", "A", "A", "B", "C", "I", "X" }, ",", pctc, ",",
+          r:pick { "000", "010", "090", "XXX", "ZZZ" }, ",1.0,2.0,1.5,0.1,0,0,09\n")
+        n = n + 1
+      end
+    end
+  end
+  f:close()
+end
+
+--- Writes a synthetic HCPCS Level II annual file like the shared one
+-- (fixed width, 320 bytes a record, after a disclaimer preamble): records
+-- of rows procedures, one first record (id 3) each.
+function gen.hcpcs_txt(path, rows)
+  local f = assert(io.open(path, "w"))
+  f:write("***Disclaimers\r\n*Generated rows in the layout of the CMS HCPCS annual file.\r\n\r\n")
+  for i = 1, rows do
+    local code = ("%s%04d"):format(string.char(65 + i % 20), i % 10000)
+    local long = ("Generated service number %d"):format(i)
+    local rec = code .. "00100" .. "3" .. ("%-80s"):format(long) .. ("%-28s"):format(long:sub(1, 28))
+    rec = rec .. (" "):rep(268 - #rec) .. "20190101" .. "20190101" .. (" "):rep(8) .. "N"
+    f:write(rec, (" "):rep(320 - #rec), "\r\n")
   end
   f:close()
 end
@@ -124,6 +163,23 @@ function gen.claim(r, n, pairs, codes)
   treatment(r, lines, n, start)
   return { id = ("B-%d"):format(n * 100000 + r:int(0, 99999)), patient = ("P-%d"):format(r:int(1, 5000)),
     course = "course-1", payer = "medicare", setting = "practitioner", diagnoses = { "C61" }, lines = lines }
+end
+
+--- The general mix (issue 15): count claims of 1 to 30 lines, every line
+-- on one date, codes drawn uniformly from `codes` (every code of the
+-- national PTP file), modifier 59 on a quarter of the lines, one unit each.
+function gen.general(count, codes)
+  local r, claims = gen.rng(1515), {}
+  for i = 1, count do
+    local lines = {}
+    for j = 1, r:int(1, 30) do
+      lines[j] = { code = r:pick(codes), date = "2024-05-06", units = 1 }
+      if r:int(1, 4) == 1 then lines[j].modifiers = { "59" } end
+    end
+    claims[i] = { id = ("G-%d"):format(i), payer = "medicare", setting = "practitioner", diagnoses = { "C61" },
+      lines = lines }
+  end
+  return claims
 end
 
 --- count claims of 1 to 30 lines.

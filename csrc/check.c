@@ -37,7 +37,12 @@ static int index_lines(lua_State *L, rc_check *c, char *err, size_t errlen)
 {
   rc_claim *claim = c->claim;
   int i;
-  c->by_day = lua_newuserdatauv(L, (size_t)(claim->nlines + 1) * sizeof *c->by_day, 0);
+  if (claim->nlines <= RC_INLINE_LINES) {   /* the check's own storage; nil keeps the stack's shape */
+    c->by_day = c->inline_by_day;
+    lua_pushnil(L);
+  } else {
+    c->by_day = lua_newuserdatauv(L, (size_t)(claim->nlines + 1) * sizeof *c->by_day, 0);
+  }
   c->nby_day = 0;
   for (i = 0; i < claim->nlines; i++) {
     rc_line *line = &claim->lines[i];

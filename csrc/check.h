@@ -43,6 +43,7 @@ typedef struct rc_check {
   int facility;                  /* a professional claim at a facility place of service */
   int unverified[RC_UNVERIFIED_SHOWN];   /* lines whose companion the facility's claim carries */
   int nunverified;
+  rc_day_entry inline_by_day[RC_INLINE_LINES + 1];   /* by_day of the usual claim: no allocation */
 } rc_check;
 
 extern const luaL_Reg rc_check_methods[];

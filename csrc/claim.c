@@ -22,6 +22,7 @@
 
 #include <ctype.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <string.h>
 #include <lauxlib.h>
 #include "code.h"
@@ -554,9 +555,14 @@ static void read_lines(lua_State *L, int idx, rc_claim *claim, rc_findings *f, i
     lua_pop(L, 1);
     return;
   }
-  claim->lines = lua_newuserdatauv(L, (size_t)n * sizeof *claim->lines, 0);
+  if (n <= RC_INLINE_LINES) {   /* the claim's own storage: nothing to allocate */
+    claim->lines = claim->inline_lines;
+    lua_pushnil(L);
+  } else {
+    claim->lines = lua_newuserdatauv(L, (size_t)n * sizeof *claim->lines, 0);
+  }
   memset(claim->lines, 0, (size_t)n * sizeof *claim->lines);
-  lua_insert(L, -2);   /* keep the userdata below the lines table, on the stack */
+  lua_insert(L, -2);   /* keep the storage (or nil) below the lines table, on the stack */
   for (i = 0; i < n; i++) {
     claim->lines[i].index = i + 1;
     claim->lines[i].usable = 1;
@@ -621,7 +627,7 @@ void rc_claim_read(lua_State *L, int idx, rc_claim *claim, rc_findings *f, int m
   char npi[16], provider[16];
   int i;
   idx = lua_absindex(L, idx);
-  memset(claim, 0, sizeof *claim);
+  memset(claim, 0, offsetof(rc_claim, inline_lines));   /* read_lines clears the lines it uses */
   lua_pushnil(L);   /* placeholder when the claim has no usable lines */
   collect_fields(L, idx, claim_keys, 0, f, 0);   /* only notes unknown keys */
   read_text(L, idx, "id", claim->id, sizeof claim->id, f);

@@ -10,6 +10,7 @@
 #define RC_MAX_MODIFIERS 8      /* kept per line; more than four is a finding */
 #define RC_MAX_LINE_DX 12
 #define RC_MAX_DIAGNOSES 25
+#define RC_INLINE_LINES 32      /* lines kept in the rc_claim itself (on the C stack) */
 #define RC_DEFAULT_MAX_LINES 450  /* the CMS outpatient claim limit */
 
 typedef struct rc_line {
@@ -42,7 +43,8 @@ typedef struct rc_claim {
   int ndiag;
   char diag[RC_MAX_DIAGNOSES][8];  /* upper case, without the dot */
   int nlines;
-  rc_line *lines;               /* in a userdata on the Lua stack */
+  rc_line *lines;               /* inline_lines, or a userdata on the Lua stack for a longer claim */
+  rc_line inline_lines[RC_INLINE_LINES];   /* the usual claim's lines: no allocation */
 } rc_claim;
 
 void rc_claim_read(lua_State *L, int idx, rc_claim *claim, rc_findings *f, int max_lines);

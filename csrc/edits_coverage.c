@@ -141,22 +141,43 @@ static void mark(const rc_check *c, const rc_rule *d, unsigned char *used)
   if (d != NULL && d - all >= 0 && d - all < MAX_DATA) used[d - all] = 1;
 }
 
-static void mark_row(const rc_check *c, const rc_rule *r, unsigned char *used)
+/* The datasets of the sources seen in one claim: rows' sources are
+ * interned, so a few pointers stand for the many rows of its lines. */
+#define SEEN 16
+
+typedef struct seen_sources {
+  const char *source[SEEN];
+  int index[SEEN];
+  int n;
+} seen_sources;
+
+static void mark_row(const rc_check *c, const rc_rule *r, unsigned char *used, seen_sources *seen)
 {
-  int i = r != NULL ? dataset_index(c, r->source) : -1;
+  int i, k;
+  if (r == NULL) return;
+  for (k = 0; k < seen->n && seen->source[k] != r->source; k++) continue;
+  if (k < seen->n) {
+    i = seen->index[k];
+  } else {
+    i = dataset_index(c, r->source);
+    if (seen->n < SEEN) {
+      seen->source[seen->n] = r->source;
+      seen->index[seen->n++] = i;
+    }
+  }
   if (i >= 0) used[i] = 1;
 }
 
 /* Marks the datasets that decided the line. */
-static void mark_line(const rc_check *c, const rc_line *line, unsigned char *used)
+static void mark_line(const rc_check *c, const rc_line *line, unsigned char *used, seen_sources *seen)
 {
   mark(c, dataset_for(c, RC_RULE_PTP, line->day), used);
   mark(c, dataset_for(c, RC_RULE_MUE, line->day), used);
-  mark_row(c, rc_rules_in_force(line->rules, RC_RULE_MUE, line->day, c->setting), used);
-  mark_row(c, rc_rules_in_force(line->rules, RC_RULE_PAYMENT, line->day, c->setting), used);
-  mark_row(c, rc_rules_in_force(line->rules, RC_RULE_PCTC, line->day, RC_SET_ANY), used);
-  mark_row(c, rc_rules_in_force(line->rules, RC_RULE_AOC, line->day, RC_SET_ANY), used);
-  mark_row(c, rc_rules_in_force(line->rules, RC_RULE_CODE, line->day, RC_SET_ANY), used);
+  mark_row(c, rc_rules_in_force(line->rules, RC_RULE_MUE, line->day, c->setting), used, seen);
+  mark_row(c, rc_rules_in_force(line->rules, RC_RULE_PAYMENT, line->day, c->setting), used, seen);
+  mark_row(c, rc_rules_in_force(line->rules, RC_RULE_PCTC, line->day, RC_SET_ANY), used, seen);
+  mark_row(c, rc_rules_in_force(line->rules, RC_RULE_AOC, line->day, RC_SET_ANY), used, seen);
+  mark_row(c, rc_rules_in_force(line->rules, RC_RULE_CODE, line->day, RC_SET_ANY), used, seen);
 }
 
 static void push_dataset(lua_State *L, const rc_rule *d)
@@ -181,11 +202,13 @@ void rc_coverage_push_data(const rc_check *c)
 {
   lua_State *L = c->f->L;
   unsigned char used[MAX_DATA];
+  seen_sources seen;
   int i, n, k = 0;
   const rc_rule *all = rc_rules_datasets(c->rules, &n);
   memset(used, 0, sizeof used);
+  seen.n = 0;
   for (i = 0; i < c->claim->nlines; i++)
-    if (c->claim->lines[i].usable) mark_line(c, &c->claim->lines[i], used);
+    if (c->claim->lines[i].usable) mark_line(c, &c->claim->lines[i], used, &seen);
   lua_createtable(L, 4, 0);
   for (i = 0; i < n && i < MAX_DATA; i++) {
     if (!used[i]) continue;

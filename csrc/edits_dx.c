@@ -12,6 +12,7 @@
 #include "utf8.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define NECESSITY_SOURCE "Social Security Act §1862(a)(1)(A) (reasonable and necessary); ICD-10-CM 2024"
@@ -71,41 +72,104 @@ static int query_article(rc_check *c, rc_sql_slot slot, const char *sql, const r
   return found;
 }
 
-/* The answers of the article queries, by their whole input (query, code,
- * date, contractor, state, diagnosis), kept with the rule set (dropped when
- * the data changes): the lines of a file repeat a few codes, dates and
- * diagnoses, and each query reads hundreds of rows. Direct-mapped. */
-#define MEMO_SLOTS 32768
+/* The answers of the article queries, kept with the code's cached rules
+ * (dropped with them when the data changes), by the rest of their input:
+ * the query, the span of article dates that holds the date
+ * (rc_rules_article_epoch), contractor, state and diagnosis. A file's
+ * lines repeat a few of each per code, and each query reads hundreds of
+ * rows. A code keeps at most MEMO_MAX answers (then the oldest goes). */
+#define MEMO_KEY 64
+#define MEMO_MAX 16
 
 typedef struct memo_entry {
-  char key[96];
+  char key[MEMO_KEY];
   int found;
-  article a;
+  const char *id, *title;      /* interned in the rule set */
+  long count;
 } memo_entry;
 
-static unsigned long memo_hash(const char *s)
+typedef struct code_memo {
+  int n, cap, next;            /* entries, room, the one replaced next when full */
+  memo_entry e[];
+} code_memo;
+
+/* Appends s and a separator at key[n]; the new length, or -1 when it
+ * does not fit. */
+static int append(char *key, int n, const char *s)
 {
-  unsigned long h = 2166136261UL;
-  while (*s) h = (h ^ (unsigned char)*s++) * 16777619UL;
-  return h;
+  size_t len = strlen(s);
+  if (n < 0 || (size_t)n + len + 1 >= MEMO_KEY) return -1;
+  memcpy(key + n, s, len);
+  key[n + (int)len] = '|';
+  return n + (int)len + 1;
+}
+
+/* The key "slot|epoch|contractor|state|dx|"; its length, or -1 when too
+ * long (the query is then asked directly). Built by hand: snprintf cost
+ * more than the rest of the lookup. */
+static int memo_key(char *key, int slot, long epoch, const char *contractor, const char *state, const char *dx)
+{
+  char head[32];
+  int n = 0;
+  unsigned long e = (unsigned long)epoch;
+  head[n++] = (char)('0' + slot % 10);
+  head[n++] = '|';
+  do head[n++] = (char)('0' + e % 10); while ((e /= 10) > 0 && n < 30);
+  head[n] = '\0';
+  n = append(key, 0, head);
+  n = append(key, n, contractor);
+  n = append(key, n, state);
+  n = append(key, n, dx);
+  if (n >= 0) key[n] = '\0';
+  return n;
+}
+
+/* A free entry of the code's memo (grown, or the oldest reused); NULL
+ * when out of memory. The memo is a cache hung on the code's rules, which
+ * are otherwise read-only to the checker. */
+static memo_entry *memo_slot(const rc_code_rules *cr)
+{
+  code_memo **slot = (code_memo **)&((rc_code_rules *)cr)->memo, *m = *slot;
+  if (m == NULL || (m->n == m->cap && m->cap < MEMO_MAX)) {
+    int cap = m == NULL ? 2 : m->cap * 2;
+    code_memo *grown = realloc(m, sizeof *m + (size_t)cap * sizeof m->e[0]);
+    if (grown == NULL) return NULL;
+    if (m == NULL) grown->n = grown->next = 0;
+    grown->cap = cap;
+    *slot = m = grown;
+  }
+  if (m->n < m->cap) return &m->e[m->n++];
+  m->next = (m->next + 1) % m->cap;
+  return &m->e[m->next];
 }
 
 static int find_article(rc_check *c, rc_sql_slot slot, const char *sql, const rc_line *line, const char *dx,
                         article *out)
 {
-  memo_entry *memo = rc_rules_memo(c->rules, MEMO_SLOTS * sizeof *memo), *e;
-  char key[sizeof memo->key];
-  int n = snprintf(key, sizeof key, "%d|%s|%s|%s|%s|%s", (int)slot, line->code, line->date, c->claim->contractor,
-                   c->claim->state, dx);
-  if (memo == NULL || n < 0 || (size_t)n >= sizeof key) return query_article(c, slot, sql, line, dx, out);
-  e = &memo[memo_hash(key) % MEMO_SLOTS];
-  if (strcmp(e->key, key) != 0) {
-    e->key[0] = '\0';
-    e->found = query_article(c, slot, sql, line, dx, &e->a);
-    memcpy(e->key, key, (size_t)n + 1);
+  const code_memo *m = line->rules->memo;
+  memo_entry *e;
+  char key[MEMO_KEY];
+  int i, found, n = memo_key(key, (int)slot, rc_rules_article_epoch(c->rules, line->date), c->claim->contractor,
+                             c->claim->state, dx);
+  for (i = 0; n >= 0 && m != NULL && i < m->n; i++) {
+    if (strcmp(m->e[i].key, key) != 0) continue;
+    if (m->e[i].found) {
+      snprintf(out->id, sizeof out->id, "%s", m->e[i].id);
+      snprintf(out->title, sizeof out->title, "%s", m->e[i].title);
+      out->count = m->e[i].count;
+    }
+    return m->e[i].found;
   }
-  if (e->found) *out = e->a;
-  return e->found;
+  found = query_article(c, slot, sql, line, dx, out);
+  if (n < 0 || (e = memo_slot(line->rules)) == NULL) return found;
+  e->key[0] = '\0';
+  e->id = found ? rc_rules_intern(c->rules, out->id) : "";
+  e->title = found ? rc_rules_intern(c->rules, out->title) : "";
+  if (e->id == NULL || e->title == NULL) return found;   /* out of memory: not kept */
+  e->found = found;
+  e->count = found ? out->count : 0;
+  memcpy(e->key, key, (size_t)n + 1);
+  return found;
 }
 
 /* Checks the line against the articles that list its code; 0 when none do. */

@@ -34,8 +34,8 @@ const char *rc_severity_name(rc_severity severity)
   return severity_names[severity];
 }
 
-/* Most claims get no finding or a few: the storage is made on the first
- * one, and the anchor slot holds nil until then. */
+/* Most claims get no finding or a few: they fit in the inline storage,
+ * and the anchor slot holds nil until a claim needs more. */
 void rc_findings_init(rc_findings *f, lua_State *L)
 {
   f->L = L;
@@ -48,11 +48,56 @@ void rc_findings_init(rc_findings *f, lua_State *L)
   f->anchor = lua_gettop(L);
 }
 
-/* Replaces the anchored userdata by one twice as large. May raise (memory). */
+/* The registry slot of a storage userdata a finished check left for the
+ * next one: a claim with many findings then allocates (and the collector
+ * frees) nothing. A check takes it (the slot is left empty, so a check
+ * that runs inside this one, from a finalizer, makes its own) and gives
+ * back its storage when done; one that raises leaves it to the collector. */
+static const char spare_key = 's';
+
+#define SPARE_MAX (256 * 1024)   /* a larger storage is not kept */
+
+/* The spare storage if it holds capacity findings, on top of the stack; NULL
+ * (and nothing pushed) otherwise. */
+static rc_finding *take_spare(lua_State *L, int capacity)
+{
+  if (lua_rawgetp(L, LUA_REGISTRYINDEX, &spare_key) == LUA_TUSERDATA &&
+      lua_rawlen(L, -1) >= (size_t)capacity * sizeof(rc_finding)) {
+    rc_finding *items = lua_touserdata(L, -1);
+    lua_pushnil(L);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &spare_key);
+    return items;
+  }
+  lua_pop(L, 1);
+  return NULL;
+}
+
+/* Leaves the check's storage (if a userdata) for the next check. */
+static void give_spare(rc_findings *f)
+{
+  lua_State *L = f->L;
+  if (f->items == NULL || f->items == f->inline_items ||
+      (size_t)f->capacity * sizeof *f->items > SPARE_MAX) return;
+  lua_pushvalue(L, f->anchor);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &spare_key);
+}
+
+/* The first findings go to the inline storage; past it, the anchor holds a
+ * userdata twice as large as the last storage (the spare one when large
+ * enough). May raise (memory). */
 static void grow(rc_findings *f)
 {
-  int capacity = f->capacity > 0 ? f->capacity * 2 : 4;
-  rc_finding *items = lua_newuserdatauv(f->L, (size_t)capacity * sizeof *items, 0);
+  int capacity = f->capacity > 0 ? f->capacity * 2 : RC_INLINE_FINDINGS;
+  rc_finding *items;
+  if (f->capacity == 0) {
+    f->items = f->inline_items;
+    f->capacity = RC_INLINE_FINDINGS;
+    return;
+  }
+  if ((items = take_spare(f->L, capacity)) != NULL)
+    capacity = (int)(lua_rawlen(f->L, -1) / sizeof *items);
+  else
+    items = lua_newuserdatauv(f->L, (size_t)capacity * sizeof *items, 0);
   if (f->count > 0) memcpy(items, f->items, (size_t)f->count * sizeof *items);
   lua_replace(f->L, f->anchor);
   f->items = items;
@@ -117,6 +162,16 @@ static void set_string(lua_State *L, const char *key, const char *value)
   lua_setfield(L, -2, key);
 }
 
+/* A text whose address stays the same from check to check (the names
+ * below, the rule set's interned sources): lua_pushstring finds it in
+ * Lua's cache by address instead of hashing it again. */
+static void set_lasting(lua_State *L, const char *key, const char *value)
+{
+  if (value == NULL || value[0] == '\0') return;
+  lua_pushstring(L, value);
+  lua_setfield(L, -2, key);
+}
+
 static void push_finding(lua_State *L, const rc_finding *x)
 {
   lua_createtable(L, 0, 10);
@@ -128,12 +183,12 @@ static void push_finding(lua_State *L, const rc_finding *x)
     lua_pushinteger(L, x->other);
     lua_setfield(L, -2, "other");
   }
-  set_string(L, "edit", edit_names[x->edit]);
-  set_string(L, "severity", severity_names[x->severity]);
+  set_lasting(L, "edit", edit_names[x->edit]);
+  set_lasting(L, "severity", severity_names[x->severity]);
   set_string(L, "code", x->code);
   set_string(L, "message", x->message);
   set_string(L, "rule", x->rule);
-  set_string(L, "source", x->source);
+  set_lasting(L, "source", x->source);
   set_string(L, "fix", x->fix);
   set_string(L, "modifier", x->modifier);
   set_string(L, "overlay", x->overlay);
@@ -212,4 +267,5 @@ void rc_findings_push(rc_findings *f)
     lua_rawseti(L, -2, i + 1);
   }
   lua_setfield(L, -2, "findings");
+  give_spare(f);
 }

@@ -28,6 +28,7 @@ typedef struct rc_finding {
   unsigned char suppressed;      /* an overlay suppressed it (now info) */
 } rc_finding;
 
+#define RC_INLINE_FINDINGS 8     /* findings kept in the rc_findings itself */
 #define RC_MAX_FINDINGS 10000    /* listed per claim; the rest are counted in one more */
 
 typedef struct rc_findings {
@@ -38,6 +39,7 @@ typedef struct rc_findings {
   long dropped;                  /* findings past RC_MAX_FINDINGS, not listed */
   unsigned char dropped_worst;   /* ... and the most severe of them */
   rc_finding spare;              /* what rc_findings_add hands out past the limit */
+  rc_finding inline_items[RC_INLINE_FINDINGS];   /* the usual few: on the C stack, no allocation */
 } rc_findings;
 
 void rc_findings_init(rc_findings *f, lua_State *L);

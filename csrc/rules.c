@@ -47,8 +47,9 @@ struct rc_rules {
   rc_rule *payer_codes;          /* extra = code, payer = its payer, other = what others expect */
   int npayer_codes;
   int has_articles;              /* coverage articles list some code (rc_rules_has_articles) */
-  void *memo;                    /* rc_rules_memo: the checker's answers of this data version */
-  size_t memo_size;
+  const char **article_starts;   /* distinct lcd_article.effective, sorted (rc_rules_article_epoch) */
+  const char **article_ends;     /* ... and distinct lcd_article.ended */
+  int nstarts, nends;
   rc_rule *revenue;              /* revenue_codes: other = family, extra = revenue prefix, text = label */
   int nrevenue;
   rc_rule *datasets;             /* loaded datasets with coverage (rc_rules_datasets) */
@@ -171,6 +172,7 @@ void rc_rules_free_code(void *p)
   rc_code_rules *cr = p;
   free(cr->rows);
   free(cr->ptp);
+  free(cr->memo);
   free(cr);
 }
 
@@ -665,6 +667,70 @@ int rc_rules_has_articles(const rc_rules *rules)
   return rules->has_articles;
 }
 
+/* The distinct non-null values of a date column of lcd_article, sorted
+ * (SQLite's BINARY order, as the article queries compare them), interned. */
+static int load_article_dates(rc_rules *rules, sqlite3 *conn, const char *sql, const char ***out, int *count)
+{
+  sqlite3_stmt *st;
+  int rc, n = 0, cap = 0, ok = 1;
+  if (sqlite3_prepare_v2(conn, sql, -1, &st, NULL) != SQLITE_OK) return 0;
+  while (ok && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+    if (n == cap) {
+      const char **grown = realloc((void *)*out, (size_t)(cap = cap ? cap * 2 : 16) * sizeof *grown);
+      if (grown == NULL) {
+        ok = 0;
+        break;
+      }
+      *out = grown;
+    }
+    ok = ((*out)[n] = text_of(rules, st, 0)) != NULL;
+    n += ok;
+  }
+  *count = n;
+  sqlite3_finalize(st);
+  return ok && rc == SQLITE_DONE;
+}
+
+/* An article query's answer changes with the date only where some
+ * article starts or ends: the dates kept here tell those spans apart. */
+static int load_article_epochs(rc_rules *rules, sqlite3 *conn)
+{
+  if (!rules->has_articles) return 1;
+  return load_article_dates(rules, conn, "SELECT DISTINCT effective FROM lcd_article WHERE effective IS NOT NULL"
+                            " ORDER BY 1", &rules->article_starts, &rules->nstarts) &&
+         load_article_dates(rules, conn, "SELECT DISTINCT ended FROM lcd_article WHERE ended IS NOT NULL"
+                            " ORDER BY 1", &rules->article_ends, &rules->nends);
+}
+
+/* How many of the sorted values compare below date (or, with or_equal, at
+ * most equal to it). */
+static long count_below(const char *const *values, int n, const char *date, int or_equal)
+{
+  int lo = 0, hi = n;
+  while (lo < hi) {
+    int mid = lo + (hi - lo) / 2, cmp = strcmp(values[mid], date);
+    if (cmp < 0 || (or_equal && cmp == 0)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/* s kept for the life of the rule set (one copy of each text); NULL when
+ * out of memory. */
+const char *rc_rules_intern(rc_rules *rules, const char *s)
+{
+  return rc_pool_intern(rules->pool, s);
+}
+
+/* Which span between article start and end dates holds date: every
+ * article's "effective <= date AND ended >= date" is the same for two
+ * dates of one span, so the article queries' answers are too. */
+long rc_rules_article_epoch(const rc_rules *rules, const char *date)
+{
+  return count_below(rules->article_starts, rules->nstarts, date, 1) +
+         count_below(rules->article_ends, rules->nends, date, 0);
+}
+
 static int load_whole_tables(rc_rules *rules, sqlite3 *conn)
 {
   return load_modifiers(rules, conn) && load_groups(rules, conn) && load_dx_support(rules, conn) &&
@@ -673,7 +739,8 @@ static int load_whole_tables(rc_rules *rules, sqlite3 *conn)
          load_rows(rules, conn, sql_setting_mods, &rules->setting_mods, &rules->nsetting_mods) &&
          load_rows(rules, conn, sql_payer_codes, &rules->payer_codes, &rules->npayer_codes) &&
          load_rows(rules, conn, sql_revenue, &rules->revenue, &rules->nrevenue) &&
-         load_datasets(rules, conn) && load_has_articles(rules, conn);
+         load_datasets(rules, conn) && load_has_articles(rules, conn) &&
+         load_article_epochs(rules, conn);
 }
 
 rc_rules *rc_rules_new(sqlite3 *conn, char *err, size_t errlen)
@@ -716,7 +783,8 @@ void rc_rules_free(rc_rules *rules)
   free(rules->setting_mods);
   free(rules->payer_codes);
   free(rules->revenue);
-  free(rules->memo);
+  free((void *)rules->article_starts);
+  free((void *)rules->article_ends);
   free(rules->datasets);
   free(rules);
 }
@@ -858,14 +926,4 @@ const rc_rule *rc_rules_revenue(const rc_rules *rules, const char *family, long 
     if (strcmp(r->other, family) == 0 && day >= r->from && day <= r->to) found = r;
   }
   return found;
-}
-
-/* A zeroed block of size bytes that lives as long as the rule set (so as
- * long as the data it was made from does not change): the checker keeps
- * answers of database queries there. NULL when out of memory or when a
- * block of another size was asked for before. */
-void *rc_rules_memo(rc_rules *rules, size_t size)
-{
-  if (rules->memo == NULL && (rules->memo = calloc(1, size)) != NULL) rules->memo_size = size;
-  return rules->memo_size == size ? rules->memo : NULL;
 }

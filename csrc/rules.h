@@ -63,6 +63,7 @@ typedef struct rc_code_rules {
   int nptp;
   struct rc_ptp_texts *texts;    /* the rule set's, which the rows' texts index */
   const struct rc_rules *set;    /* the rule set (its datasets choose among versions) */
+  void *memo;                    /* the checker's cached answers about the code (edits_dx.c); freed with it */
 } rc_code_rules;
 
 typedef struct rc_rules rc_rules;
@@ -73,8 +74,9 @@ const rc_code_rules *rc_rules_code(rc_rules *rules, const char *code, char *err,
 void rc_rules_batch_begin(rc_rules *rules);
 void rc_rules_batch_end(rc_rules *rules);
 void rc_rules_batch_read(rc_rules *rules);
-void *rc_rules_memo(rc_rules *rules, size_t size);
 int rc_rules_has_articles(const rc_rules *rules);
+long rc_rules_article_epoch(const rc_rules *rules, const char *date);
+const char *rc_rules_intern(rc_rules *rules, const char *s);
 const rc_rule *rc_rules_of(const rc_code_rules *cr, rc_rule_kind kind, int *count);
 const rc_rule *rc_rules_in_force(const rc_code_rules *cr, rc_rule_kind kind, long day, int setting);
 const rc_rule *rc_rules_ptp(const rc_code_rules *cr, const char *column2, long day, int setting, rc_rule *out);

@@ -511,6 +511,9 @@ describe("rc:check on one handle, claim after claim", function()
     collectgarbage("generational", 1, 100)
     local outers = 0
     while nested < 20 and outers < 100000 do
+      -- garbage of varying size between checks: the collections do not fall
+      -- at the same point of every loop (a check allocates little of it)
+      local drift = { ("x"):rep(64 + outers % 61 * 16) }
       setmetatable({}, { __gc = finalizer })
       in_outer = true
       local r = rc:check(outer_claim)

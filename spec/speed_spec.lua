@@ -1,0 +1,128 @@
+-- The checker's fast paths (issue 15) keep rc:check's answers: coverage
+-- article answers cached per code follow the articles' start and end
+-- dates; claims longer than the lines kept on the C stack, and claims with
+-- more findings than the inline findings, are read and reported in full;
+-- the findings storage a check leaves for the next one never leaks into
+-- an earlier result, nor into a check run from a finalizer inside a check.
+local H = require "helper"
+local radcode = require "radcode"
+
+local FIX = H.root .. "/spec/fixtures/lcd"
+
+local function necessity(result)
+  local list = {}
+  for _, f in ipairs(result.findings) do
+    if f.rule:match("^necessity") then list[#list + 1] = f end
+  end
+  return list
+end
+
+-- One line string per finding: everything a caller can read of it.
+local function digest(result)
+  local out = { tostring(result.ok) }
+  for _, f in ipairs(result.findings) do
+    out[#out + 1] = table.concat({ f.line or 0, f.edit, f.severity, f.code or "", f.rule, f.message, f.fix or "",
+      f.source }, "|")
+  end
+  return table.concat(out, "\n")
+end
+
+-- n lines, every bad-th of them with a malformed code (an input finding).
+local function claim(n, bad, date)
+  local lines = {}
+  for i = 1, n do
+    lines[i] = { code = i % bad == 0 and ("Z%d"):format(i) or "77412", date = date or "2026-02-02", units = 1 }
+  end
+  return { setting = "hospital", diagnoses = { "C61" }, lines = lines }
+end
+
+local function input_lines(result)
+  local lines = {}
+  for _, f in ipairs(result.findings) do
+    if f.edit == "input" and f.line then lines[#lines + 1] = f.line end
+  end
+  return lines
+end
+
+describe("article answers cached per code", function()
+  local dir, db, rc
+  setup(function()
+    dir = H.tmpdir()
+    db = H.new_db(dir)
+    local w = assert(radcode.open({ db = db }))
+    assert(w:import("lcd-articles", FIX))
+    w:close()
+    -- A58002 (which covers C61 for 77412) ends on 2026-01-31; A58003 also lists 77412
+    H.sql(db, "UPDATE lcd_article SET ended = '2026-01-31' WHERE article_id = '58002'")
+    rc = assert(radcode.open({ db = db }))
+  end)
+  teardown(function()
+    rc:close()
+    H.remove_tree(dir)
+  end)
+
+  it("give each date the articles in force on it, in any order of checks", function()
+    for _ = 1, 2 do
+      local before = necessity(assert(rc:check(claim(1, 99, "2026-01-31"))))
+      local after = necessity(assert(rc:check(claim(1, 99, "2026-02-02"))))
+      assert.are.same({ "info", "review" }, { before[1].severity, after[1].severity })
+      assert.matches("A58002", before[1].message)
+      assert.matches("A58003", after[1].message)
+    end
+  end)
+
+  it("give two lines of one claim on either side of an article's end their own answers", function()
+    local c = claim(2, 99, "2026-02-02")
+    c.lines[1].date = "2026-01-31"
+    local n = necessity(assert(rc:check(c)))
+    assert.are.same({ 1, "info", 2, "review" }, { n[1].line, n[1].severity, n[2].line, n[2].severity })
+  end)
+end)
+
+describe("long claims and many findings", function()
+  local rc
+  setup(function() rc = assert(radcode.open()) end)
+
+  it("reads every line of a claim longer than the lines kept inline", function()
+    for _, n in ipairs { 31, 32, 33, 64, 200 } do
+      assert.are.same(#input_lines(assert(rc:check(claim(n, 7)))), n // 7)
+      assert.are.equal(n, input_lines(assert(rc:check(claim(n, 1))))[n])
+    end
+  end)
+
+  it("lists every finding past the inline ones, by line, and keeps earlier results intact", function()
+    local big = assert(rc:check(claim(60, 2)))
+    local kept = digest(big)
+    local lines = input_lines(big)
+    assert.are.equal(30, #lines)
+    for i, l in ipairs(lines) do assert.are.equal(2 * i, l) end
+    -- later checks reuse the storage the first one left: its result must not change
+    local small = assert(rc:check(claim(9, 3)))
+    local other = assert(rc:check(claim(120, 3)))
+    assert.are.equal(kept, digest(big))
+    assert.are.same({ 3, 6, 9 }, input_lines(small))
+    assert.are.equal(40, #input_lines(other))
+    assert.are.equal(kept, digest(assert(rc:check(claim(60, 2)))))
+  end)
+
+  it("gives checks run by finalizers inside a check their own storage", function()
+    local expected = { [2] = digest(assert(rc:check(claim(40, 2)))), [3] = digest(assert(rc:check(claim(45, 3)))) }
+    local inner_ok, inner_runs = true, 0
+    local function garbage()
+      setmetatable({}, { __gc = function()
+        local ok, r = pcall(rc.check, rc, claim(45, 3))
+        inner_runs = inner_runs + 1
+        inner_ok = inner_ok and ok and digest(r) == expected[3]
+      end })
+    end
+    collectgarbage("incremental", 10, 400)   -- collect often: finalizers run inside checks
+    for _ = 1, 30 do
+      for _ = 1, 5 do garbage() end
+      assert.are.equal(expected[2], digest(assert(rc:check(claim(40, 2)))))
+    end
+    collectgarbage("incremental", 200, 100)
+    collectgarbage()
+    assert.is_true(inner_runs > 0)
+    assert.is_true(inner_ok)
+  end)
+end)
