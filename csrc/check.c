@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "code.h"
+#include "course_history.h"
 #include "handle.h"
 #include "history.h"
 #include "opts.h"
@@ -80,46 +81,6 @@ static int has_limits(const rc_check *c)
   return 0;
 }
 
-/* A recorded line (code, its rules cr or NULL) on a day: the claim's lines
- * of that day whose companion rule it satisfies are marked. */
-static void companion_seen(rc_check *c, const rc_code_rules *cr, const char *code, long day)
-{
-  int i, j, n;
-  for (i = 0; i < c->claim->nlines; i++) {
-    rc_line *l = &c->claim->lines[i];
-    const rc_rule *rows;
-    if (!l->usable || l->day != day || l->history_partner) continue;
-    rows = rc_rules_of(l->rules, RC_RULE_COMPANION, &n);
-    for (j = 0; j < n && !l->history_partner; j++)
-      l->history_partner = rc_rule_applies(&rows[j], day, c->setting) && rc_companion_partner(rows[j].other, code, cr);
-  }
-}
-
-/* One recorded line of the course: adds to the claim lines' counters. */
-static void visit_history(void *ctx, const char *code, long day, long units)
-{
-  rc_check *c = ctx;
-  char err[8];
-  const rc_code_rules *cr = rc_rules_code(c->rules, code, err, sizeof err);
-  int i, n = 0;
-  uint64_t key = rc_code_key(code);
-  for (i = 0; i < c->claim->nlines; i++) {
-    rc_line *l = &c->claim->lines[i];
-    if (!l->usable || l->key != key) continue;
-    l->history_course += units;
-    if (rc_week_of(l->day) == rc_week_of(day)) l->history_week += units;
-  }
-  if (cr != NULL) rc_rules_of(cr, RC_RULE_FRACTION, &n);
-  if (n > 0) c->history_fractions += units;
-  companion_seen(c, cr, code, day);
-  if (c->hist != NULL && c->nhist < RC_HIST_MAX) {
-    rc_hist_entry *e = &c->hist[c->nhist++];
-    snprintf(e->code, sizeof e->code, "%s", code);
-    e->day = day;
-    e->units = units;
-  }
-}
-
 static int read_history(rc_handle *h, rc_check *c, char *err, size_t errlen)
 {
   rc_history *history;
@@ -127,10 +88,7 @@ static int read_history(rc_handle *h, rc_check *c, char *err, size_t errlen)
   if ((history = rc_handle_history(h, err, errlen)) == NULL) return 0;
   c->history_read = 1;
   if (rc_history_empty(history)) return 1;
-  if (rc_history_course(history, c->claim->patient, c->claim->course, c->claim->id, visit_history, c))
-    return 1;
-  snprintf(err, errlen, "reading history: %s", rc_history_error(history));
-  return 0;
+  return rc_course_history_read(c->f->L, c, history, err, errlen);
 }
 
 /* The payer, lower case: opts.payer, else claim.payer, else "". */
@@ -150,10 +108,7 @@ static void find_overlay(rc_handle *h, rc_check *c)
 {
   rc_finding *x;
   if (!c->payer[0] || h->overlays == NULL || h->overlays->head == NULL) return;
-  if ((c->overlay = rc_overlays_find(h->overlays, c->payer)) != NULL) {
-    c->hist = lua_newuserdatauv(c->f->L, RC_HIST_MAX * sizeof *c->hist, 0);
-    return;
-  }
+  if ((c->overlay = rc_overlays_find(h->overlays, c->payer)) != NULL) return;
   if (strcmp(c->payer, RC_MEDICARE) == 0) return;
   x = rc_findings_add(c->f, 0, RC_EDIT_OVERLAY, RC_INFO, NULL, "radcode");
   snprintf(x->message, sizeof x->message, "no overlay is loaded for payer '%s'; national rules only", c->payer);

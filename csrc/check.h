@@ -16,12 +16,14 @@ typedef struct rc_day_entry {   /* a usable line, for sorting by day */
   int pos;                       /* 0-based position in claim.lines */
 } rc_day_entry;
 
-typedef struct rc_hist_entry {  /* a line of the course's history (payer overlays) */
+typedef struct rc_hist_entry {  /* a line of the course's history (course_history.c) */
   char code[8];
+  uint64_t key;                  /* the code's key */
   long day, units;
+  long cum;                      /* units of this entry and those before it, by code and day */
+  const rc_code_rules *rules;    /* the code's rules, or NULL */
 } rc_hist_entry;
 
-#define RC_HIST_MAX 4096
 #define RC_UNVERIFIED_SHOWN 6        /* lines named in the one "could not verify" finding */
 
 typedef struct rc_check {
@@ -29,7 +31,7 @@ typedef struct rc_check {
   rc_db *db;                     /* the handle's database (coverage articles) */
   struct rc_overlay *overlay;    /* the payer's overlay, or NULL: national rules only */
   int claim_idx;                 /* stack slot of the claim table */
-  rc_hist_entry *hist;           /* history lines, kept when an overlay is in use */
+  rc_hist_entry *hist;           /* the course's recorded lines, by code and day */
   int nhist;
   rc_claim *claim;
   rc_findings *f;

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "code.h"
+#include "course_history.h"
 #include "date.h"
 
 /* Reads "<name> overlay (<id>): ..." into name and id. */
@@ -116,16 +117,17 @@ static int anchor_near(const rc_check *c, const by_code *b, const rc_line *line,
 {
   long lo = line->day - w->b, hi = line->day + w->a;
   uint64_t key = rc_code_key(w->other);
-  int i, k = seek(b, key, lo, -1), best = 0;
+  int k = seek(b, key, lo, -1), best = 0;
+  const rc_hist_entry *e;
   while (k < b->n && b->e[k].key == key && b->e[k].day <= hi) {
     const rc_line *l = &c->claim->lines[b->e[k].pos];
     if (strcmp(l->code, w->other) == 0 && (best == 0 || l->index < best)) best = l->index;
     k = seek(b, key, b->e[k].day + 1, -1);
   }
   if (best > 0) return best;
-  for (i = 0; i < c->nhist; i++)
-    if (strcmp(c->hist[i].code, w->other) == 0 && c->hist[i].day >= lo && c->hist[i].day <= hi) {
-      *when = c->hist[i].day;
+  for (e = rc_hist_first(c, key, lo, hi); e != NULL; e = rc_hist_first(c, key, e->day + 1, hi))
+    if (strcmp(e->code, w->other) == 0) {
+      *when = e->day;
       return -1;
     }
   return 0;
@@ -162,12 +164,9 @@ static void window(rc_check *c, const by_code *b, const rc_line *line, const rc_
 static long units_in(const rc_check *c, const by_code *b, const rc_line *line, long start, long end)
 {
   uint64_t key = rc_code_key(line->code);
-  int self = seek(b, key, line->day, line->index - 1), from = seek(b, key, start, -1), i;
+  int self = seek(b, key, line->day, line->index - 1), from = seek(b, key, start, -1);
   long units = line->units + (self > from ? b->sum[self] - b->sum[from] : 0);
-  for (i = 0; i < c->nhist; i++)
-    if (strcmp(c->hist[i].code, line->code) == 0 && c->hist[i].day >= start && c->hist[i].day <= end)
-      units += c->hist[i].units;
-  return units;
+  return units + rc_hist_units(c, key, start, end);
 }
 
 /* The most units in any window of r->b days that holds the line's day,
@@ -180,12 +179,12 @@ static long units_in(const rc_check *c, const by_code *b, const rc_line *line, l
  * one flagged. */
 static long worst_window(const rc_check *c, const by_code *b, const rc_line *line, const rc_rule *r, long *start)
 {
-  long best = units_in(c, b, line, line->day - r->b + 1, line->day), units, end;
-  int i;
+  long best = units_in(c, b, line, line->day - r->b + 1, line->day), units, end, last = line->day + r->b - 1;
+  uint64_t key = rc_code_key(line->code);
+  const rc_hist_entry *e;
   *start = line->day - r->b + 1;
-  for (i = 0; i < c->nhist; i++) {
-    end = c->hist[i].day;
-    if (end <= line->day || end > line->day + r->b - 1 || strcmp(c->hist[i].code, line->code) != 0) continue;
+  for (e = rc_hist_first(c, key, line->day + 1, last); e != NULL; e = rc_hist_first(c, key, end + 1, last)) {
+    end = e->day;
     if ((units = units_in(c, b, line, end - r->b + 1, end)) > best) {
       best = units;
       *start = end - r->b + 1;

@@ -256,6 +256,38 @@ describe("bounds: the size of a claim", function()
     payer:close()
   end)
 
+  it("checks a long claim beside a long course history in time linear in both", function()
+    local payer = assert(radcode.open { payers = { "bluecross_example" } })
+    local codes = { "77412", "77336", "77427", "77301", "77338", "77014", "77417" }
+    local function course(n, id, course_id, first_day)
+      local lines = {}
+      for i = 1, n do
+        local day = first_day + ((i - 1) // 7) % 60
+        lines[i] = line(codes[(i - 1) % #codes + 1], os.date("!%Y-%m-%d", 1748865600 + day * 86400))
+      end
+      return claim { id = id, payer = "bluecross_example", course = course_id, lines = lines }
+    end
+    local recorded = VALGRIND and 1000 or 9000
+    for k = 1, recorded // 300 do assert(payer:record(course(300, "H-" .. k, "P-1/long", 0))) end
+    local n = VALGRIND and 10000 or 100000
+    local long = { max_lines = 100000 }
+    local big_new, big_old = course(n, "C-new", "P-1/new", 30), course(n, "C-old", "P-1/long", 30)
+    local small_old = course(1000, "C-small", "P-1/long", 30)
+    payer:check(big_new, long)
+    local t_claim = fastest(2, function() payer:check(big_new, long) end)
+    local t_history = fastest(2, function() payer:check(small_old, long) end)
+    local t = radcode.clock()
+    local result = payer:check(big_old, long)
+    t = radcode.clock() - t
+    assert.is_true(#result.findings >= 1000)
+    -- Each claim line once and each recorded line once: about the sum of
+    -- the two; a scan of the history per claim line was hundreds of times it.
+    assert.is_true(t <= 4 * (t_claim + t_history) + 0.1,
+      ("%d lines beside %d recorded took %.3f s; alone %.3f s, 1000 lines beside them %.3f s"):format(
+        n, recorded, t, t_claim, t_history))
+    payer:close()
+  end)
+
   it("reports a line of 1,000,000 modifiers as text in time linear in them", function()
     local report = require("radcode.commands.check").report
     local sink = { write = function() end }
