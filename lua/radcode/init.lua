@@ -144,18 +144,22 @@ end
 -- Lua source) to load; opts.overlay_memory (bytes, default 16 MiB) and
 -- opts.overlay_instructions (per claim, default 1e6) bound each overlay.
 -- Returns a handle, or nil and a message.
+-- Options are read raw, as core.open and claims read them (no __index,
+-- __pairs or __len runs).
 function radcode.open(opts)
-  if type(opts) ~= "table" or opts.payers == nil then return core.open(opts) end
-  if type(opts.payers) ~= "table" then
-    error(("bad argument #1 to 'open' (option 'payers' must be a list, got %s)"):format(type(opts.payers)), 2)
+  local payers = type(opts) == "table" and rawget(opts, "payers") or nil
+  if payers == nil then return core.open(opts) end
+  if type(payers) ~= "table" then
+    error(("bad argument #1 to 'open' (option 'payers' must be a list, got %s)"):format(type(payers)), 2)
   end
-  local rest = {}
-  for k, v in pairs(opts) do
+  local rest, specs = {}, {}
+  for k, v in next, opts do
     if k ~= "payers" then rest[k] = v end   -- core.open refuses unknown keys
   end
+  for i = 1, rawlen(payers) do specs[i] = rawget(payers, i) end
   local rc, err = core.open(rest)
   if not rc then return nil, err end
-  local ok, why = load_all(rc, opts.payers)
+  local ok, why = load_all(rc, specs)
   if not ok then
     rc:close()
     return nil, why
