@@ -178,7 +178,8 @@ static int by_articles(rc_check *c, const rc_line *line)
   article listed, hit;
   rc_finding *x;
   int i, n = line_ndx(c, line);
-  if (!rc_rules_has_articles(c->rules) || !find_article(c, RC_SQL_LCD_ARTICLES, sql_articles, line, "", &listed))
+  if (!rc_rules_has_articles(c->rules) || !line->rules->in_articles ||
+      !find_article(c, RC_SQL_LCD_ARTICLES, sql_articles, line, "", &listed))
     return 0;
   for (i = 0; i < n; i++) {
     const char *dx = line_dx(c, line, i);
