@@ -61,6 +61,26 @@ describe("codes listed by coverage articles", function()
     assert.truthy(listed)
   end)
 
+  it("name the first article and say when others list the code, counting only those in force", function()
+    local rc <close> = assert(radcode.open({ db = db }))
+    assert(rc:import("lcd-articles", FIX))
+    local function message(date)
+      local c = claim()
+      c.lines[1].date, c.lines[2].date = date, date
+      for _, f in ipairs(assert(rc:check(c)).findings) do
+        if f.code == "77412" and f.rule:match("^necessity article") then return f.message end
+      end
+    end
+    local both = message("2026-02-02")   -- A58002 and A58003 list 77412, neither covers Z00.00
+    assert.matches("article A58002", both)
+    assert.matches("or the other articles that list it", both, 1, true)
+    H.sql(db, "UPDATE lcd_article SET ended = '2026-01-31' WHERE article_id = '58002'")
+    os.execute("sleep 0.05")
+    local one = message("2026-02-02")
+    assert.matches("article A58003", one)
+    assert.is_nil(one:find("other articles", 1, true))
+  end)
+
   it("stay listed in a payer overlay's merged rules", function()
     local rc <close> = assert(radcode.open({ db = db }))
     assert(rc:import("lcd-articles", FIX))
