@@ -25,12 +25,18 @@
   " AND ((?3 = '' AND ?4 = '') OR EXISTS (SELECT 1 FROM lcd_article_contractor k WHERE k.article_id = a.article_id" \
   " AND ((?3 <> '' AND (k.number = ?3 OR k.contractor_id = ?3)) OR (?4 <> '' AND k.state = ?4))))"
 
+/* The first article (in article_id order) and how many list the code. Rows
+ * come in article_id order from lcd_article_code's key, so grouping and
+ * ordering by c.article_id need no temporary b-tree (a window function and
+ * two sorts made three per query: most of the cold pass's article cost). */
 static const char sql_articles[] =
-  "SELECT a.article_id, a.title, count(*) OVER ()" ARTICLE_WHERE " GROUP BY a.article_id ORDER BY a.article_id LIMIT 1";
+  "SELECT first, (SELECT title FROM lcd_article WHERE article_id = first), n"
+  " FROM (SELECT min(article_id) AS first, count(*) AS n FROM (SELECT c.article_id" ARTICLE_WHERE
+  " GROUP BY c.article_id)) WHERE n > 0";
 static const char sql_covered[] =
   "SELECT a.article_id, a.title" ARTICLE_WHERE
   " AND EXISTS (SELECT 1 FROM lcd_article_dx d WHERE d.article_id = a.article_id AND d.covered = 1 AND d.dx = ?5)"
-  " ORDER BY a.article_id LIMIT 1";
+  " ORDER BY c.article_id LIMIT 1";
 
 typedef struct article {
   char id[24], title[120];
@@ -178,7 +184,8 @@ static int by_articles(rc_check *c, const rc_line *line)
   article listed, hit;
   rc_finding *x;
   int i, n = line_ndx(c, line);
-  if (!rc_rules_has_articles(c->rules) || !find_article(c, RC_SQL_LCD_ARTICLES, sql_articles, line, "", &listed))
+  if (!rc_rules_has_articles(c->rules) || !line->rules->in_articles ||
+      !find_article(c, RC_SQL_LCD_ARTICLES, sql_articles, line, "", &listed))
     return 0;
   for (i = 0; i < n; i++) {
     const char *dx = line_dx(c, line, i);

@@ -23,7 +23,7 @@ typedef struct dx_row { char from[8], to[8]; const char *family, *payer, *note; 
 #define TEXT_IDS 4096   /* ptp_text ids cached; a file has about ten */
 
 struct rc_rules {
-  sqlite3_stmt *load, *load_ptp, *load_ptp_text;
+  sqlite3_stmt *load, *load_ptp, *load_ptp_text, *load_listed;
   const char **text_by_id;        /* by ptp_text id, interned; made on first use */
   rc_ptp_texts pairs;            /* (rationale, dataset) pairs the PTP rows index */
   rc_ptp *ptp_scratch;           /* a code's PTP rows while they load: grown once, reused */
@@ -109,6 +109,11 @@ static const char sql_code_ptp[] =
   " FROM ptp_edit WHERE col1 = ?1";
 
 static const char sql_ptp_text[] = "SELECT text FROM ptp_text WHERE id = ?1";
+
+/* Does any coverage article list the code? Asked once with the code's
+ * rules: the necessity edit's article queries (a window, two sorts) are
+ * then skipped for the codes no article lists. */
+static const char sql_code_listed[] = "SELECT EXISTS (SELECT 1 FROM lcd_article_code WHERE code = ?1)";
 
 static const char *const setting_names[] = {"*", "practitioner", "hospital", "dme", NULL};
 
@@ -274,6 +279,20 @@ static int load_ptp(rc_rules *rules, rc_code_rules *cr, const char *code)
   return ok;
 }
 
+/* Whether coverage articles list the code (when any are loaded); 1 done,
+ * -1 a database error. */
+static int load_listed(rc_rules *rules, rc_code_rules *cr, const char *code)
+{
+  int rc;
+  if (!rules->has_articles) return 1;
+  sqlite3_reset(rules->load_listed);
+  sqlite3_bind_text(rules->load_listed, 1, code, -1, SQLITE_STATIC);
+  rc = sqlite3_step(rules->load_listed);
+  cr->in_articles = rc == SQLITE_ROW && sqlite3_column_int(rules->load_listed, 0) != 0;
+  sqlite3_reset(rules->load_listed);
+  return rc == SQLITE_ROW ? 1 : -1;
+}
+
 /* Reads the current result row into the code's rows. */
 static int take_row(rc_rules *rules, rc_code_rules *cr, int *n, int *cap)
 {
@@ -302,6 +321,7 @@ static rc_code_rules *load_code(rc_rules *rules, const char *code, char *err, si
   while (ok && (rc = sqlite3_step(rules->load)) == SQLITE_ROW) ok = take_row(rules, cr, &n, &cap);
   if (ok && rc != SQLITE_DONE) ok = -1;
   if (ok == 1) ok = load_ptp(rules, cr, code);
+  if (ok == 1) ok = load_listed(rules, cr, code);
   if (ok == -1) {
     sqlite3 *conn = sqlite3_db_handle(rules->load);
     snprintf(err, errlen, "loading rules for %s: %s%s", code, sqlite3_errmsg(conn), rc_db_damage_hint(conn));
@@ -502,6 +522,7 @@ rc_code_rules *rc_rules_merge(const rc_code_rules *national, const rc_rule *extr
     return NULL;
   }
   memcpy(cr->code, national->code, sizeof cr->code);
+  cr->in_articles = national->in_articles;
   cr->texts = national->texts;
   cr->set = national->set;
   if (!rc_ptp_merge(national->ptp, national->nptp, extra, nextra, cr->texts, &cr->ptp, &cr->nptp)) {
@@ -755,6 +776,7 @@ rc_rules *rc_rules_new(sqlite3 *conn, char *err, size_t errlen)
   if (sqlite3_prepare_v2(conn, sql_code_rules, -1, &rules->load, NULL) != SQLITE_OK ||
       sqlite3_prepare_v2(conn, sql_code_ptp, -1, &rules->load_ptp, NULL) != SQLITE_OK ||
       sqlite3_prepare_v2(conn, sql_ptp_text, -1, &rules->load_ptp_text, NULL) != SQLITE_OK ||
+      sqlite3_prepare_v2(conn, sql_code_listed, -1, &rules->load_listed, NULL) != SQLITE_OK ||
       !load_whole_tables(rules, conn)) {
     snprintf(err, errlen, "cannot read the rule tables: %s%s", sqlite3_errmsg(conn), rc_db_damage_hint(conn));
     rc_rules_free(rules);
@@ -770,6 +792,7 @@ void rc_rules_free(rc_rules *rules)
   sqlite3_finalize(rules->load);
   sqlite3_finalize(rules->load_ptp);
   sqlite3_finalize(rules->load_ptp_text);
+  sqlite3_finalize(rules->load_listed);
   free(rules->text_by_id);
   free(rules->ptp_scratch);
   rc_ptp_texts_free(&rules->pairs);

@@ -64,6 +64,7 @@ typedef struct rc_code_rules {
   struct rc_ptp_texts *texts;    /* the rule set's, which the rows' texts index */
   const struct rc_rules *set;    /* the rule set (its datasets choose among versions) */
   void *memo;                    /* the checker's cached answers about the code (edits_dx.c); freed with it */
+  int in_articles;               /* some coverage article lists the code (any date or contractor) */
 } rc_code_rules;
 
 typedef struct rc_rules rc_rules;

@@ -358,12 +358,17 @@ local function batch(ctx, path)
   f:seek("set")
   local state = { path = path, stats = new_stats(), bar = progress_bar(ctx, total) }
   local number, done = 0, 0
-  for text in f:lines() do
-    number, done = number + 1, done + #text + 1
-    batch_line(ctx, state, rc, text, number)
-    if state.bar then state.bar.update(done, state.stats.claims) end
-  end
+  local mode = collectgarbage("generational")   -- claims die young; the handle's rules stay
+  local ok, err = pcall(function()
+    for text in f:lines() do
+      number, done = number + 1, done + #text + 1
+      batch_line(ctx, state, rc, text, number)
+      if state.bar then state.bar.update(done, state.stats.claims) end
+    end
+  end)
+  collectgarbage(mode)
   f:close()
+  if not ok then error(err, 0) end
   if state.bar then state.bar.clear() end
   print_stats(ctx, state.stats)
   return (state.stats.denied > 0 or #state.stats.errors > 0) and 1 or 0
