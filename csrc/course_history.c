@@ -192,6 +192,7 @@ int rc_course_history_read(lua_State *L, rc_check *c, rc_history *history, char 
   }
   c->hist = r.b->rows;
   c->nhist = (int)r.b->n;
+  if (c->nhist == 0) return 1;   /* no line of this course recorded (qsort takes no NULL) */
   mark_partners(c);   /* leaves the entries sorted by code and day */
   for (i = 0; i < c->nhist; i++) c->hist[i].cum = cum += c->hist[i].units;
   count_units(c);
