@@ -517,7 +517,8 @@ local function check_file(ctx, path)
   local found = claims_reader.detect(text)
   if (format == nil or format == "json") and (found == "json" or found == nil) then return single(ctx, path, text) end
   if format == "x12" or (format == nil and found == "x12") then
-    return document(ctx, path, require("radcode.core").x12_batches(text, X12_BATCH))
+    -- only the summary: rc:check_all needs no `source` tables
+    return document(ctx, path, require("radcode.core").x12_batches(text, X12_BATCH, summary_only(ctx)))
   end
   local claims, err = radcode.claims(text, { format = format })
   if not claims then error(("%s: %s"):format(path, err), 0) end
