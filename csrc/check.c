@@ -134,6 +134,51 @@ static void find_place(rc_check *c)
   snprintf(x->fix, sizeof x->fix, "check claim.pos against the CMS code set (e.g. 11 office, 19 or 22 outpatient hospital)");
 }
 
+/* The edit passes of rc:check, shared by rc:check and rc:check_all
+ * (batch.c): reads the claim table at idx into claim and its findings
+ * into f, and runs every pass with the payer payer_opt (NULL: the
+ * claim's), lower-cased into payer. Leaves on the stack what the read and
+ * the passes push (the caller resets the top). Returns 0 with err on a
+ * database error; raises only on memory errors. */
+int rc_check_run(lua_State *L, rc_handle *h, int idx, const char *payer_opt, int max_lines, rc_check *c,
+                 rc_findings *f, rc_claim *claim, char payer[32], char *err, size_t errlen)
+{
+  memset(c, 0, sizeof *c);
+  if ((c->rules = rc_handle_rules(h, err, errlen)) == NULL) return 0;
+  rc_findings_init(f, L);
+  rc_claim_read(L, idx, claim, f, max_lines);
+  payer_of(payer_opt, claim->payer, payer);
+  c->db = &h->db;
+  c->claim = claim;
+  c->f = f;
+  c->payer = payer;
+  c->setting = claim->setting;
+  c->claim_idx = idx;
+  find_overlay(h, c);
+  find_place(c);
+  /* one read transaction for the claim's rule loads and article queries
+   * (each transaction costs SQLite a lock, a stat and a header read) */
+  rc_rules_batch_begin(c->rules);
+  if (!index_lines(L, c, err, errlen) || !read_history(h, c, err, errlen)) {
+    rc_rules_batch_end(c->rules);
+    return 0;
+  }
+  rc_edits_line(c);
+  rc_edits_setting(c);
+  rc_edits_revenue(c);
+  rc_edits_day(c);
+  rc_companions_unverified(c);
+  rc_edits_course(c);
+  rc_edits_necessity(c);
+  if (c->overlay != NULL) {
+    rc_edits_payer(c);
+    rc_overlay_rules(c);
+  }
+  rc_edits_coverage(c);
+  rc_rules_batch_end(c->rules);
+  return 1;
+}
+
 static int check(lua_State *L)
 {
   static const char *const allowed[] = {"payer", "max_lines", NULL};
@@ -147,39 +192,8 @@ static int check(lua_State *L)
   lua_settop(L, 3);   /* opts keep slot 3 whatever the check pushes */
   rc_opts_check(L, 3, allowed);
   max_lines = (int)rc_opts_integer(L, 3, "max_lines", RC_DEFAULT_MAX_LINES, 1, 100000);
-  memset(&c, 0, sizeof c);
-  if ((c.rules = rc_handle_rules(h, err, sizeof err)) == NULL) return rc_failf(L, "%s", err);
-  rc_findings_init(&f, L);
-  rc_claim_read(L, 2, &claim, &f, max_lines);
-  payer_of(rc_opts_string(L, 3, "payer"), claim.payer, payer);
-  c.db = &h->db;
-  c.claim = &claim;
-  c.f = &f;
-  c.payer = payer;
-  c.setting = claim.setting;
-  c.claim_idx = 2;
-  find_overlay(h, &c);
-  find_place(&c);
-  /* one read transaction for the claim's rule loads and article queries
-   * (each transaction costs SQLite a lock, a stat and a header read) */
-  rc_rules_batch_begin(c.rules);
-  if (!index_lines(L, &c, err, sizeof err) || !read_history(h, &c, err, sizeof err)) {
-    rc_rules_batch_end(c.rules);
+  if (!rc_check_run(L, h, 2, rc_opts_string(L, 3, "payer"), max_lines, &c, &f, &claim, payer, err, sizeof err))
     return rc_failf(L, "%s", err);
-  }
-  rc_edits_line(&c);
-  rc_edits_setting(&c);
-  rc_edits_revenue(&c);
-  rc_edits_day(&c);
-  rc_companions_unverified(&c);
-  rc_edits_course(&c);
-  rc_edits_necessity(&c);
-  if (c.overlay != NULL) {
-    rc_edits_payer(&c);
-    rc_overlay_rules(&c);
-  }
-  rc_edits_coverage(&c);
-  rc_rules_batch_end(c.rules);
   rc_findings_push(&f);
   rc_coverage_push_data(&c);
   return 1;

@@ -43,6 +43,7 @@ int luaopen_radcode_core(lua_State *L)
   luaL_setfuncs(L, rc_classify_methods, 0);
   luaL_setfuncs(L, rc_import_methods, 0);
   luaL_setfuncs(L, rc_check_methods, 0);
+  luaL_setfuncs(L, rc_batch_methods, 0);
   luaL_setfuncs(L, rc_overlay_methods, 0);
   luaL_setfuncs(L, rc_explain_methods, 0);
   rc_handle_guard(L, -1);

@@ -39,6 +39,7 @@ typedef struct x12 {
   lua_State *L;
   const char *s, *end, *p;      /* the text, and where the reader is in it */
   int started, done;
+  int lean;                     /* x12_batches(text, n, true): no `source` tables (only rc:check_all reads the claims) */
   char esep, csep, rsep, term;
   long segno;                   /* 1-based, over the whole text */
   int base;
@@ -307,7 +308,7 @@ static int seg_clm(x12 *x, const segment *g)
   lua_replace(L, x->base + S_CLAIM);
   slot(x, S_CLAIM);
   if (element(g, 1).n > 0) set_span(L, "id", element(g, 1));
-  claim_source(x);
+  if (!x->lean) claim_source(x);
   if (!x->institutional && c[0].n > 0) {
     copy(c[0], x->pos, sizeof x->pos);
     set_span(L, "pos", c[0]);
@@ -445,10 +446,12 @@ static int seg_lx(x12 *x, const segment *g)
   x->line_open = 1;
   x->line_service = 0;
   lua_createtable(L, 0, 8);
-  lua_createtable(L, 0, 2);
-  set_integer(L, "lx", x->lx);
-  set_integer(L, "segment", x->segno);
-  lua_setfield(L, -2, "source");
+  if (!x->lean) {
+    lua_createtable(L, 0, 2);
+    set_integer(L, "lx", x->lx);
+    set_integer(L, "segment", x->segno);
+    lua_setfield(L, -2, "source");
+  }
   lua_replace(L, x->base + S_LINE);
   if (x->lx < 1)
     problem(x, x->nlines + 1, "warn", "number the lines 1, 2, 3 in LX01", "x12: LX01 '%.*s' is not a line number",
@@ -869,19 +872,22 @@ static int next_batch(lua_State *L)
   return 1;
 }
 
-/* core.x12_batches(text, n) -> iterator: `for claims, err in ...` gives
- * lists of at most n claims, in order (the claims of core.x12_claims), or
- * false and the message of a broken envelope (then stops). A caller can
- * check each list before the next is read, so the whole file's claims
- * never live at once. */
+/* core.x12_batches(text, n [, lean]) -> iterator: `for claims, err in ...`
+ * gives lists of at most n claims, in order (the claims of
+ * core.x12_claims), or false and the message of a broken envelope (then
+ * stops). A caller can check each list before the next is read, so the
+ * whole file's claims never live at once. lean: the claims and lines have
+ * no `source` table (a caller that only checks them needs none). */
 int rc_x12_batches(lua_State *L)
 {
   lua_Integer n;
+  int lean;
   luaL_checkstring(L, 1);
   n = luaL_checkinteger(L, 2);
   luaL_argcheck(L, n >= 1 && n <= 1000000, 2, "batch size from 1 to 1000000");
+  lean = lua_toboolean(L, 3);
   lua_settop(L, 2);
-  new_state(L, 1);
+  new_state(L, 1)->lean = lean;
   lua_pushinteger(L, n);
   lua_pushcclosure(L, next_batch, 2);
   return 1;

@@ -293,6 +293,27 @@ local function add_counts(stats, claim, result)
   if not result.ok then stats.denied = stats.denied + 1 end
 end
 
+--- Whether the summary is all the command prints, so the claims can be
+-- checked by rc:check_all (no result table per claim): --quiet without
+-- --json or --record.
+local function summary_only(ctx)
+  return ctx.options.quiet and not ctx.options.json and not ctx.options.record
+end
+
+--- Checks a list of claims with rc:check_all and adds them to stats;
+-- numbers[k] is claim k's number in the file (line or claim number),
+-- what (a word) names it in the messages of claims that cannot be checked.
+local function check_list(ctx, rc, stats, path, claims, numbers, what)
+  local s = rc:check_all(claims, { payer = ctx.payer })
+  stats.claims, stats.lines, stats.denied = stats.claims + s.claims, stats.lines + s.lines, stats.denied + s.denied
+  for sev, k in pairs(s.findings) do stats.n[sev] = stats.n[sev] + k end
+  for _, e in ipairs(s.errors) do
+    local number = numbers[e.claim]
+    stats.errors[#stats.errors + 1] = number
+    ctx.err:write(("radcode: %s %s %d: %s\n"):format(path, what, number, e.message))
+  end
+end
+
 --- Prints the batch's line for one checked claim; nil, message when it
 -- cannot be written as JSON.
 local function print_claim(ctx, number, claim, result)
@@ -345,6 +366,35 @@ local function print_stats(ctx, stats, unit)
   ctx.out:write(("time      %.3f s (CPU), %s claim lines per second\n"):format(seconds, rate))
 end
 
+-- Lines of a batch file decoded before their claims are checked together.
+local BATCH_LIST = 64
+
+--- The batch file read BATCH_LIST lines at a time, each list checked by
+-- rc:check_all (--quiet: only the summary is printed).
+local function batch_lists(ctx, state, rc, f)
+  local claims, numbers, number, done = {}, {}, 0, 0
+  local function flush()
+    if #claims == 0 then return end
+    check_list(ctx, rc, state.stats, state.path, claims, numbers, "line")
+    table.sort(state.stats.errors)   -- lines that cannot be decoded were counted first
+    claims, numbers = {}, {}
+    if state.bar then state.bar.update(done, state.stats.claims) end
+  end
+  for text in f:lines() do
+    number, done = number + 1, done + #text + 1
+    if not text:match("^%s*$") then
+      local claim, err = decode_claim(text)
+      if claim then
+        claims[#claims + 1], numbers[#claims + 1] = claim, number
+        if #claims == BATCH_LIST then flush() end
+      else
+        batch_error(ctx, state, number, err)
+      end
+    end
+  end
+  flush()
+end
+
 local function batch(ctx, path)
   local f, err = io.open(path, "rb")
   if not f then error(("cannot read %s"):format(err), 0) end
@@ -360,6 +410,7 @@ local function batch(ctx, path)
   local number, done = 0, 0
   local mode = collectgarbage("generational")   -- claims die young; the handle's rules stay
   local ok, err = pcall(function()
+    if summary_only(ctx) then return batch_lists(ctx, state, rc, f) end
     for text in f:lines() do
       number, done = number + 1, done + #text + 1
       batch_line(ctx, state, rc, text, number)
@@ -421,12 +472,19 @@ local function document(ctx, path, batches)
   local rc <close> = open(ctx)
   local stats, i = new_stats(), 0
   local mode = collectgarbage("generational")   -- claims die young; the handle's rules stay
+  local fast = summary_only(ctx)
   for claims, err in batches do
     if not claims then
       collectgarbage(mode)
       error(("%s: %s"):format(path, err), 0)
     end
-    for k = 1, #claims do
+    if fast then
+      local numbers = {}
+      for k = 1, #claims do numbers[k] = i + k end
+      check_list(ctx, rc, stats, path, claims, numbers, "claim")
+      i = i + #claims
+    end
+    for k = 1, fast and 0 or #claims do
       local claim = claims[k]
       claims[k] = false
       i = i + 1
@@ -459,7 +517,8 @@ local function check_file(ctx, path)
   local found = claims_reader.detect(text)
   if (format == nil or format == "json") and (found == "json" or found == nil) then return single(ctx, path, text) end
   if format == "x12" or (format == nil and found == "x12") then
-    return document(ctx, path, require("radcode.core").x12_batches(text, X12_BATCH))
+    -- only the summary: rc:check_all needs no `source` tables
+    return document(ctx, path, require("radcode.core").x12_batches(text, X12_BATCH, summary_only(ctx)))
   end
   local claims, err = radcode.claims(text, { format = format })
   if not claims then error(("%s: %s"):format(path, err), 0) end

@@ -1,0 +1,131 @@
+/* batch.c: rc:check_all(claims [, {payer =, max_lines =}]) checks a list of
+ * claim tables with the edit passes of rc:check (check.c's rc_check_run)
+ * and returns only what a summary needs, without building a result table
+ * per claim (no findings tables, no result.data):
+ *   {claims = n checked, lines = sum of #claim.lines, denied = claims with a
+ *    deny finding, findings = {deny =, review =, warn =, info =},
+ *    errors = {{claim = i, message = ...}, ...}}
+ * The counts are those of the findings rc:check would list (a claim past
+ * RC_MAX_FINDINGS counts as rc:check lists it: the last finding replaced by
+ * the one that counts the rest). A claim that cannot be checked (a
+ * database error) is in errors and not counted. Wrong argument types raise
+ * (an element of claims that is not a table). Nothing is malloc'd here:
+ * each claim's storage lives on the C stack or in userdata on the Lua stack,
+ * dropped when the next claim starts. */
+#include "check.h"
+
+#include <string.h>
+#include "handle.h"
+#include "opts.h"
+
+typedef struct totals {
+  lua_Integer claims, lines, denied;
+  lua_Integer n[4];              /* findings by severity */
+} totals;
+
+/* Adds the findings rc:check would list for this claim; returns whether one denies. */
+static int tally(const rc_findings *f, totals *t)
+{
+  lua_Integer n[4] = {0, 0, 0, 0};
+  int i;
+  for (i = 0; i < f->count; i++) n[f->items[i].severity]++;
+  if (f->dropped > 0 && f->count > 0) {   /* findings.c's add_dropped: the last listed one counts the rest */
+    unsigned char last = f->items[f->count - 1].severity, worst = f->dropped_worst;
+    n[last]--;
+    n[last < worst ? last : worst]++;
+  }
+  for (i = 0; i < 4; i++) t->n[i] += n[i];
+  return n[RC_DENY] > 0;
+}
+
+/* #claim.lines when it is a table (as the command counts lines), else 0. */
+static lua_Integer lines_of(lua_State *L, int claim)
+{
+  lua_Integer n = 0;
+  if (lua_getfield(L, claim, "lines") == LUA_TTABLE) n = luaL_len(L, -1);
+  lua_pop(L, 1);
+  return n;
+}
+
+static void add_error(lua_State *L, int errors, lua_Integer i, const char *message)
+{
+  lua_createtable(L, 0, 2);
+  lua_pushinteger(L, i);
+  lua_setfield(L, -2, "claim");
+  lua_pushstring(L, message);
+  lua_setfield(L, -2, "message");
+  lua_rawseti(L, errors, (lua_Integer)lua_rawlen(L, errors) + 1);
+}
+
+static void set_integer(lua_State *L, const char *key, lua_Integer value)
+{
+  lua_pushinteger(L, value);
+  lua_setfield(L, -2, key);
+}
+
+static void push_totals(lua_State *L, const totals *t, int errors)
+{
+  int i;
+  lua_createtable(L, 0, 5);
+  set_integer(L, "claims", t->claims);
+  set_integer(L, "lines", t->lines);
+  set_integer(L, "denied", t->denied);
+  lua_createtable(L, 0, 4);
+  for (i = 0; i < 4; i++) set_integer(L, rc_severity_name((rc_severity)i), t->n[i]);
+  lua_setfield(L, -2, "findings");
+  lua_pushvalue(L, errors);
+  lua_setfield(L, -2, "errors");
+}
+
+/* Checks claims[i] (pushed at the top); adds it to t or to errors. */
+static void check_one(lua_State *L, rc_handle *h, lua_Integer i, int errors, const char *payer_opt, int max_lines,
+                      totals *t)
+{
+  rc_check c;
+  rc_findings f;
+  rc_claim claim;
+  char err[512], payer[32];
+  int idx = lua_gettop(L);
+  lua_Integer lines;
+  if (!lua_istable(L, idx)) luaL_error(L, "bad argument #1 to 'check_all' (claims[%d] is not a table)", (int)i);
+  lines = lines_of(L, idx);
+  if (!rc_check_run(L, h, idx, payer_opt, max_lines, &c, &f, &claim, payer, err, sizeof err)) {
+    add_error(L, errors, i, err);
+    return;
+  }
+  t->claims++;
+  t->lines += lines;
+  if (tally(&f, t)) t->denied++;
+}
+
+static int check_all(lua_State *L)
+{
+  static const char *const allowed[] = {"payer", "max_lines", NULL};
+  rc_handle *h = rc_handle_check(L, 1);
+  totals t;
+  lua_Integer i, n;
+  int max_lines, errors, base;
+  const char *payer_opt;
+  luaL_checktype(L, 2, LUA_TTABLE);
+  lua_settop(L, 3);   /* opts keep slot 3 */
+  rc_opts_check(L, 3, allowed);
+  max_lines = (int)rc_opts_integer(L, 3, "max_lines", RC_DEFAULT_MAX_LINES, 1, 100000);
+  payer_opt = rc_opts_string(L, 3, "payer");
+  memset(&t, 0, sizeof t);
+  lua_newtable(L);
+  errors = lua_gettop(L);
+  base = errors;
+  n = (lua_Integer)lua_rawlen(L, 2);
+  for (i = 1; i <= n; i++) {
+    lua_rawgeti(L, 2, i);
+    check_one(L, h, i, errors, payer_opt, max_lines, &t);
+    lua_settop(L, base);
+  }
+  push_totals(L, &t, errors);
+  return 1;
+}
+
+const luaL_Reg rc_batch_methods[] = {
+  {"check_all", check_all},
+  {NULL, NULL}
+};

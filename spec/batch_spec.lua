@@ -1,0 +1,218 @@
+-- rc:check_all(claims [, opts]): a list of claims checked with rc:check's
+-- passes, counts only (no result table per claim), and the command line's
+-- summary-only paths that use it (radcode check FILE.837 --quiet,
+-- radcode check --batch FILE --quiet): the same counts as rc:check claim
+-- by claim, on the examples and on a generated mix with input problems,
+-- diagnoses, modifiers, revenue codes and payer overlays.
+local H = require "helper"
+local radcode = require "radcode"
+
+local EXAMPLES = H.root .. "/examples/"
+
+--- The counts rc:check gives, claim by claim, in check_all's shape.
+local function by_check(rc, claims, opts)
+  local t = { claims = 0, lines = 0, denied = 0, findings = { deny = 0, review = 0, warn = 0, info = 0 }, errors = {} }
+  for i, claim in ipairs(claims) do
+    local result, err = rc:check(claim, opts)
+    if result then
+      t.claims = t.claims + 1
+      t.lines = t.lines + (type(claim.lines) == "table" and #claim.lines or 0)
+      for _, f in ipairs(result.findings) do t.findings[f.severity] = t.findings[f.severity] + 1 end
+      if not result.ok then t.denied = t.denied + 1 end
+    else
+      t.errors[#t.errors + 1] = { claim = i, message = err }
+    end
+  end
+  return t
+end
+
+--- Every example claim radcode can read: the JSON claims, the JSON lines,
+-- the X12 and FHIR files.
+local function example_claims()
+  local claims = {}
+  for _, name in ipairs({ "mistakes.json", "prostate_imrt_2025.json", "breast_2026_hospital.json",
+                          "physician_2026_pos22.json", "sbrt_lung.json" }) do
+    claims[#claims + 1] = assert(radcode.json.decode(H.read(EXAMPLES .. name)))
+  end
+  for line in H.read(EXAMPLES .. "batch.jsonl"):gmatch("[^\n]+") do
+    local claim = radcode.json.decode(line)   -- the file has a broken line on purpose
+    if type(claim) == "table" then claims[#claims + 1] = claim end
+  end
+  for _, name in ipairs({ "prostate_imrt_2025_837p.edi", "physician_2026_pos22_837p.edi",
+                          "breast_2026_hospital_837i.edi", "sbrt_lung_2025_fhir.json" }) do
+    for _, claim in ipairs(assert(radcode.claims(H.read(EXAMPLES .. name)))) do claims[#claims + 1] = claim end
+  end
+  return claims
+end
+
+local CODES = { "77263", "77290", "77301", "77300", "77338", "77385", "77386", "77412", "G6015", "G6002",
+                "77427", "77336", "99213", "77014", "7738X", "", "77261" }
+local MODS = { "26", "TC", "59", "XS", "25", "GZ", "ZZ" }
+local REVENUE = { "0333", "0330", "0450", "333", "12" }
+
+--- A deterministic mix of claims: bad codes, dates and units, diagnosis
+-- pointers out of range, modifiers (some invalid), institutional lines
+-- with revenue codes, claims without lines, several payers.
+local function generated(n)
+  local seed = 12345
+  local function rnd(k)
+    seed = (seed * 1103515245 + 12345) % 2147483648
+    return seed % k + 1
+  end
+  local claims = {}
+  for i = 1, n do
+    local hospital = rnd(3) == 1
+    local claim = {
+      id = "G-" .. i, patient = "P-" .. rnd(40), course = "P-x/c-" .. rnd(5),
+      payer = ({ "medicare", "bluecross_example", "aetna" })[rnd(3)],
+      setting = hospital and "hospital" or "practitioner", pos = ({ "11", "22", "19", "99" })[rnd(4)],
+      diagnoses = ({ { "C61" }, { "C50.912", "Z51.0" }, {}, { "C34.11", "BAD" } })[rnd(4)],
+      lines = {},
+    }
+    local nlines = rnd(12) - 1
+    if i % 50 == 0 then nlines = 40 end   -- past the inline storage of a check
+    for k = 1, nlines do
+      local line = { code = CODES[rnd(#CODES)], date = ("2025-06-%02d"):format(rnd(20)), units = rnd(4),
+                     dx = { rnd(3) } }
+      if rnd(10) == 1 then line.date = "06/05/2025" end
+      if rnd(12) == 1 then line.units = 0 end
+      if rnd(3) == 1 then line.modifiers = { MODS[rnd(#MODS)] } end
+      if hospital then line.revenue = REVENUE[rnd(#REVENUE)] end
+      claim.lines[k] = line
+    end
+    if i % 37 == 0 then claim.lines = nil end
+    claims[i] = claim
+  end
+  return claims
+end
+
+describe("rc:check_all", function()
+  local rc
+  before_each(function() rc = assert(radcode.open()) end)
+  after_each(function() rc:close() end)
+
+  it("counts what rc:check finds, claim by claim, on the example claims", function()
+    local claims = example_claims()
+    assert.is_true(#claims >= 10)
+    local got = rc:check_all(claims)
+    assert.same(by_check(rc, claims), got)
+    assert.is_true(got.findings.deny > 0 and got.denied > 0)
+  end)
+
+  it("counts what rc:check finds on a generated mix with input problems, modifiers and revenue codes", function()
+    local claims = generated(300)
+    local got = rc:check_all(claims)
+    assert.same(by_check(rc, claims), got)
+    assert.equal(300, got.claims)
+    assert.is_true(got.findings.deny > 0 and got.findings.review > 0 and got.findings.info > 0)
+  end)
+
+  it("checks as the payer given, with its overlay loaded, as rc:check does", function()
+    assert(rc:load_payer("bluecross_example"))
+    local claims = generated(120)
+    assert.same(by_check(rc, claims), rc:check_all(claims))
+    local as_payer = rc:check_all(claims, { payer = "bluecross_example" })
+    assert.same(by_check(rc, claims, { payer = "bluecross_example" }), as_payer)
+    assert.are_not.same(rc:check_all(claims, { payer = "medicare" }), as_payer)
+  end)
+
+  it("gives zeros for an empty list and raises on claims that are not tables", function()
+    assert.same({ claims = 0, lines = 0, denied = 0, findings = { deny = 0, review = 0, warn = 0, info = 0 },
+                  errors = {} }, rc:check_all({}))
+    assert.has_error(function() rc:check_all({ {}, "claim" }) end)
+    assert.has_error(function() rc:check_all("claims") end)
+    assert.has_error(function() rc:check_all({}, { page = 1 }) end)
+  end)
+
+  it("leaves the handle usable for rc:check after a list", function()
+    local claims = generated(20)
+    rc:check_all(claims)
+    assert.same(by_check(rc, claims), rc:check_all(claims))
+  end)
+end)
+
+--- The numbers of a --quiet summary.
+local function quiet_summary(out)
+  local s = {}
+  s.claims = tonumber(out:match("claims%s+(%d+) checked"))
+  s.lines = tonumber(out:match("\nlines%s+(%d+)"))
+  s.total = tonumber(out:match("\nfindings%s+(%d+):"))
+  s.deny, s.review, s.warn, s.info = out:match("(%d+) deny, (%d+) review, (%d+) warn, (%d+) info")
+  s.denied = tonumber(out:match("\ndenied%s+(%d+) claim"))
+  s.not_read = out:match("checked, %d+ not read %(([^)]*)%)")
+  return s
+end
+
+--- The same numbers from the --json output (claim by claim with rc:check).
+local function json_summary(out)
+  local last
+  for line in out:gmatch("[^\n]+") do last = line end
+  local summary = assert(radcode.json.decode(last)).summary
+  local n = summary.findings
+  return {
+    claims = summary.claims, lines = summary.lines, total = n.deny + n.review + n.warn + n.info,
+    deny = tostring(n.deny), review = tostring(n.review), warn = tostring(n.warn), info = tostring(n.info),
+    denied = summary.denied, errors = summary.errors,
+  }
+end
+
+describe("radcode check --quiet (rc:check_all)", function()
+  local dir
+  before_each(function() dir = H.tmpdir() end)
+  after_each(function() H.remove_tree(dir) end)
+
+  local function same_as_json(args)
+    local qargs, jargs = { table.unpack(args) }, { table.unpack(args) }
+    qargs[#qargs + 1] = "--quiet"
+    jargs[#jargs + 1] = "--json"
+    local qout, _, qcode = H.radcode(qargs)
+    local jout, _, jcode = H.radcode(jargs)
+    local q, j = quiet_summary(qout), json_summary(jout)
+    assert.equal(jcode, qcode)
+    for _, key in ipairs({ "claims", "lines", "total", "deny", "review", "warn", "info", "denied" }) do
+      assert.equal(j[key], q[key], key)
+    end
+    return q, j, qout
+  end
+
+  it("prints the summary the claim-by-claim path counts, on the X12 examples", function()
+    for _, name in ipairs({ "prostate_imrt_2025_837p.edi", "physician_2026_pos22_837p.edi",
+                            "breast_2026_hospital_837i.edi" }) do
+      local q = same_as_json({ "check", EXAMPLES .. name })
+      assert.is_true(q.claims >= 1 and q.lines >= 1)
+    end
+  end)
+
+  it("prints the summary the claim-by-claim path counts, on a generated multi-claim X12 file", function()
+    local claims = generated(200)
+    local usable = {}
+    for _, c in ipairs(claims) do
+      if c.lines and #c.lines > 0 then usable[#usable + 1] = c end
+    end
+    local x12 = dofile(H.root .. "/bench/x12.lua")   -- claims as one 837P file
+    local path = dir .. "/mix.837"
+    H.write(path, x12.write(usable))
+    local q = same_as_json({ "check", path })
+    assert.is_true(q.claims > 100)
+  end)
+
+  it("prints the summary the claim-by-claim path counts with --batch, --payer and --overlay", function()
+    local path = dir .. "/mix.jsonl"
+    local out = {}
+    for i, claim in ipairs(generated(250)) do
+      out[#out + 1] = radcode.json.encode(claim)
+      if i % 60 == 0 then out[#out + 1] = "{not json" end
+      if i % 90 == 0 then out[#out + 1] = "" end
+    end
+    H.write(path, table.concat(out, "\n") .. "\n")
+    local q, j = same_as_json({ "check", "--batch", path })
+    assert.same(j.errors, (function()
+      local list = {}
+      for n in (q.not_read or ""):gmatch("%d+") do list[#list + 1] = tonumber(n) end
+      return list
+    end)())
+    assert.is_true(#j.errors == 4)
+    same_as_json({ "check", "--batch", path, "--payer", "bluecross_example" })
+    same_as_json({ "check", "--batch", EXAMPLES .. "batch.jsonl" })
+  end)
+end)
