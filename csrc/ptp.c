@@ -1,7 +1,10 @@
-/* ptp.c: the PTP edits of a code (the code as column 1), kept as 24-byte
- * rows sorted by column 2's code key: a full national file loads hundreds of
- * thousands of them, so they are not general rule rows. A search fills a
- * caller's rc_rule with the edit in force, so the edits read one shape. */
+/* ptp.c: the PTP edits of a code (the code as column 1), kept as 16-byte
+ * rows (rc_ptp in ptp.h) sorted by column 2's packed code: a full national
+ * file loads millions of them, so they are not general rule rows. A search
+ * fills a caller's rc_rule with the edit in force, so the edits read one
+ * shape. A column 2 that is not a code of up to five characters 0-9 and A-Z
+ * (no claim line's normalized code is such) is not kept: no line could
+ * match it. */
 #include "ptp.h"
 
 #include <limits.h>
@@ -23,23 +26,57 @@ static long day_long(int32_t day)
   return day;
 }
 
-/* Rule row r (a PTP row) in compact form into p; 0 when out of memory. */
-static int compact(const rc_rule *r, rc_ptp_texts *texts, rc_ptp *p)
+#define NO_KEY UINT32_MAX       /* a column 2 that packs into no key */
+
+/* A code key (rc_code_key) packed into 32 bits: up to five characters 0-9
+ * (1-10) and A-Z (11-36), 0 past the end, in base 37: the packed keys are
+ * ordered as the codes are. NO_KEY for anything else. */
+static uint32_t pack(uint64_t key)
 {
+  uint32_t packed = 0;
+  int i, ended = 0;
+  if ((key & 0xFFFFFFu) != 0) return NO_KEY;   /* a sixth character or more */
+  for (i = 0; i < 5; i++) {
+    unsigned c = (unsigned)(key >> (56 - 8 * i)) & 0xFFu, digit;
+    if (c == 0) ended = 1, digit = 0;
+    else if (ended) return NO_KEY;
+    else if (c >= '0' && c <= '9') digit = c - '0' + 1;
+    else if (c >= 'A' && c <= 'Z') digit = c - 'A' + 11;
+    else return NO_KEY;
+    packed = packed * 37 + digit;
+  }
+  return packed;
+}
+
+/* Rule row r (a PTP row) in compact form into p: 0 when its texts cannot
+ * be indexed (out of memory, or more pairs than a row can name); *kept = 0
+ * when its column 2 packs into no key (the row is left out). */
+static int compact(const rc_rule *r, rc_ptp_texts *texts, rc_ptp *p, int *kept)
+{
+  uint32_t index;
   memset(p, 0, sizeof *p);
-  if (!rc_ptp_texts_index(texts, r->text, r->source, &p->texts)) return 0;
-  p->key = rc_code_key(r->other);
+  *kept = (p->key = pack(rc_code_key(r->other))) != NO_KEY;
+  if (!*kept) return 1;
+  if (!rc_ptp_texts_index(texts, r->text, r->source, &index) || index >= RC_PTP_TEXTS_MAX) return 0;
+  p->texts = index;
   p->from = day32(r->from);
   p->to = day32(r->to);
-  p->setting = r->setting;
+  p->setting = (unsigned)r->setting & 3u;
   p->layer = r->layer;
-  p->indicator = (signed char)(r->a < 0 ? -1 : r->a > 9 ? 9 : r->a);
+  p->indicator = (unsigned)(r->a < 0 ? 0 : r->a > 9 ? 10 : r->a + 1);
   return 1;
+}
+
+/* The row's modifier indicator: 0, 1 or 9; -1 when an overlay removed the pair. */
+static int indicator(const rc_ptp *p)
+{
+  return (int)p->indicator - 1;
 }
 
 /* Appends rule row r (a PTP row) to a growing list; 0 when out of memory. */
 int rc_ptp_append(rc_ptp **rows, int *n, int *cap, const rc_rule *r, rc_ptp_texts *texts)
 {
+  int kept;
   if (*n == *cap) {
     int bigger = *cap ? *cap * 2 : 16;
     rc_ptp *grown = realloc(*rows, (size_t)bigger * sizeof *grown);
@@ -47,8 +84,8 @@ int rc_ptp_append(rc_ptp **rows, int *n, int *cap, const rc_rule *r, rc_ptp_text
     *rows = grown;
     *cap = bigger;
   }
-  if (!compact(r, texts, &(*rows)[*n])) return 0;
-  (*n)++;
+  if (!compact(r, texts, &(*rows)[*n], &kept)) return 0;
+  *n += kept;
   return 1;
 }
 
@@ -78,7 +115,7 @@ static int beats(const rc_ptp *p, const rc_ptp *found)
 {
   if (found == NULL) return 1;
   if (p->layer != found->layer) return p->layer > found->layer;
-  if ((p->indicator == 9) != (found->indicator == 9)) return found->indicator == 9;
+  if ((indicator(p) == 9) != (indicator(found) == 9)) return indicator(found) == 9;
   return p->from >= found->from;
 }
 
@@ -90,7 +127,7 @@ static const rc_rule *expand(const rc_ptp *p, const rc_ptp_texts *texts, rc_rule
   out->to = day_long(p->to);
   out->setting = p->setting;
   out->layer = p->layer;
-  out->a = p->indicator;
+  out->a = indicator(p);
   out->other = out->payer = out->extra = "";
   out->text = rc_ptp_texts_text(texts, p->texts);
   out->source = rc_ptp_texts_source(texts, p->texts);
@@ -119,14 +156,16 @@ const rc_rule *rc_ptp_find(const rc_ptp *rows, int n, const rc_ptp_texts *texts,
 {
   int lo = 0, hi = n;
   const rc_ptp *found = NULL;
+  uint32_t key = pack(column2);
+  if (key == NO_KEY) return NULL;
   while (lo < hi) {
     int mid = lo + (hi - lo) / 2;
-    if (rows[mid].key < column2) lo = mid + 1; else hi = mid;
+    if (rows[mid].key < key) lo = mid + 1; else hi = mid;
   }
-  for (; lo < n && rows[lo].key == column2; lo++)
+  for (; lo < n && rows[lo].key == key; lo++)
     if (applies(&rows[lo], day, setting) && beats(&rows[lo], found) && !is_stale(&rows[lo], texts, stale, nstale))
       found = &rows[lo];
-  return found != NULL && found->indicator >= 0 ? expand(found, texts, out) : NULL;
+  return found != NULL && indicator(found) >= 0 ? expand(found, texts, out) : NULL;
 }
 
 static int before(const rc_ptp *x, const rc_ptp *y)
@@ -154,11 +193,13 @@ int rc_ptp_merge(const rc_ptp *national, int n, const rc_rule *extra, int nextra
       j++;
     } else if (j < nextra) {
       rc_ptp next;
-      if (!compact(&extra[j], texts, &next)) {
+      int kept;
+      if (!compact(&extra[j], texts, &next, &kept)) {
         free(rows);
         return 0;
       }
-      if (i < n && before(&national[i], &next)) rows[k++] = national[i++];
+      if (!kept) j++;
+      else if (i < n && before(&national[i], &next)) rows[k++] = national[i++];
       else rows[k++] = next, j++;
     } else {
       rows[k++] = national[i++];
@@ -168,3 +209,6 @@ int rc_ptp_merge(const rc_ptp *national, int n, const rc_rule *extra, int nextra
   *count = k;
   return 1;
 }
+
+/* The row stays 16 bytes (a compile error otherwise). */
+typedef char rc_ptp_is_16_bytes[sizeof(rc_ptp) == 16 ? 1 : -1];

@@ -44,13 +44,7 @@ typedef struct rc_rule {
 
 /* A PTP edit with the code as column 1, in the compact form the national
  * files need (millions of rows, 24 bytes each; ptp.c). */
-typedef struct rc_ptp {
-  uint64_t key;                  /* column 2's code key (rc_code_key) */
-  int32_t from, to;              /* day numbers, inclusive; INT32_MIN / INT32_MAX when open */
-  uint32_t texts;                /* its (rationale, dataset) pair in the rule set's rc_ptp_texts */
-  unsigned char setting, layer;
-  signed char indicator;         /* modifier indicator 0, 1 or 9; -1: an overlay removed the pair */
-} rc_ptp;
+typedef struct rc_ptp rc_ptp;    /* a compact PTP row: ptp.h */
 
 struct rc_ptp_texts;
 
