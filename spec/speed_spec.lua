@@ -126,3 +126,49 @@ describe("long claims and many findings", function()
     assert.is_true(inner_ok)
   end)
 end)
+
+-- PTP rows are kept in 16 bytes, column 2's code packed in 32 bits (issue
+-- 15, peak memory with the national file loaded): the packed codes must
+-- order as the codes do, digits before letters, so an overlay's pairs merged
+-- among the national ones are found, whatever their characters.
+describe("compact PTP rows", function()
+  local D = "2025-06-02"
+  local COLUMN2 = { "0001U", "00100", "0591T", "77280", "77299", "A0021", "G6002", "V2799", "99499" }
+  local rc
+  setup(function()
+    local rows = {}
+    for i, c in ipairs(COLUMN2) do
+      rows[i] = ("{ id = 'p%d', column1 = '77300', column2 = '%s', indicator = %d }"):format(i, c, i % 2)
+    end
+    rc = assert(radcode.open { payers = { "return { name = 'packed', source = 'Packed plan 2025', pairs = { "
+      .. table.concat(rows, ", ") .. " } }" } })
+  end)
+  teardown(function() rc:close() end)
+
+  local function ptp_on(code, modifiers)
+    local result = rc:check { id = "C-1", payer = "packed", setting = "practitioner", diagnoses = { "C61" },
+      lines = { { code = "77300", date = D, units = 1 }, { code = code, date = D, units = 1, modifiers = modifiers } } }
+    for _, f in ipairs(result.findings) do
+      if f.edit == "ptp" and f.line == 2 then return f end
+    end
+  end
+
+  it("finds every added pair, with its own indicator, beside the national ones", function()
+    for i, c in ipairs(COLUMN2) do
+      local f = ptp_on(c)
+      assert.is_table(f, c)
+      assert.are.equal("deny", f.severity, c)
+      assert.are.equal("packed", f.overlay, c)
+      assert.are.equal("p" .. i, f.overlay_rule, c)
+      local bypassed = ptp_on(c, { "59" })
+      assert.are.equal(i % 2 == 1 and "info" or "deny", bypassed.severity, c)
+    end
+  end)
+
+  it("finds none of the added pairs for codes next to them", function()
+    for _, c in ipairs { "0002U", "00102", "0592T", "A0022", "G6003", "V2798" } do
+      local f = ptp_on(c)
+      assert.is_nil(f and f.overlay, c)
+    end
+  end)
+end)
