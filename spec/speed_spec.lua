@@ -133,7 +133,7 @@ end)
 -- among the national ones are found, whatever their characters.
 describe("compact PTP rows", function()
   local D = "2025-06-02"
-  local COLUMN2 = { "0001U", "00100", "0591T", "77280", "77299", "A0021", "G6002", "V2799", "99499" }
+  local COLUMN2 = { "0001U", "00100", "0591T", "77280", "77299", "A0021", "G6002", "V2799", "97999" }
   local rc
   setup(function()
     local rows = {}
