@@ -1,8 +1,8 @@
-/* ptp.c: the PTP edits of a code (the code as column 1), kept as 16-byte
+/* ptp.c: the PTP edits of a code (the code as column 1), kept as 8-byte
  * rows (rc_ptp in ptp.h) sorted by column 2's packed code: a full national
  * file loads millions of them, so they are not general rule rows. A search
  * fills a caller's rc_rule with the edit in force, so the edits read one
- * shape. A column 2 that is not a code of up to five characters 0-9 and A-Z
+ * form. A column 2 that is not a code of up to five characters 0-9 and A-Z
  * (no claim line's normalized code is such) is not kept: no line could
  * match it. */
 #include "ptp.h"
@@ -48,29 +48,23 @@ static uint32_t pack(uint64_t key)
   return packed;
 }
 
-/* Rule row r (a PTP row) in compact form into p: 0 when its texts cannot
- * be indexed (out of memory, or more pairs than a row can name); *kept = 0
- * when its column 2 packs into no key (the row is left out). */
+/* Rule row r (a PTP row) in compact form into p: 0 when its shape cannot
+ * be kept (out of memory); *kept = 0 when its column 2 packs into no key
+ * (the row is left out). */
 static int compact(const rc_rule *r, rc_ptp_texts *texts, rc_ptp *p, int *kept)
 {
-  uint32_t index;
-  memset(p, 0, sizeof *p);
+  rc_ptp_shape shape;
   *kept = (p->key = pack(rc_code_key(r->other))) != NO_KEY;
   if (!*kept) return 1;
-  if (!rc_ptp_texts_index(texts, r->text, r->source, &index) || index >= RC_PTP_TEXTS_MAX) return 0;
-  p->texts = index;
-  p->from = day32(r->from);
-  p->to = day32(r->to);
-  p->setting = (unsigned)r->setting & 3u;
-  p->layer = r->layer;
-  p->indicator = (unsigned)(r->a < 0 ? 0 : r->a > 9 ? 10 : r->a + 1);
-  return 1;
-}
-
-/* The row's modifier indicator: 0, 1 or 9; -1 when an overlay removed the pair. */
-static int indicator(const rc_ptp *p)
-{
-  return (int)p->indicator - 1;
+  memset(&shape, 0, sizeof shape);
+  shape.text = r->text;
+  shape.source = r->source;
+  shape.from = day32(r->from);
+  shape.to = day32(r->to);
+  shape.setting = r->setting;
+  shape.layer = r->layer;
+  shape.indicator = (signed char)(r->a < 0 ? -1 : r->a > 9 ? 9 : r->a);
+  return rc_ptp_texts_index(texts, &shape, &p->shape);
 }
 
 /* Appends rule row r (a PTP row) to a growing list; 0 when out of memory. */
@@ -101,7 +95,7 @@ rc_ptp *rc_ptp_copy(const rc_ptp *rows, int n, int *ok)
   return exact;
 }
 
-static int applies(const rc_ptp *p, long day, int setting)
+static int applies(const rc_ptp_shape *p, long day, int setting)
 {
   return day >= day_long(p->from) && day <= day_long(p->to) &&
          (p->setting == RC_SET_ANY || setting == RC_SET_ANY || p->setting == setting);
@@ -111,15 +105,15 @@ static int applies(const rc_ptp *p, long day, int setting)
  * beats an indicator 9 row (deleted retroactively), then the later start,
  * then the later dataset (rows of one key come in the order their dataset
  * names were first stored). */
-static int beats(const rc_ptp *p, const rc_ptp *found)
+static int beats(const rc_ptp_shape *p, const rc_ptp_shape *found)
 {
   if (found == NULL) return 1;
   if (p->layer != found->layer) return p->layer > found->layer;
-  if ((indicator(p) == 9) != (indicator(found) == 9)) return indicator(found) == 9;
+  if ((p->indicator == 9) != (found->indicator == 9)) return found->indicator == 9;
   return p->from >= found->from;
 }
 
-static const rc_rule *expand(const rc_ptp *p, const rc_ptp_texts *texts, rc_rule *out)
+static const rc_rule *expand(const rc_ptp_shape *p, rc_rule *out)
 {
   memset(out, 0, sizeof *out);
   out->kind = RC_RULE_PTP;
@@ -127,23 +121,20 @@ static const rc_rule *expand(const rc_ptp *p, const rc_ptp_texts *texts, rc_rule
   out->to = day_long(p->to);
   out->setting = p->setting;
   out->layer = p->layer;
-  out->a = indicator(p);
+  out->a = p->indicator;
   out->other = out->payer = out->extra = "";
-  out->text = rc_ptp_texts_text(texts, p->texts);
-  out->source = rc_ptp_texts_source(texts, p->texts);
+  out->text = p->text;
+  out->source = p->source;
   return out;
 }
 
 /* Is p's dataset one of the stale ones (another quarter's file than the
  * one that covers the day)? */
-static int is_stale(const rc_ptp *p, const rc_ptp_texts *texts, const char *const *stale, int nstale)
+static int is_stale(const rc_ptp_shape *p, const char *const *stale, int nstale)
 {
-  const char *source;
   int i;
-  if (nstale == 0) return 0;
-  source = rc_ptp_texts_source(texts, p->texts);
   for (i = 0; i < nstale; i++)
-    if (strcmp(source, stale[i]) == 0) return 1;
+    if (strcmp(p->source, stale[i]) == 0) return 1;
   return 0;
 }
 
@@ -155,24 +146,29 @@ const rc_rule *rc_ptp_find(const rc_ptp *rows, int n, const rc_ptp_texts *texts,
                            int setting, const char *const *stale, int nstale, rc_rule *out)
 {
   int lo = 0, hi = n;
-  const rc_ptp *found = NULL;
+  const rc_ptp_shape *found = NULL;
   uint32_t key = pack(column2);
   if (key == NO_KEY) return NULL;
   while (lo < hi) {
     int mid = lo + (hi - lo) / 2;
     if (rows[mid].key < key) lo = mid + 1; else hi = mid;
   }
-  for (; lo < n && rows[lo].key == key; lo++)
-    if (applies(&rows[lo], day, setting) && beats(&rows[lo], found) && !is_stale(&rows[lo], texts, stale, nstale))
-      found = &rows[lo];
-  return found != NULL && indicator(found) >= 0 ? expand(found, texts, out) : NULL;
+  for (; lo < n && rows[lo].key == key; lo++) {
+    const rc_ptp_shape *p = rc_ptp_texts_shape(texts, rows[lo].shape);
+    if (applies(p, day, setting) && beats(p, found) && !is_stale(p, stale, nstale)) found = p;
+  }
+  return found != NULL && found->indicator >= 0 ? expand(found, out) : NULL;
 }
 
-static int before(const rc_ptp *x, const rc_ptp *y)
+/* Row order: column 2, then start, then layer. */
+static int before(const rc_ptp *x, const rc_ptp *y, const rc_ptp_texts *texts)
 {
+  const rc_ptp_shape *a, *b;
   if (x->key != y->key) return x->key < y->key;
-  if (x->from != y->from) return x->from < y->from;
-  return x->layer <= y->layer;
+  a = rc_ptp_texts_shape(texts, x->shape);
+  b = rc_ptp_texts_shape(texts, y->shape);
+  if (a->from != b->from) return a->from < b->from;
+  return a->layer <= b->layer;
 }
 
 /* The national rows with an overlay's PTP rows (the PTP kind among extra,
@@ -199,7 +195,7 @@ int rc_ptp_merge(const rc_ptp *national, int n, const rc_rule *extra, int nextra
         return 0;
       }
       if (!kept) j++;
-      else if (i < n && before(&national[i], &next)) rows[k++] = national[i++];
+      else if (i < n && before(&national[i], &next, texts)) rows[k++] = national[i++];
       else rows[k++] = next, j++;
     } else {
       rows[k++] = national[i++];
@@ -210,5 +206,5 @@ int rc_ptp_merge(const rc_ptp *national, int n, const rc_rule *extra, int nextra
   return 1;
 }
 
-/* The row stays 16 bytes (a compile error otherwise). */
-typedef char rc_ptp_is_16_bytes[sizeof(rc_ptp) == 16 ? 1 : -1];
+/* The row stays 8 bytes (a compile error otherwise). */
+typedef char rc_ptp_is_8_bytes[sizeof(rc_ptp) == 8 ? 1 : -1];

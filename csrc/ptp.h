@@ -1,5 +1,5 @@
 /* ptp.h: a code's PTP edits in compact form (rc_ptp below, their
- * texts in ptp_texts.h): growing
+ * shapes in ptp_texts.h): growing
  * the list while rules load, searching it by column 2, and merging a payer
  * overlay's pairs into it. */
 #ifndef RC_PTP_H
@@ -8,20 +8,15 @@
 #include "rules.h"
 #include "ptp_texts.h"
 
-/* One PTP edit of a code (the code as column 1) in 16 bytes: a full
+/* One PTP edit of a code (the code as column 1) in 8 bytes: a full
  * national file loads about 2.5 million of them. Column 2's code is packed
- * in 32 bits (rc_ptp_key: five characters 0-9, A-Z, in base 37, ordered as
- * the codes are); the other fields are bits of one word. */
+ * in 32 bits (five characters 0-9, A-Z, in base 37, ordered as the codes
+ * are); everything else is the row's shape, kept once in the rule set's
+ * rc_ptp_texts (a national file has about 1,100 shapes). */
 struct rc_ptp {
   uint32_t key;                  /* column 2's packed code */
-  int32_t from, to;              /* day numbers, inclusive; INT32_MIN / INT32_MAX when open */
-  unsigned texts : 18;           /* its (rationale, dataset) pair in the rule set's rc_ptp_texts */
-  unsigned setting : 2;          /* rc_setting */
-  unsigned layer : 8;            /* 0 national; overlays 1 .. (fewer than 256) */
-  unsigned indicator : 4;        /* modifier indicator + 1: 1, 2 or 10; 0: an overlay removed the pair */
+  uint32_t shape;                /* dates, setting, layer, indicator, texts: rc_ptp_texts_shape */
 };
-
-#define RC_PTP_TEXTS_MAX (1u << 18)   /* (rationale, dataset) pairs a row can index */
 
 int rc_ptp_append(rc_ptp **rows, int *n, int *cap, const rc_rule *r, rc_ptp_texts *texts);
 rc_ptp *rc_ptp_copy(const rc_ptp *rows, int n, int *ok);

@@ -43,7 +43,7 @@ typedef struct rc_rule {
 } rc_rule;
 
 /* A PTP edit with the code as column 1, in the compact form the national
- * files need (millions of rows, 24 bytes each; ptp.c). */
+ * files need (millions of rows, 8 bytes each; ptp.c). */
 typedef struct rc_ptp rc_ptp;    /* a compact PTP row: ptp.h */
 
 struct rc_ptp_texts;
@@ -55,7 +55,7 @@ typedef struct rc_code_rules {
   int first[RC_RULE_KINDS + 1];  /* rows of kind k: [first[k], first[k + 1]) */
   rc_ptp *ptp;                   /* sorted by column 2 key, then start, then layer */
   int nptp;
-  struct rc_ptp_texts *texts;    /* the rule set's, which the rows' texts index */
+  struct rc_ptp_texts *texts;    /* the rule set's row shapes, which the rows index */
   const struct rc_rules *set;    /* the rule set (its datasets choose among versions) */
   void *memo;                    /* the checker's cached answers about the code (edits_dx.c); freed with it */
 } rc_code_rules;
