@@ -12,6 +12,7 @@
 #include "utf8.h"
 
 #include <limits.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +33,44 @@ const char *rc_edit_name(rc_edit edit)
 const char *rc_severity_name(rc_severity severity)
 {
   return severity_names[severity];
+}
+
+/* Appends s (at most n bytes of it, up to its end) to the text of length
+ * len in out; returns the new length. */
+static size_t append(char *out, size_t size, size_t len, const char *s, size_t n)
+{
+  size_t i;
+  for (i = 0; i < n && s[i] != '\0' && len + 1 < size; i++) out[len++] = s[i];
+  out[len] = '\0';
+  return len;
+}
+
+void rc_cat(char *out, size_t size, ...)
+{
+  va_list ap;
+  const char *s;
+  size_t len = 0;
+  if (size == 0) return;
+  out[0] = '\0';
+  va_start(ap, size);
+  while ((s = va_arg(ap, const char *)) != NULL) len = append(out, size, len, s, (size_t)-1);
+  va_end(ap);
+}
+
+void rc_cat_n(char *out, size_t size, const char *s, size_t n)
+{
+  if (size == 0) return;
+  append(out, size, strlen(out), s, n);
+}
+
+const char *rc_itoa(long v, char buf[24])
+{
+  char *p = buf + 23;
+  unsigned long u = v < 0 ? 0UL - (unsigned long)v : (unsigned long)v;
+  *p = '\0';
+  do *--p = (char)('0' + u % 10); while ((u /= 10) != 0);
+  if (v < 0) *--p = '-';
+  return p;
 }
 
 /* Most claims get no finding or a few: they fit in the inline storage,
@@ -126,7 +165,7 @@ rc_finding *rc_findings_add(rc_findings *f, int line, rc_edit edit, rc_severity 
   x->edit = (unsigned char)edit;
   x->severity = (unsigned char)severity;
   x->source = source ? source : "radcode";
-  if (code) snprintf(x->code, sizeof x->code, "%s", code);
+  if (code) rc_cat(x->code, sizeof x->code, code, (const char *)NULL);
   return x;
 }
 

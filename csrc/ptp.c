@@ -28,24 +28,41 @@ static long day_long(int32_t day)
 
 #define NO_KEY UINT32_MAX       /* a column 2 that packs into no key */
 
-/* A code key (rc_code_key) packed into 32 bits: up to five characters 0-9
- * (1-10) and A-Z (11-36), 0 past the end, in base 37: the packed keys are
- * ordered as the codes are. NO_KEY for anything else. */
-static uint32_t pack(uint64_t key)
+/* A character's base-37 digit: 0-9 are 1-10, A-Z 11-36; -1 otherwise. */
+static int digit37(unsigned c)
+{
+  if (c - '0' < 10u) return (int)(c - '0') + 1;
+  if (c - 'A' < 26u) return (int)(c - 'A') + 11;
+  return -1;
+}
+
+/* A code shorter than five characters, or NO_KEY. */
+static uint32_t pack_short(uint64_t key)
 {
   uint32_t packed = 0;
   int i, ended = 0;
-  if ((key & 0xFFFFFFu) != 0) return NO_KEY;   /* a sixth character or more */
   for (i = 0; i < 5; i++) {
-    unsigned c = (unsigned)(key >> (56 - 8 * i)) & 0xFFu, digit;
-    if (c == 0) ended = 1, digit = 0;
-    else if (ended) return NO_KEY;
-    else if (c >= '0' && c <= '9') digit = c - '0' + 1;
-    else if (c >= 'A' && c <= 'Z') digit = c - 'A' + 11;
-    else return NO_KEY;
-    packed = packed * 37 + digit;
+    unsigned c = (unsigned)(key >> (56 - 8 * i)) & 0xFFu;
+    int digit = c == 0 ? 0 : digit37(c);
+    if (c == 0) ended = 1;
+    else if (ended || digit < 0) return NO_KEY;
+    packed = packed * 37 + (uint32_t)digit;
   }
   return packed;
+}
+
+/* A code key (rc_code_key) packed into 32 bits: up to five characters 0-9
+ * (1-10) and A-Z (11-36), 0 past the end, in base 37: the packed keys are
+ * ordered as the codes are. NO_KEY for anything else. Five characters (every
+ * code a claim line can hold) take the short way. */
+static uint32_t pack(uint64_t key)
+{
+  int d0 = digit37((unsigned)(key >> 56) & 0xFFu), d1 = digit37((unsigned)(key >> 48) & 0xFFu),
+      d2 = digit37((unsigned)(key >> 40) & 0xFFu), d3 = digit37((unsigned)(key >> 32) & 0xFFu),
+      d4 = digit37((unsigned)(key >> 24) & 0xFFu);
+  if ((key & 0xFFFFFFu) != 0) return NO_KEY;   /* a sixth character or more */
+  if ((d0 | d1 | d2 | d3 | d4) < 0) return pack_short(key);
+  return (((((uint32_t)d0 * 37 + (uint32_t)d1) * 37 + (uint32_t)d2) * 37 + (uint32_t)d3) * 37) + (uint32_t)d4;
 }
 
 /* Rule row r (a PTP row) in compact form into p: 0 when its shape cannot
