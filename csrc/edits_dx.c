@@ -154,8 +154,8 @@ static int find_article(rc_check *c, rc_sql_slot slot, const char *sql, const rc
   for (i = 0; n >= 0 && m != NULL && i < m->n; i++) {
     if (strcmp(m->e[i].key, key) != 0) continue;
     if (m->e[i].found) {
-      snprintf(out->id, sizeof out->id, "%s", m->e[i].id);
-      snprintf(out->title, sizeof out->title, "%s", m->e[i].title);
+      rc_cat(out->id, sizeof out->id, m->e[i].id, (const char *)NULL);
+      rc_cat(out->title, sizeof out->title, m->e[i].title, (const char *)NULL);
       out->count = m->e[i].count;
     }
     return m->e[i].found;

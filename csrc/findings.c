@@ -39,10 +39,12 @@ const char *rc_severity_name(rc_severity severity)
  * len in out; returns the new length. */
 static size_t append(char *out, size_t size, size_t len, const char *s, size_t n)
 {
-  size_t i;
-  for (i = 0; i < n && s[i] != '\0' && len + 1 < size; i++) out[len++] = s[i];
-  out[len] = '\0';
-  return len;
+  size_t room = size - 1 - len, take;
+  const char *end = n < room ? memchr(s, '\0', n) : memchr(s, '\0', room);
+  take = end != NULL ? (size_t)(end - s) : (n < room ? n : room);
+  memcpy(out + len, s, take);
+  out[len + take] = '\0';
+  return len + take;
 }
 
 void rc_cat(char *out, size_t size, ...)
@@ -53,7 +55,7 @@ void rc_cat(char *out, size_t size, ...)
   if (size == 0) return;
   out[0] = '\0';
   va_start(ap, size);
-  while ((s = va_arg(ap, const char *)) != NULL) len = append(out, size, len, s, (size_t)-1);
+  while ((s = va_arg(ap, const char *)) != NULL && len + 1 < size) len = append(out, size, len, s, (size_t)-1);
   va_end(ap);
 }
 
