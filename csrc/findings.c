@@ -213,9 +213,19 @@ static void set_lasting(lua_State *L, const char *key, const char *value)
   lua_setfield(L, -2, key);
 }
 
+/* How many fields the finding's table gets: the table is made that size
+ * (Lua rounds it up to a power of two: the usual 8 fit 8 slots, not 16). */
+static int field_count(const rc_finding *x)
+{
+  return 2 + (x->line > 0) + (x->other > 0) + (x->code[0] != '\0') + (x->message[0] != '\0') +
+         (x->rule[0] != '\0') + (x->source != NULL && x->source[0] != '\0') + (x->fix[0] != '\0') +
+         (x->modifier[0] != '\0') + (x->overlay[0] != '\0') + (x->overlay_rule[0] != '\0') +
+         (x->reason[0] != '\0') + (x->was != 0) + (x->suppressed != 0);
+}
+
 static void push_finding(lua_State *L, const rc_finding *x)
 {
-  lua_createtable(L, 0, 10);
+  lua_createtable(L, 0, field_count(x));
   if (x->line > 0) {
     lua_pushinteger(L, x->line);
     lua_setfield(L, -2, "line");
