@@ -149,6 +149,8 @@ typedef struct seen_sources {
   const char *source[SEEN];
   int index[SEEN];
   int n;
+  long day;                      /* the day of the last line marked (lines share days) */
+  int have_day;
 } seen_sources;
 
 static void mark_row(const rc_check *c, const rc_rule *r, unsigned char *used, seen_sources *seen)
@@ -171,8 +173,12 @@ static void mark_row(const rc_check *c, const rc_rule *r, unsigned char *used, s
 /* Marks the datasets that decided the line. */
 static void mark_line(const rc_check *c, const rc_line *line, unsigned char *used, seen_sources *seen)
 {
-  mark(c, dataset_for(c, RC_RULE_PTP, line->day), used);
-  mark(c, dataset_for(c, RC_RULE_MUE, line->day), used);
+  if (!seen->have_day || seen->day != line->day) {   /* the PTP and MUE versions of the day */
+    mark(c, dataset_for(c, RC_RULE_PTP, line->day), used);
+    mark(c, dataset_for(c, RC_RULE_MUE, line->day), used);
+    seen->day = line->day;
+    seen->have_day = 1;
+  }
   mark_row(c, rc_rules_in_force(line->rules, RC_RULE_MUE, line->day, c->setting), used, seen);
   mark_row(c, rc_rules_in_force(line->rules, RC_RULE_PAYMENT, line->day, c->setting), used, seen);
   mark_row(c, rc_rules_in_force(line->rules, RC_RULE_PCTC, line->day, RC_SET_ANY), used, seen);
@@ -207,6 +213,7 @@ void rc_coverage_push_data(const rc_check *c)
   const rc_rule *all = rc_rules_datasets(c->rules, &n);
   memset(used, 0, sizeof used);
   seen.n = 0;
+  seen.have_day = 0;
   for (i = 0; i < c->claim->nlines; i++)
     if (c->claim->lines[i].usable) mark_line(c, &c->claim->lines[i], used, &seen);
   lua_createtable(L, 4, 0);

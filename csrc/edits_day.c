@@ -52,30 +52,33 @@ static void bypass_fix(rc_check *c, const rc_line *col2, rc_finding *x)
   char list[64];
   const rc_modifier *first;
   if (rc_rules_bypass_list(c->rules, "ncci", col2->code, col2->day, list, sizeof list, &first) == 0) {
-    snprintf(x->fix, sizeof x->fix, "remove %s, or bill it on another date if it was a separate service", col2->code);
+    rc_cat(x->fix, sizeof x->fix, "remove ", col2->code, ", or bill it on another date if it was a separate service",
+           (const char *)NULL);
     return;
   }
-  snprintf(x->fix, sizeof x->fix, "append %s to %s only when the record shows it (%s: %s); otherwise remove %s",
-           list, col2->code, first->modifier, first->meaning, col2->code);
+  rc_cat(x->fix, sizeof x->fix, "append ", list, " to ", col2->code, " only when the record shows it (", first->modifier,
+         ": ", first->meaning, "); otherwise remove ", col2->code, (const char *)NULL);
 }
 
 static void ptp_finding(rc_check *c, const rc_line *col1, const rc_line *col2, const rc_rule *edit)
 {
   const char *mod = edit->a == 1 ? bypass_modifier(c, col1, col2) : NULL;
   rc_finding *x = rc_findings_add(c->f, col2->index, RC_EDIT_PTP, mod ? RC_INFO : RC_DENY, col2->code, edit->source);
+  char n[24];
   x->other = col1->index;
-  snprintf(x->rule, sizeof x->rule, "PTP %s/%s indicator %d", col1->code, col2->code, edit->a);
+  rc_cat(x->rule, sizeof x->rule, "PTP ", col1->code, "/", col2->code, " indicator ", rc_itoa(edit->a, n),
+         (const char *)NULL);
   if (mod) {
-    snprintf(x->modifier, sizeof x->modifier, "%s", mod);
-    snprintf(x->message, sizeof x->message, "%s beside %s passes the NCCI edit: modifier %s bypasses it (indicator 1)",
-             col2->code, col1->code, mod);
+    rc_cat(x->modifier, sizeof x->modifier, mod, (const char *)NULL);
+    rc_cat(x->message, sizeof x->message, col2->code, " beside ", col1->code, " passes the NCCI edit: modifier ", mod,
+           " bypasses it (indicator 1)", (const char *)NULL);
     return;
   }
-  snprintf(x->message, sizeof x->message, "%s (column 2) is denied beside %s (column 1, line %d) on %s: %s%s",
-           col2->code, col1->code, col1->index, col2->date, edit->text[0] ? edit->text : "NCCI PTP edit",
-           edit->a == 0 ? "; no modifier allows both" : "");
+  rc_cat(x->message, sizeof x->message, col2->code, " (column 2) is denied beside ", col1->code, " (column 1, line ",
+         rc_itoa(col1->index, n), ") on ", col2->date, ": ", edit->text[0] ? edit->text : "NCCI PTP edit",
+         edit->a == 0 ? "; no modifier allows both" : "", (const char *)NULL);
   if (edit->a == 0)
-    snprintf(x->fix, sizeof x->fix, "remove %s: it is included in %s", col2->code, col1->code);
+    rc_cat(x->fix, sizeof x->fix, "remove ", col2->code, ": it is included in ", col1->code, (const char *)NULL);
   else
     bypass_fix(c, col2, x);
 }

@@ -160,8 +160,8 @@ static int find_article(rc_check *c, rc_sql_slot slot, const char *sql, const rc
   for (i = 0; n >= 0 && m != NULL && i < m->n; i++) {
     if (strcmp(m->e[i].key, key) != 0) continue;
     if (m->e[i].found) {
-      snprintf(out->id, sizeof out->id, "%s", m->e[i].id);
-      snprintf(out->title, sizeof out->title, "%s", m->e[i].title);
+      rc_cat(out->id, sizeof out->id, m->e[i].id, (const char *)NULL);
+      rc_cat(out->title, sizeof out->title, m->e[i].title, (const char *)NULL);
       out->count = m->e[i].count;
     }
     return m->e[i].found;
@@ -191,18 +191,22 @@ static int by_articles(rc_check *c, const rc_line *line)
     const char *dx = line_dx(c, line, i);
     if (dx[0] && find_article(c, RC_SQL_LCD_COVERED, sql_covered, line, dx, &hit)) {
       x = rc_findings_add(c->f, line->index, RC_EDIT_NECESSITY, RC_INFO, line->code, ARTICLE_SOURCE);
-      snprintf(x->rule, sizeof x->rule, "necessity article A%s", hit.id);
-      snprintf(x->message, sizeof x->message, "diagnosis %s of %s is covered by article A%s (%.*s)", dx, line->code,
-               hit.id, rc_utf8_cut(hit.title, 100), hit.title);
+      rc_cat(x->rule, sizeof x->rule, "necessity article A", hit.id, (const char *)NULL);
+      rc_cat(x->message, sizeof x->message, "diagnosis ", dx, " of ", line->code, " is covered by article A", hit.id, " (",
+             (const char *)NULL);
+      rc_cat_n(x->message, sizeof x->message, hit.title, (size_t)rc_utf8_cut(hit.title, 100));
+      rc_cat_n(x->message, sizeof x->message, ")", 1);
       return 1;
     }
   }
   x = rc_findings_add(c->f, line->index, RC_EDIT_NECESSITY, RC_REVIEW, line->code, ARTICLE_SOURCE);
-  snprintf(x->rule, sizeof x->rule, "necessity article A%s", listed.id);
-  snprintf(x->message, sizeof x->message, "no diagnosis of %s is among the covered diagnoses of article A%s (%.*s)%s",
-           line->code, listed.id, rc_utf8_cut(listed.title, 100), listed.title, listed.count > 1 ? " or the other articles that list it" : "");
-  snprintf(x->fix, sizeof x->fix, "point the line at a diagnosis the article covers (radcode explain %s lists them), or"
-           " document why the service is reasonable and necessary", line->code);
+  rc_cat(x->rule, sizeof x->rule, "necessity article A", listed.id, (const char *)NULL);
+  rc_cat(x->message, sizeof x->message, "no diagnosis of ", line->code, " is among the covered diagnoses of article A",
+         listed.id, " (", (const char *)NULL);
+  rc_cat_n(x->message, sizeof x->message, listed.title, (size_t)rc_utf8_cut(listed.title, 100));
+  rc_cat_n(x->message, sizeof x->message, listed.count > 1 ? ") or the other articles that list it" : ")", 64);
+  rc_cat(x->fix, sizeof x->fix, "point the line at a diagnosis the article covers (radcode explain ", line->code,
+         " lists them), or document why the service is reasonable and necessary", (const char *)NULL);
   return 1;
 }
 

@@ -12,6 +12,7 @@
 #include "utf8.h"
 
 #include <limits.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +33,46 @@ const char *rc_edit_name(rc_edit edit)
 const char *rc_severity_name(rc_severity severity)
 {
   return severity_names[severity];
+}
+
+/* Appends s (at most n bytes of it, up to its end) to the text of length
+ * len in out; returns the new length. */
+static size_t append(char *out, size_t size, size_t len, const char *s, size_t n)
+{
+  size_t room = size - 1 - len, take;
+  const char *end = n < room ? memchr(s, '\0', n) : memchr(s, '\0', room);
+  take = end != NULL ? (size_t)(end - s) : (n < room ? n : room);
+  memcpy(out + len, s, take);
+  out[len + take] = '\0';
+  return len + take;
+}
+
+void rc_cat(char *out, size_t size, ...)
+{
+  va_list ap;
+  const char *s;
+  size_t len = 0;
+  if (size == 0) return;
+  out[0] = '\0';
+  va_start(ap, size);
+  while ((s = va_arg(ap, const char *)) != NULL && len + 1 < size) len = append(out, size, len, s, (size_t)-1);
+  va_end(ap);
+}
+
+void rc_cat_n(char *out, size_t size, const char *s, size_t n)
+{
+  if (size == 0) return;
+  append(out, size, strlen(out), s, n);
+}
+
+const char *rc_itoa(long v, char buf[24])
+{
+  char *p = buf + 23;
+  unsigned long u = v < 0 ? 0UL - (unsigned long)v : (unsigned long)v;
+  *p = '\0';
+  do *--p = (char)('0' + u % 10); while ((u /= 10) != 0);
+  if (v < 0) *--p = '-';
+  return p;
 }
 
 /* Most claims get no finding or a few: they fit in the inline storage,
@@ -126,7 +167,7 @@ rc_finding *rc_findings_add(rc_findings *f, int line, rc_edit edit, rc_severity 
   x->edit = (unsigned char)edit;
   x->severity = (unsigned char)severity;
   x->source = source ? source : "radcode";
-  if (code) snprintf(x->code, sizeof x->code, "%s", code);
+  if (code) rc_cat(x->code, sizeof x->code, code, (const char *)NULL);
   return x;
 }
 
@@ -172,9 +213,19 @@ static void set_lasting(lua_State *L, const char *key, const char *value)
   lua_setfield(L, -2, key);
 }
 
+/* How many fields the finding's table gets: the table is made that size
+ * (Lua rounds it up to a power of two: the usual 8 fit 8 slots, not 16). */
+static int field_count(const rc_finding *x)
+{
+  return 2 + (x->line > 0) + (x->other > 0) + (x->code[0] != '\0') + (x->message[0] != '\0') +
+         (x->rule[0] != '\0') + (x->source != NULL && x->source[0] != '\0') + (x->fix[0] != '\0') +
+         (x->modifier[0] != '\0') + (x->overlay[0] != '\0') + (x->overlay_rule[0] != '\0') +
+         (x->reason[0] != '\0') + (x->was != 0) + (x->suppressed != 0);
+}
+
 static void push_finding(lua_State *L, const rc_finding *x)
 {
-  lua_createtable(L, 0, 10);
+  lua_createtable(L, 0, field_count(x));
   if (x->line > 0) {
     lua_pushinteger(L, x->line);
     lua_setfield(L, -2, "line");

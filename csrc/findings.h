@@ -2,6 +2,7 @@
 #ifndef RC_FINDINGS_H
 #define RC_FINDINGS_H
 
+#include <stddef.h>
 #include <lua.h>
 
 typedef enum {
@@ -48,6 +49,15 @@ rc_finding *rc_findings_add(rc_findings *f, int line, rc_edit edit, rc_severity 
 int rc_findings_denied(const rc_findings *f);
 void rc_findings_push(rc_findings *f);
 const char *rc_edit_name(rc_edit edit);
+
+/* Texts of findings made without snprintf (its format parsing was an
+ * eighth of a warm check): rc_cat writes the strings up to a NULL into out,
+ * as snprintf("%s%s...") would (cut to size - 1 bytes, always terminated);
+ * rc_cat_n appends at most n bytes of s to what out holds; rc_itoa is a
+ * number's decimal text in buf. */
+void rc_cat(char *out, size_t size, ...);
+void rc_cat_n(char *out, size_t size, const char *s, size_t n);
+const char *rc_itoa(long v, char buf[24]);
 const char *rc_severity_name(rc_severity severity);
 
 #endif

@@ -1,7 +1,10 @@
-/* ptp.c: the PTP edits of a code (the code as column 1), kept as 24-byte
- * rows sorted by column 2's code key: a full national file loads hundreds of
- * thousands of them, so they are not general rule rows. A search fills a
- * caller's rc_rule with the edit in force, so the edits read one shape. */
+/* ptp.c: the PTP edits of a code (the code as column 1), kept as 8-byte
+ * rows (rc_ptp in ptp.h) sorted by column 2's packed code: a full national
+ * file loads millions of them, so they are not general rule rows. A search
+ * fills a caller's rc_rule with the edit in force, so the edits read one
+ * form. A column 2 that is not a code of up to five characters 0-9 and A-Z
+ * (no claim line's normalized code is such) is not kept: no line could
+ * match it. */
 #include "ptp.h"
 
 #include <limits.h>
@@ -23,23 +26,68 @@ static long day_long(int32_t day)
   return day;
 }
 
-/* Rule row r (a PTP row) in compact form into p; 0 when out of memory. */
-static int compact(const rc_rule *r, rc_ptp_texts *texts, rc_ptp *p)
+#define NO_KEY UINT32_MAX       /* a column 2 that packs into no key */
+
+/* A character's base-37 digit: 0-9 are 1-10, A-Z 11-36; -1 otherwise. */
+static int digit37(unsigned c)
 {
-  memset(p, 0, sizeof *p);
-  if (!rc_ptp_texts_index(texts, r->text, r->source, &p->texts)) return 0;
-  p->key = rc_code_key(r->other);
-  p->from = day32(r->from);
-  p->to = day32(r->to);
-  p->setting = r->setting;
-  p->layer = r->layer;
-  p->indicator = (signed char)(r->a < 0 ? -1 : r->a > 9 ? 9 : r->a);
-  return 1;
+  if (c - '0' < 10u) return (int)(c - '0') + 1;
+  if (c - 'A' < 26u) return (int)(c - 'A') + 11;
+  return -1;
+}
+
+/* A code shorter than five characters, or NO_KEY. */
+static uint32_t pack_short(uint64_t key)
+{
+  uint32_t packed = 0;
+  int i, ended = 0;
+  for (i = 0; i < 5; i++) {
+    unsigned c = (unsigned)(key >> (56 - 8 * i)) & 0xFFu;
+    int digit = c == 0 ? 0 : digit37(c);
+    if (c == 0) ended = 1;
+    else if (ended || digit < 0) return NO_KEY;
+    packed = packed * 37 + (uint32_t)digit;
+  }
+  return packed;
+}
+
+/* A code key (rc_code_key) packed into 32 bits: up to five characters 0-9
+ * (1-10) and A-Z (11-36), 0 past the end, in base 37: the packed keys are
+ * ordered as the codes are. NO_KEY for anything else. Five characters (every
+ * code a claim line can hold) take the short way. */
+static uint32_t pack(uint64_t key)
+{
+  int d0 = digit37((unsigned)(key >> 56) & 0xFFu), d1 = digit37((unsigned)(key >> 48) & 0xFFu),
+      d2 = digit37((unsigned)(key >> 40) & 0xFFu), d3 = digit37((unsigned)(key >> 32) & 0xFFu),
+      d4 = digit37((unsigned)(key >> 24) & 0xFFu);
+  if ((key & 0xFFFFFFu) != 0) return NO_KEY;   /* a sixth character or more */
+  if ((d0 | d1 | d2 | d3 | d4) < 0) return pack_short(key);
+  return (((((uint32_t)d0 * 37 + (uint32_t)d1) * 37 + (uint32_t)d2) * 37 + (uint32_t)d3) * 37) + (uint32_t)d4;
+}
+
+/* Rule row r (a PTP row) in compact form into p: 0 when its shape cannot
+ * be kept (out of memory); *kept = 0 when its column 2 packs into no key
+ * (the row is left out). */
+static int compact(const rc_rule *r, rc_ptp_texts *texts, rc_ptp *p, int *kept)
+{
+  rc_ptp_shape shape;
+  *kept = (p->key = pack(rc_code_key(r->other))) != NO_KEY;
+  if (!*kept) return 1;
+  memset(&shape, 0, sizeof shape);
+  shape.text = r->text;
+  shape.source = r->source;
+  shape.from = day32(r->from);
+  shape.to = day32(r->to);
+  shape.setting = r->setting;
+  shape.layer = r->layer;
+  shape.indicator = (signed char)(r->a < 0 ? -1 : r->a > 9 ? 9 : r->a);
+  return rc_ptp_texts_index(texts, &shape, &p->shape);
 }
 
 /* Appends rule row r (a PTP row) to a growing list; 0 when out of memory. */
 int rc_ptp_append(rc_ptp **rows, int *n, int *cap, const rc_rule *r, rc_ptp_texts *texts)
 {
+  int kept;
   if (*n == *cap) {
     int bigger = *cap ? *cap * 2 : 16;
     rc_ptp *grown = realloc(*rows, (size_t)bigger * sizeof *grown);
@@ -47,8 +95,8 @@ int rc_ptp_append(rc_ptp **rows, int *n, int *cap, const rc_rule *r, rc_ptp_text
     *rows = grown;
     *cap = bigger;
   }
-  if (!compact(r, texts, &(*rows)[*n])) return 0;
-  (*n)++;
+  if (!compact(r, texts, &(*rows)[*n], &kept)) return 0;
+  *n += kept;
   return 1;
 }
 
@@ -64,7 +112,7 @@ rc_ptp *rc_ptp_copy(const rc_ptp *rows, int n, int *ok)
   return exact;
 }
 
-static int applies(const rc_ptp *p, long day, int setting)
+static int applies(const rc_ptp_shape *p, long day, int setting)
 {
   return day >= day_long(p->from) && day <= day_long(p->to) &&
          (p->setting == RC_SET_ANY || setting == RC_SET_ANY || p->setting == setting);
@@ -74,7 +122,7 @@ static int applies(const rc_ptp *p, long day, int setting)
  * beats an indicator 9 row (deleted retroactively), then the later start,
  * then the later dataset (rows of one key come in the order their dataset
  * names were first stored). */
-static int beats(const rc_ptp *p, const rc_ptp *found)
+static int beats(const rc_ptp_shape *p, const rc_ptp_shape *found)
 {
   if (found == NULL) return 1;
   if (p->layer != found->layer) return p->layer > found->layer;
@@ -82,7 +130,7 @@ static int beats(const rc_ptp *p, const rc_ptp *found)
   return p->from >= found->from;
 }
 
-static const rc_rule *expand(const rc_ptp *p, const rc_ptp_texts *texts, rc_rule *out)
+static const rc_rule *expand(const rc_ptp_shape *p, rc_rule *out)
 {
   memset(out, 0, sizeof *out);
   out->kind = RC_RULE_PTP;
@@ -92,21 +140,18 @@ static const rc_rule *expand(const rc_ptp *p, const rc_ptp_texts *texts, rc_rule
   out->layer = p->layer;
   out->a = p->indicator;
   out->other = out->payer = out->extra = "";
-  out->text = rc_ptp_texts_text(texts, p->texts);
-  out->source = rc_ptp_texts_source(texts, p->texts);
+  out->text = p->text;
+  out->source = p->source;
   return out;
 }
 
 /* Is p's dataset one of the stale ones (another quarter's file than the
  * one that covers the day)? */
-static int is_stale(const rc_ptp *p, const rc_ptp_texts *texts, const char *const *stale, int nstale)
+static int is_stale(const rc_ptp_shape *p, const char *const *stale, int nstale)
 {
-  const char *source;
   int i;
-  if (nstale == 0) return 0;
-  source = rc_ptp_texts_source(texts, p->texts);
   for (i = 0; i < nstale; i++)
-    if (strcmp(source, stale[i]) == 0) return 1;
+    if (strcmp(p->source, stale[i]) == 0) return 1;
   return 0;
 }
 
@@ -118,22 +163,29 @@ const rc_rule *rc_ptp_find(const rc_ptp *rows, int n, const rc_ptp_texts *texts,
                            int setting, const char *const *stale, int nstale, rc_rule *out)
 {
   int lo = 0, hi = n;
-  const rc_ptp *found = NULL;
+  const rc_ptp_shape *found = NULL;
+  uint32_t key = pack(column2);
+  if (key == NO_KEY) return NULL;
   while (lo < hi) {
     int mid = lo + (hi - lo) / 2;
-    if (rows[mid].key < column2) lo = mid + 1; else hi = mid;
+    if (rows[mid].key < key) lo = mid + 1; else hi = mid;
   }
-  for (; lo < n && rows[lo].key == column2; lo++)
-    if (applies(&rows[lo], day, setting) && beats(&rows[lo], found) && !is_stale(&rows[lo], texts, stale, nstale))
-      found = &rows[lo];
-  return found != NULL && found->indicator >= 0 ? expand(found, texts, out) : NULL;
+  for (; lo < n && rows[lo].key == key; lo++) {
+    const rc_ptp_shape *p = rc_ptp_texts_shape(texts, rows[lo].shape);
+    if (applies(p, day, setting) && beats(p, found) && !is_stale(p, stale, nstale)) found = p;
+  }
+  return found != NULL && found->indicator >= 0 ? expand(found, out) : NULL;
 }
 
-static int before(const rc_ptp *x, const rc_ptp *y)
+/* Row order: column 2, then start, then layer. */
+static int before(const rc_ptp *x, const rc_ptp *y, const rc_ptp_texts *texts)
 {
+  const rc_ptp_shape *a, *b;
   if (x->key != y->key) return x->key < y->key;
-  if (x->from != y->from) return x->from < y->from;
-  return x->layer <= y->layer;
+  a = rc_ptp_texts_shape(texts, x->shape);
+  b = rc_ptp_texts_shape(texts, y->shape);
+  if (a->from != b->from) return a->from < b->from;
+  return a->layer <= b->layer;
 }
 
 /* The national rows with an overlay's PTP rows (the PTP kind among extra,
@@ -154,11 +206,13 @@ int rc_ptp_merge(const rc_ptp *national, int n, const rc_rule *extra, int nextra
       j++;
     } else if (j < nextra) {
       rc_ptp next;
-      if (!compact(&extra[j], texts, &next)) {
+      int kept;
+      if (!compact(&extra[j], texts, &next, &kept)) {
         free(rows);
         return 0;
       }
-      if (i < n && before(&national[i], &next)) rows[k++] = national[i++];
+      if (!kept) j++;
+      else if (i < n && before(&national[i], &next, texts)) rows[k++] = national[i++];
       else rows[k++] = next, j++;
     } else {
       rows[k++] = national[i++];
@@ -168,3 +222,6 @@ int rc_ptp_merge(const rc_ptp *national, int n, const rc_rule *extra, int nextra
   *count = k;
   return 1;
 }
+
+/* The row stays 8 bytes (a compile error otherwise). */
+typedef char rc_ptp_is_8_bytes[sizeof(rc_ptp) == 8 ? 1 : -1];

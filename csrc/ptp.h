@@ -1,5 +1,5 @@
-/* ptp.h: a code's PTP edits in compact form (rc_ptp in rules.h, their
- * texts in ptp_texts.h): growing
+/* ptp.h: a code's PTP edits in compact form (rc_ptp below, their
+ * shapes in ptp_texts.h): growing
  * the list while rules load, searching it by column 2, and merging a payer
  * overlay's pairs into it. */
 #ifndef RC_PTP_H
@@ -7,6 +7,16 @@
 
 #include "rules.h"
 #include "ptp_texts.h"
+
+/* One PTP edit of a code (the code as column 1) in 8 bytes: a full
+ * national file loads about 2.5 million of them. Column 2's code is packed
+ * in 32 bits (five characters 0-9, A-Z, in base 37, ordered as the codes
+ * are); everything else is the row's shape, kept once in the rule set's
+ * rc_ptp_texts (a national file has about 1,100 shapes). */
+struct rc_ptp {
+  uint32_t key;                  /* column 2's packed code */
+  uint32_t shape;                /* dates, setting, layer, indicator, texts: rc_ptp_texts_shape */
+};
 
 int rc_ptp_append(rc_ptp **rows, int *n, int *cap, const rc_rule *r, rc_ptp_texts *texts);
 rc_ptp *rc_ptp_copy(const rc_ptp *rows, int n, int *ok);

@@ -25,7 +25,7 @@ typedef struct dx_row { char from[8], to[8]; const char *family, *payer, *note; 
 struct rc_rules {
   sqlite3_stmt *load, *load_ptp, *load_ptp_text, *load_listed;
   const char **text_by_id;        /* by ptp_text id, interned; made on first use */
-  rc_ptp_texts pairs;            /* (rationale, dataset) pairs the PTP rows index */
+  rc_ptp_texts pairs;            /* the shapes (dates, texts...) the PTP rows index */
   rc_ptp *ptp_scratch;           /* a code's PTP rows while they load: grown once, reused */
   int ptp_scratch_cap;
   int batching;                  /* loads share one read transaction ... */

@@ -43,14 +43,8 @@ typedef struct rc_rule {
 } rc_rule;
 
 /* A PTP edit with the code as column 1, in the compact form the national
- * files need (millions of rows, 24 bytes each; ptp.c). */
-typedef struct rc_ptp {
-  uint64_t key;                  /* column 2's code key (rc_code_key) */
-  int32_t from, to;              /* day numbers, inclusive; INT32_MIN / INT32_MAX when open */
-  uint32_t texts;                /* its (rationale, dataset) pair in the rule set's rc_ptp_texts */
-  unsigned char setting, layer;
-  signed char indicator;         /* modifier indicator 0, 1 or 9; -1: an overlay removed the pair */
-} rc_ptp;
+ * files need (millions of rows, 8 bytes each; ptp.c). */
+typedef struct rc_ptp rc_ptp;    /* a compact PTP row: ptp.h */
 
 struct rc_ptp_texts;
 
@@ -61,7 +55,7 @@ typedef struct rc_code_rules {
   int first[RC_RULE_KINDS + 1];  /* rows of kind k: [first[k], first[k + 1]) */
   rc_ptp *ptp;                   /* sorted by column 2 key, then start, then layer */
   int nptp;
-  struct rc_ptp_texts *texts;    /* the rule set's, which the rows' texts index */
+  struct rc_ptp_texts *texts;    /* the rule set's row shapes, which the rows index */
   const struct rc_rules *set;    /* the rule set (its datasets choose among versions) */
   void *memo;                    /* the checker's cached answers about the code (edits_dx.c); freed with it */
   int in_articles;               /* some coverage article lists the code (any date or contractor) */
