@@ -248,13 +248,16 @@ static int codes_after(up_job *j)
                  "DROP TABLE temp.rc_descriptors");
 }
 
+/* codes: every code of the image comes in, whatever its source names (a
+ * curated code may cite an edition the user imported, e.g. the PTP file's
+ * codes: the import named them with INSERT OR IGNORE, it replaced none). */
 static int follow_rows(up_job *j, const char *name, const char *cols)
 {
   int codes = strcmp(name, "codes") == 0;
   return (!codes || codes_before(j)) &&
          execf(j, "DELETE FROM main.\"%w\" WHERE %s", name, not_imported) &&
          execf(j, "INSERT OR IGNORE INTO main.\"%w\" (%s) SELECT %s FROM " IMAGE ".\"%w\" WHERE %s",
-               name, cols, cols, name, not_imported) &&
+               name, cols, cols, name, codes ? "1" : not_imported) &&
          (!codes || codes_after(j));
 }
 

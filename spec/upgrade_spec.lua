@@ -109,6 +109,22 @@ describe("an old-release database opened by this radcode", function()
     assert.are.equal("ncci-ptp", one(path, ("SELECT kind FROM datasets WHERE name = '%s' AND source <> 'curated data (data/*.tsv)'"):format(CURATED_PTP)))
   end)
 
+  it("keeps the curated codes that cite an edition the user imported (the import named none of them anew)", function()
+    local path = dir .. "/codes.db"
+    saved(path, "v30.1")
+    local citing = one(path, ("SELECT count(*) FROM codes WHERE source = '%s'"):format(CURATED_PTP))
+    local all = one(path, "SELECT count(*) FROM codes")
+    local first = one(path, ("SELECT min(code) FROM codes WHERE source = '%s'"):format(CURATED_PTP))
+    assert.is_true(tonumber(citing) > 0)
+    make_old(path)
+    local rc = assert(radcode.open { db = path })
+    local code = rc:lookup(first)
+    rc:close()
+    assert.is_table(code, "a curated code citing the imported edition is gone")
+    assert.are.equal(citing, one(path, ("SELECT count(*) FROM codes WHERE source = '%s'"):format(CURATED_PTP)))
+    assert.are.equal(all, one(path, "SELECT count(*) FROM codes"))
+  end)
+
   it("keeps rows added by hand whose source a datasets row records; others count as curated", function()
     local path = dir .. "/hand.db"
     saved(path)
