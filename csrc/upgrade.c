@@ -233,19 +233,21 @@ static const char not_imported[] = "source NOT IN (SELECT name FROM temp.rc_impo
 
 /* Codes the module now curates replace what imports said of them; an
  * imported descriptor stays where the module gives none. */
+/* The descriptors are read before any table is touched: a rebuild of codes
+ * (a schema change) keeps only the imported rows. */
+static const char sql_descriptors[] =
+  "CREATE TEMP TABLE rc_descriptors AS SELECT code, descriptor FROM main.codes WHERE descriptor IS NOT NULL";
+
 static int codes_before(up_job *j)
 {
-  return exec(j, "CREATE TEMP TABLE rc_descriptors AS"
-                 " SELECT code, descriptor FROM main.codes WHERE descriptor IS NOT NULL;"
-                 "DELETE FROM main.codes WHERE code IN (SELECT code FROM " IMAGE ".codes)");
+  return exec(j, "DELETE FROM main.codes WHERE code IN (SELECT code FROM " IMAGE ".codes)");
 }
 
 static int codes_after(up_job *j)
 {
   return exec(j, "UPDATE main.codes SET descriptor ="
                  " (SELECT d.descriptor FROM temp.rc_descriptors d WHERE d.code = codes.code)"
-                 " WHERE descriptor IS NULL AND code IN (SELECT code FROM temp.rc_descriptors);"
-                 "DROP TABLE temp.rc_descriptors");
+                 " WHERE descriptor IS NULL AND code IN (SELECT code FROM temp.rc_descriptors)");
 }
 
 /* codes: every code of the image comes in, whatever its source names (a
@@ -406,9 +408,9 @@ static int follow_meta(up_job *j)
 
 static int upgrade_all(up_job *j)
 {
-  return (!j->curated || exec(j, sql_imported)) && drop_objects(j) && follow_tables(j) &&
+  return (!j->curated || (exec(j, sql_imported) && exec(j, sql_descriptors))) && drop_objects(j) && follow_tables(j) &&
          make_objects(j) && follow_meta(j) &&
-         (!j->curated || exec(j, "DROP TABLE temp.rc_imported")) &&
+         (!j->curated || exec(j, "DROP TABLE temp.rc_imported; DROP TABLE temp.rc_descriptors")) &&
          (!j->curated || rc_db_refresh_search(j->conn) == SQLITE_OK || failed(j));
 }
 

@@ -125,6 +125,20 @@ describe("an old-release database opened by this radcode", function()
     assert.are.equal(all, one(path, "SELECT count(*) FROM codes"))
   end)
 
+  it("keeps a descriptor an import gave a curated code when the codes table is rebuilt (a schema change)", function()
+    local path = dir .. "/descriptor.db"
+    saved(path)
+    make_old(path)
+    sql(path, "UPDATE codes SET descriptor = 'licensed text' WHERE code = '77407'",
+      "ALTER TABLE codes DROP COLUMN keywords",
+      ("UPDATE meta SET value = '%d' WHERE key = 'schema_version'"):format(tonumber(radcode.schema_version) - 1))
+    local rc = assert(radcode.open { db = path })
+    local code = assert(rc:lookup("77407"))
+    rc:close()
+    assert.are.equal("licensed text", code.descriptor)
+    assert.are.equal("1", one(path, "SELECT count(*) FROM pragma_table_info('codes') WHERE name = 'keywords'"))
+  end)
+
   it("keeps rows added by hand whose source a datasets row records; others count as curated", function()
     local path = dir .. "/hand.db"
     saved(path)
