@@ -197,12 +197,40 @@ static const char *kept_rows(const up_job *j, up_kind k)
   return k == T_CURATED ? " WHERE 0" : "";
 }
 
-/* Rebuilds the file's table from the image's CREATE statement. */
+/* The file's own triggers and indexes on a table (a user's; the image's
+ * were dropped first) go with the old table: they are read before and made
+ * again after the rebuild, each as far as the new table allows. */
+static int keep_own_objects(up_job *j, const char *name)
+{
+  char *sql = sqlite3_mprintf("CREATE TEMP TABLE rc_own AS SELECT sql FROM main.sqlite_schema"
+                              " WHERE tbl_name = %Q AND type IN ('trigger', 'index') AND sql IS NOT NULL"
+                              " ORDER BY rowid", name);
+  int ok = sql != NULL && exec(j, sql);
+  sqlite3_free(sql);
+  return ok;
+}
+
+static int make_own_objects(up_job *j)
+{
+  sqlite3_stmt *st = NULL;
+  if (sqlite3_prepare_v2(j->conn, "SELECT sql FROM temp.rc_own ORDER BY rowid", -1, &st, NULL) != SQLITE_OK)
+    return failed(j);
+  while (sqlite3_step(st) == SQLITE_ROW)
+    sqlite3_exec(j->conn, (const char *)sqlite3_column_text(st, 0), NULL, NULL, NULL);   /* best effort */
+  sqlite3_finalize(st);
+  return exec(j, "DROP TABLE temp.rc_own");
+}
+
+/* Rebuilds the file's table from the image's CREATE statement. The rename
+ * runs with legacy_alter_table on (see upgrade()): views and triggers
+ * that name the table keep its name, which the new table takes. */
 static int rebuild(up_job *j, const char *name, const char *sql, up_kind k)
 {
   char *cols;
   int ok;
-  if (!execf(j, "ALTER TABLE main.\"%w\" RENAME TO \"rc_old_%w\"", name, name) || !exec(j, sql)) return 0;
+  if (!keep_own_objects(j, name) || !execf(j, "ALTER TABLE main.\"%w\" RENAME TO \"rc_old_%w\"", name, name) ||
+      !exec(j, sql))
+    return 0;
   {
     char *old = sqlite3_mprintf("rc_old_%s", name);
     cols = old ? common_columns(j->conn, name, old, NULL) : NULL;
@@ -212,7 +240,7 @@ static int rebuild(up_job *j, const char *name, const char *sql, up_kind k)
        execf(j, "INSERT INTO main.\"%w\" (%s) SELECT %s FROM main.\"rc_old_%w\"%s", name, cols, cols, name,
              kept_rows(j, k));
   sqlite3_free(cols);
-  return ok && execf(j, "DROP TABLE main.\"rc_old_%w\"", name);
+  return ok && execf(j, "DROP TABLE main.\"rc_old_%w\"", name) && make_own_objects(j);
 }
 
 /* The file's table takes the image's form. */
@@ -435,6 +463,9 @@ static int upgrade(sqlite3 *conn, int curated, int *code, char *err, size_t errl
     *code = sqlite3_errcode(conn);
     return 0;
   }
+  /* a rename then neither rewrites nor checks the views and triggers (a
+   * user's view of a rebuilt table would name the dropped old one) */
+  sqlite3_exec(conn, "PRAGMA legacy_alter_table = ON", NULL, NULL, NULL);
   ok = is_current(conn, curated) || upgrade_all(&j);   /* another process may have just done it */
   if (!ok) *code = sqlite3_extended_errcode(conn);
   ok = ok && exec(&j, "COMMIT");
@@ -442,6 +473,7 @@ static int upgrade(sqlite3 *conn, int curated, int *code, char *err, size_t errl
     if (*code == SQLITE_OK) *code = sqlite3_errcode(conn);
     sqlite3_exec(conn, "ROLLBACK", NULL, NULL, NULL);
   }
+  sqlite3_exec(conn, "PRAGMA legacy_alter_table = OFF", NULL, NULL, NULL);
   return ok;
 }
 

@@ -229,6 +229,25 @@ describe("an old-release database opened by this radcode", function()
     rc:close()
   end)
 
+  it("a migration keeps the user's own view and trigger on a table it rebuilds", function()
+    local path = dir .. "/own.db"
+    saved(path)
+    make_old(path)
+    sql(path, "CREATE VIEW my_codes AS SELECT code, summary FROM codes WHERE family = 'delivery'",
+      "CREATE TABLE my_log (code TEXT)",
+      "CREATE TRIGGER my_related AFTER INSERT ON related BEGIN INSERT INTO my_log VALUES (NEW.code); END",
+      "ALTER TABLE codes DROP COLUMN keywords", "ALTER TABLE related DROP COLUMN note",
+      ("UPDATE meta SET value = '%d' WHERE key = 'schema_version'"):format(tonumber(radcode.schema_version) - 1))
+    local rc, err = radcode.open { db = path }
+    assert(rc, err)
+    rc:close()
+    assert.are.equal(radcode.schema_version, one(path, "SELECT value FROM meta WHERE key = 'schema_version'"))
+    assert.are.equal(one(path, "SELECT count(*) FROM codes WHERE family = 'delivery'"), one(path, "SELECT count(*) FROM my_codes"))
+    assert.are.equal("related", one(path, "SELECT tbl_name FROM sqlite_schema WHERE name = 'my_related'"))
+    assert.are.equal("ok", one(path, "PRAGMA integrity_check"))
+    assert.are.equal("0", one(path, "SELECT count(*) FROM sqlite_schema WHERE sql LIKE '%rc_old_%'"))
+  end)
+
   it("a database without curated data (made from data/schema.sql) gets only the schema", function()
     local path = dir .. "/bare.db"
     local _, err, code = H.run(("sqlite3 %s < %s"):format(H.quote(path), H.quote(H.root .. "/data/schema.sql")))
