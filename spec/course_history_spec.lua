@@ -1,6 +1,6 @@
 -- The course's history, read once per check and searched by code and day
--- (csrc/course_history.c): course and week limits, payer per-days limits
--- and windows give what a plain scan of every recorded line gives. Random
+-- (csrc/course_history.c): course and week limits, companions recorded
+-- that day, payer per-days limits and windows give what a plain scan of every recorded line gives. Random
 -- histories and claims are checked against a brute-force count here.
 local radcode = require "radcode"
 
@@ -18,7 +18,7 @@ return {
 }
 ]]
 
-local CODES = { "77338", "77338", "77300", "77300", "77301", "77290", "77290" }
+local CODES = { "77338", "77338", "77300", "77300", "77301", "77290", "77290", "77014", "77014", "77412" }
 local BASE = 20209   -- 2025-05-01, days since 1970-01-01
 
 local function date(day) return os.date("!%Y-%m-%d", day * 86400) end
@@ -78,6 +78,11 @@ local function expected(history, lines)
         if n > worst then worst = n end
       end
       if worst > 3 then out[#out + 1] = ("frequency@%d:histplan/77338-20"):format(i) end
+    elseif l.code == "77014" then   -- guidance needs a delivery (77412) that day, on the claim or recorded
+      local hit = false
+      for _, m in ipairs(history) do hit = hit or (m.code == "77412" and m.day == l.day) end
+      for _, m in ipairs(lines) do hit = hit or (m.code == "77412" and m.day == l.day) end
+      if not hit then out[#out + 1] = ("companion@%d:"):format(i) end
     elseif l.code == "77290" then
       local near = function(m) return m.code == "77301" and m.day >= l.day - 9 and m.day <= l.day + 4 end
       local hit = false
@@ -94,7 +99,7 @@ local function found(result)
   local out = {}
   for _, f in ipairs(result.findings) do
     local ours = (f.edit == "frequency" and (f.overlay or f.code == "77301"))
-      or (f.edit == "overlay" and f.overlay_rule == "plan-window")
+      or (f.edit == "overlay" and f.overlay_rule == "plan-window") or (f.edit == "companion" and f.severity == "deny")
     if ours then
       out[#out + 1] = ("%s@%d:%s"):format(f.edit, f.line, f.overlay and (f.overlay .. "/" .. f.overlay_rule) or "")
     end
@@ -104,7 +109,7 @@ local function found(result)
 end
 
 describe("the course history (course_history.c)", function()
-  it("gives course, week, per-days and window findings as a scan of every recorded line does", function()
+  it("gives course, week, companion, per-days and window findings as a scan of every recorded line does", function()
     math.randomseed(20261130)
     for trial = 1, 40 do
       local rc = assert(radcode.open { payers = { OVERLAY } })
