@@ -111,15 +111,15 @@ end
 describe("the course history (course_history.c)", function()
   it("gives course, week, companion, per-days and window findings as a scan of every recorded line does", function()
     math.randomseed(20261130)
-    for trial = 1, 40 do
+    for trial = 1, 150 do
       local rc = assert(radcode.open { payers = { OVERLAY } })
       local history = {}
       for h = 1, math.random(0, 4) do
-        local lines = random_lines(math.random(1, 6), 40)
+        local lines = random_lines(math.random(1, 6), 21)
         assert(rc:record(claim("H-" .. h, lines)))
         for _, l in ipairs(lines) do history[#history + 1] = l end
       end
-      local lines = random_lines(math.random(1, 8), 40)
+      local lines = random_lines(math.random(1, 8), 21)
       local result = rc:check(claim("C-" .. trial, lines))
       assert.are.same(expected(history, lines), found(result), ("trial %d"):format(trial))
       rc:close()
