@@ -7,15 +7,18 @@
  *   - the module's image is attached (read in place, never copied);
  *   - each of the image's tables that the file lacks is created, and each
  *     whose CREATE statement differs is rebuilt from the image's statement
- *     (the columns both have are copied), so a schema change to a table
- *     needs no hand-written step;
+ *     (the columns both have are copied; the file's own triggers and
+ *     indexes on it are made again, its views keep naming it), so a
+ *     schema change to a table needs no hand-written step;
  *   - the imported rows are kept and the curated rows replaced by the
  *     module's: a row is imported when its source names a dataset the file
  *     records as imported (datasets.kind not 'curated'); a curated row of a
  *     dataset the user imported is not brought back (the import replaced
  *     it); an imported row wins a key conflict, except a code the module
- *     now curates (imports name unknown codes with family 'other'), which
- *     keeps the descriptor an import gave it when the module has none;
+ *     now curates (imports name unknown codes with family 'other'; a
+ *     curated code comes in even when its source names an imported
+ *     edition), which keeps the descriptor an import gave it when the
+ *     module has none;
  *     a table without a text source column is curated (replaced whole)
  *     when the image has rows in it, import-only (kept whole) otherwise;
  *     NCCI PTP rows (ptp_edit, whose source is an id into ptp_text) are
@@ -259,13 +262,13 @@ static int follow_schema(up_job *j, const char *name, const char *sql, up_kind k
 
 static const char not_imported[] = "source NOT IN (SELECT name FROM temp.rc_imported)";
 
-/* Codes the module now curates replace what imports said of them; an
- * imported descriptor stays where the module gives none. */
 /* The descriptors are read before any table is touched: a rebuild of codes
  * (a schema change) keeps only the imported rows. */
 static const char sql_descriptors[] =
   "CREATE TEMP TABLE rc_descriptors AS SELECT code, descriptor FROM main.codes WHERE descriptor IS NOT NULL";
 
+/* Codes the module now curates replace what imports said of them; an
+ * imported descriptor stays where the module gives none. */
 static int codes_before(up_job *j)
 {
   return exec(j, "DELETE FROM main.codes WHERE code IN (SELECT code FROM " IMAGE ".codes)");
@@ -436,8 +439,8 @@ static int follow_meta(up_job *j)
 
 static int upgrade_all(up_job *j)
 {
-  return (!j->curated || (exec(j, sql_imported) && exec(j, sql_descriptors))) && drop_objects(j) && follow_tables(j) &&
-         make_objects(j) && follow_meta(j) &&
+  return (!j->curated || (exec(j, sql_imported) && exec(j, sql_descriptors))) && drop_objects(j) &&
+         follow_tables(j) && make_objects(j) && follow_meta(j) &&
          (!j->curated || exec(j, "DROP TABLE temp.rc_imported; DROP TABLE temp.rc_descriptors")) &&
          (!j->curated || rc_db_refresh_search(j->conn) == SQLITE_OK || failed(j));
 }
