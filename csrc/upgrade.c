@@ -28,7 +28,7 @@
  *     search index is rebuilt.
  * Any failure rolls everything back: the file is as it was. A file without
  * curated data (made by hand from data/schema.sql) only has its schema
- * migrated. A read-only file is upgraded in a private in-memory copy,
+ * migrated (and its search index rebuilt). A read-only file is upgraded in a private in-memory copy,
  * opened query-only. */
 #define _POSIX_C_SOURCE 200809L
 #include "upgrade.h"
@@ -442,7 +442,7 @@ static int upgrade_all(up_job *j)
   return (!j->curated || (exec(j, sql_imported) && exec(j, sql_descriptors))) && drop_objects(j) &&
          follow_tables(j) && make_objects(j) && follow_meta(j) &&
          (!j->curated || exec(j, "DROP TABLE temp.rc_imported; DROP TABLE temp.rc_descriptors")) &&
-         (!j->curated || rc_db_refresh_search(j->conn) == SQLITE_OK || failed(j));
+         (rc_db_refresh_search(j->conn) == SQLITE_OK || failed(j));   /* a remade index is empty */
 }
 
 /* Is the file at this radcode's schema version and (when it holds curated

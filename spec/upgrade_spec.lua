@@ -248,11 +248,11 @@ describe("an old-release database opened by this radcode", function()
     assert.are.equal("0", one(path, "SELECT count(*) FROM sqlite_schema WHERE sql LIKE '%rc_old_%'"))
   end)
 
-  it("a database without curated data (made from data/schema.sql) gets only the schema", function()
+  it("a database without curated data (made from data/schema.sql) gets only the schema, and a search index of its codes", function()
     local path = dir .. "/bare.db"
     local _, err, code = H.run(("sqlite3 %s < %s"):format(H.quote(path), H.quote(H.root .. "/data/schema.sql")))
     assert(code == 0, err)
-    sql(path, "DROP TABLE revenue_codes", ("INSERT INTO meta VALUES ('schema_version', '%d'), ('radcode_version', 'hand')")
+    sql(path, "DROP TABLE revenue_codes", "DROP TABLE code_search", ("INSERT INTO meta VALUES ('schema_version', '%d'), ('radcode_version', 'hand')")
       :format(tonumber(radcode.schema_version) - 1),
       "INSERT INTO codes (code, system, family, summary, effective, source) VALUES"
       .. " ('99999', 'CPT', 'other', 'a code of my own', '2020-01-01', 'my list')")
@@ -260,6 +260,8 @@ describe("an old-release database opened by this radcode", function()
     assert(rc, why)
     assert.is_nil(rc:lookup("77407"))
     assert.is_table(rc:lookup("99999"))
+    local hits = assert(rc:search("own"))
+    assert.are.equal("99999", hits[1] and hits[1].code, "the remade search index is empty")
     rc:close()
     assert.are.equal(radcode.schema_version, one(path, "SELECT value FROM meta WHERE key = 'schema_version'"))
     assert.are.equal("0", one(path, "SELECT count(*) FROM revenue_codes"))
