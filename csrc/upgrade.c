@@ -14,11 +14,11 @@
  *     module's: a row is imported when its source names a dataset the file
  *     records as imported (datasets.kind not 'curated'); a curated row of a
  *     dataset the user imported is not brought back (the import replaced
- *     it); an imported row wins a key conflict, except a code the module
- *     now curates (imports name unknown codes with family 'other'; a
- *     curated code comes in even when its source names an imported
- *     edition), which keeps the descriptor an import gave it when the
- *     module has none;
+ *     it); an imported row wins a key conflict, except a code or a
+ *     modifier the module curates (imports name unknown codes with family
+ *     'other' and add unknown modifiers; a curated one comes in even when
+ *     its source names an imported edition), which keeps the descriptor
+ *     or end date an import gave it when the module has none;
  *     a table without a text source column is curated (replaced whole)
  *     when the image has rows in it, import-only (kept whole) otherwise;
  *     NCCI PTP rows (ptp_edit, whose source is an id into ptp_text) are
@@ -262,36 +262,61 @@ static int follow_schema(up_job *j, const char *name, const char *sql, up_kind k
 
 static const char not_imported[] = "source NOT IN (SELECT name FROM temp.rc_imported)";
 
-/* The descriptors are read before any table is touched: a rebuild of codes
- * (a schema change) keeps only the imported rows. */
-static const char sql_descriptors[] =
-  "CREATE TEMP TABLE rc_descriptors AS SELECT code, descriptor FROM main.codes WHERE descriptor IS NOT NULL";
+/* Tables whose imports only add keys the curated data lacks (unknown codes
+ * as family 'other', new HCPCS modifiers) and otherwise add one fact to a
+ * curated row (a descriptor, a modifier's end date): every row of the
+ * image comes in, whatever its source names (a curated row may cite an
+ * edition the user imported: the PTP file's codes, the HCPCS modifiers),
+ * and the fact an import gave stays where the image gives none. */
+typedef struct { const char *table, *key, *fact; } up_keyed;
 
-/* Codes the module now curates replace what imports said of them; an
- * imported descriptor stays where the module gives none. */
-static int codes_before(up_job *j)
+static const up_keyed keyed[] = {{"codes", "code", "descriptor"}, {"modifiers", "modifier", "terminated"}};
+
+static const up_keyed *keyed_of(const char *name)
 {
-  return exec(j, "DELETE FROM main.codes WHERE code IN (SELECT code FROM " IMAGE ".codes)");
+  size_t i;
+  for (i = 0; i < sizeof keyed / sizeof keyed[0]; i++)
+    if (strcmp(keyed[i].table, name) == 0) return &keyed[i];
+  return NULL;
 }
 
-static int codes_after(up_job *j)
+/* The facts are read before any table is touched: a rebuild (a schema
+ * change) keeps only the imported rows. */
+static int facts_before(up_job *j)
 {
-  return exec(j, "UPDATE main.codes SET descriptor ="
-                 " (SELECT d.descriptor FROM temp.rc_descriptors d WHERE d.code = codes.code)"
-                 " WHERE descriptor IS NULL AND code IN (SELECT code FROM temp.rc_descriptors)");
+  size_t i;
+  for (i = 0; i < sizeof keyed / sizeof keyed[0]; i++)
+    if (!execf(j, "CREATE TEMP TABLE \"rc_facts_%w\" AS SELECT \"%w\" AS k, \"%w\" AS v FROM main.\"%w\""
+                  " WHERE \"%w\" IS NOT NULL", keyed[i].table, keyed[i].key, keyed[i].fact, keyed[i].table,
+               keyed[i].fact))
+      return 0;
+  return 1;
 }
 
-/* codes: every code of the image comes in, whatever its source names (a
- * curated code may cite an edition the user imported, e.g. the PTP file's
- * codes: the import named them with INSERT OR IGNORE, it replaced none). */
+static int facts_drop(up_job *j)
+{
+  size_t i;
+  for (i = 0; i < sizeof keyed / sizeof keyed[0]; i++)
+    if (!execf(j, "DROP TABLE temp.\"rc_facts_%w\"", keyed[i].table)) return 0;
+  return 1;
+}
+
+static int keyed_after(up_job *j, const up_keyed *kd)
+{
+  return execf(j, "UPDATE main.\"%w\" SET \"%w\" = (SELECT f.v FROM temp.\"rc_facts_%w\" f WHERE f.k = \"%w\".\"%w\")"
+                  " WHERE \"%w\" IS NULL AND \"%w\" IN (SELECT k FROM temp.\"rc_facts_%w\")",
+               kd->table, kd->fact, kd->table, kd->table, kd->key, kd->fact, kd->key, kd->table);
+}
+
 static int follow_rows(up_job *j, const char *name, const char *cols)
 {
-  int codes = strcmp(name, "codes") == 0;
-  return (!codes || codes_before(j)) &&
+  const up_keyed *kd = keyed_of(name);
+  return (kd == NULL || execf(j, "DELETE FROM main.\"%w\" WHERE \"%w\" IN (SELECT \"%w\" FROM " IMAGE ".\"%w\")",
+                              name, kd->key, kd->key, name)) &&
          execf(j, "DELETE FROM main.\"%w\" WHERE %s", name, not_imported) &&
          execf(j, "INSERT OR IGNORE INTO main.\"%w\" (%s) SELECT %s FROM " IMAGE ".\"%w\" WHERE %s",
-               name, cols, cols, name, codes ? "1" : not_imported) &&
-         (!codes || codes_after(j));
+               name, cols, cols, name, kd ? "1" : not_imported) &&
+         (kd == NULL || keyed_after(j, kd));
 }
 
 static int follow_ptp(up_job *j)
@@ -439,9 +464,9 @@ static int follow_meta(up_job *j)
 
 static int upgrade_all(up_job *j)
 {
-  return (!j->curated || (exec(j, sql_imported) && exec(j, sql_descriptors))) && drop_objects(j) &&
+  return (!j->curated || (exec(j, sql_imported) && facts_before(j))) && drop_objects(j) &&
          follow_tables(j) && make_objects(j) && follow_meta(j) &&
-         (!j->curated || exec(j, "DROP TABLE temp.rc_imported; DROP TABLE temp.rc_descriptors")) &&
+         (!j->curated || (exec(j, "DROP TABLE temp.rc_imported") && facts_drop(j))) &&
          (rc_db_refresh_search(j->conn) == SQLITE_OK || failed(j));   /* a remade index is empty */
 }
 

@@ -125,6 +125,25 @@ describe("an old-release database opened by this radcode", function()
     assert.are.equal(all, one(path, "SELECT count(*) FROM codes"))
   end)
 
+  it("takes this release's curated modifiers when the user imported the HCPCS edition they cite", function()
+    local path = dir .. "/modifiers.db"
+    saved(path)
+    local rc = assert(radcode.open { db = path })
+    assert(rc:import("hcpcs", H.root .. "/spec/fixtures/import/hcpcs_anweb_small.txt", { edition = "2019" }))
+    rc:close()
+    local meaning = one(path, "SELECT meaning FROM modifiers WHERE modifier = 'AA'")
+    assert.are.equal("CMS HCPCS 2019", one(path, "SELECT source FROM modifiers WHERE modifier = 'AE'"))
+    -- last year's release: other words for AA, no AE yet
+    make_old(path)
+    sql(path, "UPDATE modifiers SET meaning = 'last year' WHERE modifier = 'AA'", "DELETE FROM modifiers WHERE modifier = 'AE'",
+      -- an end date the import gave a curated modifier (the release gives none)
+      "UPDATE modifiers SET terminated = '2030-12-31' WHERE modifier = 'A1' AND terminated IS NULL")
+    assert(radcode.open { db = path }):close()
+    assert.are.equal("2030-12-31", one(path, "SELECT terminated FROM modifiers WHERE modifier = 'A1'"))
+    assert.are.equal(meaning, one(path, "SELECT meaning FROM modifiers WHERE modifier = 'AA'"))
+    assert.are.equal("1", one(path, "SELECT count(*) FROM modifiers WHERE modifier = 'AE'"))
+  end)
+
   it("keeps a descriptor an import gave a curated code when the codes table is rebuilt (a schema change)", function()
     local path = dir .. "/descriptor.db"
     saved(path)
