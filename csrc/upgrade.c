@@ -191,13 +191,30 @@ static char *common_columns(sqlite3 *conn, const char *name, const char *other, 
   return out;
 }
 
-/* Which of the old table's rows a rebuild keeps (the rest are curated rows
- * that the data step brings in anew). */
-static const char *kept_rows(const up_job *j, up_kind k)
+/* The names of the datasets whose rows in the table are imported ones
+ * (sqlite3_malloc'd, NULL when out of memory): the datasets of an import
+ * kind that writes the table (temp.rc_writes), and those of any other kind
+ * (rows a user added by hand, say). A curated row that cites an edition the
+ * user imported into another table stays curated (the HCPCS edition's
+ * frequency limits, the PTP edition's gaps, the editions themselves). */
+static char *imported_in(const char *table)
 {
-  if (!j->curated) return "";
-  if (k == T_ROWS) return " WHERE source IN (SELECT name FROM temp.rc_imported)";
-  return k == T_CURATED ? " WHERE 0" : "";
+  return sqlite3_mprintf("(SELECT i.name FROM temp.rc_imported i WHERE i.kind NOT IN (SELECT kind FROM temp.rc_writes)"
+                         " OR i.kind IN (SELECT kind FROM temp.rc_writes WHERE tbl = %Q))", table);
+}
+
+/* Which of the old table's rows a rebuild keeps (the rest are curated rows
+ * that the data step brings in anew); sqlite3_malloc'd, NULL when out of
+ * memory. */
+static char *kept_rows(const up_job *j, const char *name, up_kind k)
+{
+  char *set, *out;
+  if (!j->curated || (k != T_ROWS && k != T_CURATED)) return sqlite3_mprintf("%s", "");
+  if (k == T_CURATED) return sqlite3_mprintf("%s", " WHERE 0");
+  set = imported_in(name);
+  out = set ? sqlite3_mprintf(" WHERE source IN %s", set) : NULL;
+  sqlite3_free(set);
+  return out;
 }
 
 /* The file's own triggers and indexes on a table (a user's; the image's
@@ -229,7 +246,7 @@ static int make_own_objects(up_job *j)
  * that name the table keep its name, which the new table takes. */
 static int rebuild(up_job *j, const char *name, const char *sql, up_kind k)
 {
-  char *cols;
+  char *cols, *keep;
   int ok;
   if (!keep_own_objects(j, name) || !execf(j, "ALTER TABLE main.\"%w\" RENAME TO \"rc_old_%w\"", name, name) ||
       !exec(j, sql))
@@ -239,10 +256,12 @@ static int rebuild(up_job *j, const char *name, const char *sql, up_kind k)
     cols = old ? common_columns(j->conn, name, old, NULL) : NULL;
     sqlite3_free(old);
   }
-  ok = cols == NULL ||
-       execf(j, "INSERT INTO main.\"%w\" (%s) SELECT %s FROM main.\"rc_old_%w\"%s", name, cols, cols, name,
-             kept_rows(j, k));
+  keep = kept_rows(j, name, k);
+  ok = keep != NULL && (cols == NULL ||
+       execf(j, "INSERT INTO main.\"%w\" (%s) SELECT %s FROM main.\"rc_old_%w\"%s", name, cols, cols, name, keep));
+  if (keep == NULL) snprintf(j->err, j->errlen, "out of memory");
   sqlite3_free(cols);
+  sqlite3_free(keep);
   return ok && execf(j, "DROP TABLE main.\"rc_old_%w\"", name) && make_own_objects(j);
 }
 
@@ -259,8 +278,6 @@ static int follow_schema(up_job *j, const char *name, const char *sql, up_kind k
   sqlite3_free(have);
   return ok;
 }
-
-static const char not_imported[] = "source NOT IN (SELECT name FROM temp.rc_imported)";
 
 /* Tables whose imports only add keys the curated data lacks (unknown codes
  * as family 'other', new HCPCS modifiers) and otherwise add one fact to a
@@ -311,26 +328,33 @@ static int keyed_after(up_job *j, const up_keyed *kd)
 static int follow_rows(up_job *j, const char *name, const char *cols)
 {
   const up_keyed *kd = keyed_of(name);
-  return (kd == NULL || execf(j, "DELETE FROM main.\"%w\" WHERE \"%w\" IN (SELECT \"%w\" FROM " IMAGE ".\"%w\")",
+  char *set = imported_in(name);
+  int ok = set != NULL &&
+         (kd == NULL || execf(j, "DELETE FROM main.\"%w\" WHERE \"%w\" IN (SELECT \"%w\" FROM " IMAGE ".\"%w\")",
                               name, kd->key, kd->key, name)) &&
-         execf(j, "DELETE FROM main.\"%w\" WHERE %s", name, not_imported) &&
-         execf(j, "INSERT OR IGNORE INTO main.\"%w\" (%s) SELECT %s FROM " IMAGE ".\"%w\" WHERE %s",
-               name, cols, cols, name, kd ? "1" : not_imported) &&
+         execf(j, "DELETE FROM main.\"%w\" WHERE source NOT IN %s", name, set) &&
+         execf(j, "INSERT OR IGNORE INTO main.\"%w\" (%s) SELECT %s FROM " IMAGE ".\"%w\" WHERE %s%s",
+               name, cols, cols, name, kd ? "1" : "source NOT IN ", kd ? "" : set) &&
          (kd == NULL || keyed_after(j, kd));
+  if (set == NULL) snprintf(j->err, j->errlen, "out of memory");
+  sqlite3_free(set);
+  return ok;
 }
 
 static int follow_ptp(up_job *j)
 {
   return exec(j,
     "DELETE FROM main.ptp_edit WHERE source NOT IN"
-    " (SELECT id FROM main.ptp_text WHERE text IN (SELECT name FROM temp.rc_imported));"
+    " (SELECT id FROM main.ptp_text WHERE text IN (SELECT i.name FROM temp.rc_imported i"
+    "  WHERE i.kind NOT IN (SELECT kind FROM temp.rc_writes) OR i.kind = 'ncci-ptp'));"
     "INSERT OR IGNORE INTO main.ptp_text (text) SELECT text FROM " IMAGE ".ptp_text;"
     "INSERT OR IGNORE INTO main.ptp_edit (col1, col2, setting, valid_from, source, valid_to, modifier, rationale)"
     " SELECT e.col1, e.col2, e.setting, e.valid_from, (SELECT id FROM main.ptp_text WHERE text = s.text),"
     " e.valid_to, e.modifier, (SELECT id FROM main.ptp_text WHERE text = r.text)"
     " FROM " IMAGE ".ptp_edit e JOIN " IMAGE ".ptp_text s ON s.id = e.source"
     " LEFT JOIN " IMAGE ".ptp_text r ON r.id = e.rationale"
-    " WHERE s.text NOT IN (SELECT name FROM temp.rc_imported)");
+    " WHERE s.text NOT IN (SELECT i.name FROM temp.rc_imported i"
+    "  WHERE i.kind NOT IN (SELECT kind FROM temp.rc_writes) OR i.kind = 'ncci-ptp')");
 }
 
 static int follow_datasets(up_job *j, const char *cols)
@@ -448,11 +472,18 @@ static int make_objects(up_job *j)
   return ok && exec(j, "DROP TABLE temp.rc_objects");
 }
 
-/* The datasets the user imported, by the name their rows cite. */
+/* The datasets the user imported, by the name their rows cite, and the
+ * tables each import kind writes (import*.c; every kind names codes, for
+ * the unknown codes it names). */
 static const char sql_imported[] =
-  "CREATE TEMP TABLE rc_imported (name TEXT PRIMARY KEY);"
-  "INSERT OR IGNORE INTO temp.rc_imported SELECT coalesce(name, edition) FROM main.datasets"
-  " WHERE kind <> 'curated' AND source <> 'curated data (data/*.tsv)' AND coalesce(name, edition) IS NOT NULL";
+  "CREATE TEMP TABLE rc_imported (name TEXT NOT NULL, kind TEXT NOT NULL, PRIMARY KEY (name, kind));"
+  "INSERT OR IGNORE INTO temp.rc_imported SELECT coalesce(name, edition), kind FROM main.datasets"
+  " WHERE kind <> 'curated' AND source <> 'curated data (data/*.tsv)' AND coalesce(name, edition) IS NOT NULL;"
+  "CREATE TEMP TABLE rc_writes (tbl TEXT NOT NULL, kind TEXT NOT NULL);"
+  "INSERT INTO temp.rc_writes VALUES ('ptp_edit', 'ncci-ptp'), ('mue', 'mue'), ('aoc', 'aoc'),"
+  " ('modifiers', 'hcpcs'), ('indicators', 'rvu'), ('payment_status', 'rvu'), ('payment_status', 'opps'),"
+  " ('lcd_article', 'lcd-articles'), ('codes', 'ncci-ptp'), ('codes', 'mue'), ('codes', 'aoc'), ('codes', 'hcpcs'),"
+  " ('codes', 'rvu'), ('codes', 'opps'), ('codes', 'cpt-descriptors'), ('codes', 'lcd-articles')";
 
 static int follow_meta(up_job *j)
 {
@@ -466,7 +497,7 @@ static int upgrade_all(up_job *j)
 {
   return (!j->curated || (exec(j, sql_imported) && facts_before(j))) && drop_objects(j) &&
          follow_tables(j) && make_objects(j) && follow_meta(j) &&
-         (!j->curated || (exec(j, "DROP TABLE temp.rc_imported") && facts_drop(j))) &&
+         (!j->curated || (exec(j, "DROP TABLE temp.rc_imported; DROP TABLE temp.rc_writes") && facts_drop(j))) &&
          (rc_db_refresh_search(j->conn) == SQLITE_OK || failed(j));   /* a remade index is empty */
 }
 

@@ -125,7 +125,7 @@ describe("an old-release database opened by this radcode", function()
     assert.are.equal(all, one(path, "SELECT count(*) FROM codes"))
   end)
 
-  it("takes this release's curated modifiers when the user imported the HCPCS edition they cite", function()
+  it("takes this release's curated modifiers, limits and editions when the user imported the HCPCS edition they cite", function()
     local path = dir .. "/modifiers.db"
     saved(path)
     local rc = assert(radcode.open { db = path })
@@ -137,8 +137,14 @@ describe("an old-release database opened by this radcode", function()
     make_old(path)
     sql(path, "UPDATE modifiers SET meaning = 'last year' WHERE modifier = 'AA'", "DELETE FROM modifiers WHERE modifier = 'AE'",
       -- an end date the import gave a curated modifier (the release gives none)
-      "UPDATE modifiers SET terminated = '2030-12-31' WHERE modifier = 'A1' AND terminated IS NULL")
+      "UPDATE modifiers SET terminated = '2030-12-31' WHERE modifier = 'A1' AND terminated IS NULL",
+      -- curated rows of tables no import writes that cite the edition: other limits, no edition row
+      "UPDATE frequency_limits SET max_units = 99 WHERE source = 'CMS HCPCS 2019'",
+      "DELETE FROM editions WHERE source = 'CMS HCPCS 2019'")
     assert(radcode.open { db = path }):close()
+    assert.are.equal("0", one(path, "SELECT count(*) FROM frequency_limits WHERE max_units = 99"))
+    assert.are.equal(one(path, "SELECT count(*) FROM frequency_limits WHERE source = 'CMS HCPCS 2019'"), "2")
+    assert.are.equal("1", one(path, "SELECT count(*) FROM editions WHERE source = 'CMS HCPCS 2019'"))
     assert.are.equal("2030-12-31", one(path, "SELECT terminated FROM modifiers WHERE modifier = 'A1'"))
     assert.are.equal(meaning, one(path, "SELECT meaning FROM modifiers WHERE modifier = 'AA'"))
     assert.are.equal("1", one(path, "SELECT count(*) FROM modifiers WHERE modifier = 'AE'"))
