@@ -12,7 +12,9 @@
  *     schema change to a table needs no hand-written step;
  *   - the imported rows are kept and the curated rows replaced by the
  *     module's: a row is imported when its source names a dataset the file
- *     records as imported (datasets.kind not 'curated'); a curated row of a
+ *     records as imported (datasets.kind not 'curated') of a kind that
+ *     writes the table (or of no import kind: rows added by hand); a
+ *     curated row of a
  *     dataset the user imported is not brought back (the import replaced
  *     it); an imported row wins a key conflict, except a code or a
  *     modifier the module curates (imports name unknown codes with family
