@@ -7,15 +7,20 @@
  *   - the module's image is attached (read in place, never copied);
  *   - each of the image's tables that the file lacks is created, and each
  *     whose CREATE statement differs is rebuilt from the image's statement
- *     (the columns both have are copied), so a schema change to a table
- *     needs no hand-written step;
+ *     (the columns both have are copied; the file's own triggers and
+ *     indexes on it are made again, its views keep naming it), so a
+ *     schema change to a table needs no hand-written step;
  *   - the imported rows are kept and the curated rows replaced by the
  *     module's: a row is imported when its source names a dataset the file
- *     records as imported (datasets.kind not 'curated'); a curated row of a
+ *     records as imported (datasets.kind not 'curated') of a kind that
+ *     writes the table (or of no import kind: rows added by hand); a
+ *     curated row of a
  *     dataset the user imported is not brought back (the import replaced
- *     it); an imported row wins a key conflict, except a code the module
- *     now curates (imports name unknown codes with family 'other'), which
- *     keeps the descriptor an import gave it when the module has none;
+ *     it); an imported row wins a key conflict, except a code or a
+ *     modifier the module curates (imports name unknown codes with family
+ *     'other' and add unknown modifiers; a curated one comes in even when
+ *     its source names an imported edition), which keeps the descriptor
+ *     or end date an import gave it when the module has none;
  *     a table without a text source column is curated (replaced whole)
  *     when the image has rows in it, import-only (kept whole) otherwise;
  *     NCCI PTP rows (ptp_edit, whose source is an id into ptp_text) are
@@ -25,7 +30,7 @@
  *     search index is rebuilt.
  * Any failure rolls everything back: the file is as it was. A file without
  * curated data (made by hand from data/schema.sql) only has its schema
- * migrated. A read-only file is upgraded in a private in-memory copy,
+ * migrated (and its search index rebuilt). A read-only file is upgraded in a private in-memory copy,
  * opened query-only. */
 #define _POSIX_C_SOURCE 200809L
 #include "upgrade.h"
@@ -188,31 +193,78 @@ static char *common_columns(sqlite3 *conn, const char *name, const char *other, 
   return out;
 }
 
-/* Which of the old table's rows a rebuild keeps (the rest are curated rows
- * that the data step brings in anew). */
-static const char *kept_rows(const up_job *j, up_kind k)
+/* The names of the datasets whose rows in the table are imported ones
+ * (sqlite3_malloc'd, NULL when out of memory): the datasets of an import
+ * kind that writes the table (temp.rc_writes), and those of any other kind
+ * (rows a user added by hand, say). A curated row that cites an edition the
+ * user imported into another table stays curated (the HCPCS edition's
+ * frequency limits, the PTP edition's gaps, the editions themselves). */
+static char *imported_in(const char *table)
 {
-  if (!j->curated) return "";
-  if (k == T_ROWS) return " WHERE source IN (SELECT name FROM temp.rc_imported)";
-  return k == T_CURATED ? " WHERE 0" : "";
+  return sqlite3_mprintf("(SELECT i.name FROM temp.rc_imported i WHERE i.kind NOT IN (SELECT kind FROM temp.rc_writes)"
+                         " OR i.kind IN (SELECT kind FROM temp.rc_writes WHERE tbl = %Q))", table);
 }
 
-/* Rebuilds the file's table from the image's CREATE statement. */
+/* Which of the old table's rows a rebuild keeps (the rest are curated rows
+ * that the data step brings in anew); sqlite3_malloc'd, NULL when out of
+ * memory. */
+static char *kept_rows(const up_job *j, const char *name, up_kind k)
+{
+  char *set, *out;
+  if (!j->curated || (k != T_ROWS && k != T_CURATED)) return sqlite3_mprintf("%s", "");
+  if (k == T_CURATED) return sqlite3_mprintf("%s", " WHERE 0");
+  set = imported_in(name);
+  out = set ? sqlite3_mprintf(" WHERE source IN %s", set) : NULL;
+  sqlite3_free(set);
+  return out;
+}
+
+/* The file's own triggers and indexes on a table (a user's; the image's
+ * were dropped first) go with the old table: they are read before and made
+ * again after the rebuild, each as far as the new table allows. */
+static int keep_own_objects(up_job *j, const char *name)
+{
+  char *sql = sqlite3_mprintf("CREATE TEMP TABLE rc_own AS SELECT sql FROM main.sqlite_schema"
+                              " WHERE tbl_name = %Q AND type IN ('trigger', 'index') AND sql IS NOT NULL"
+                              " ORDER BY rowid", name);
+  int ok = sql != NULL && exec(j, sql);
+  sqlite3_free(sql);
+  return ok;
+}
+
+static int make_own_objects(up_job *j)
+{
+  sqlite3_stmt *st = NULL;
+  if (sqlite3_prepare_v2(j->conn, "SELECT sql FROM temp.rc_own ORDER BY rowid", -1, &st, NULL) != SQLITE_OK)
+    return failed(j);
+  while (sqlite3_step(st) == SQLITE_ROW)
+    sqlite3_exec(j->conn, (const char *)sqlite3_column_text(st, 0), NULL, NULL, NULL);   /* best effort */
+  sqlite3_finalize(st);
+  return exec(j, "DROP TABLE temp.rc_own");
+}
+
+/* Rebuilds the file's table from the image's CREATE statement. The rename
+ * runs with legacy_alter_table on (see upgrade()): views and triggers
+ * that name the table keep its name, which the new table takes. */
 static int rebuild(up_job *j, const char *name, const char *sql, up_kind k)
 {
-  char *cols;
+  char *cols, *keep;
   int ok;
-  if (!execf(j, "ALTER TABLE main.\"%w\" RENAME TO \"rc_old_%w\"", name, name) || !exec(j, sql)) return 0;
+  if (!keep_own_objects(j, name) || !execf(j, "ALTER TABLE main.\"%w\" RENAME TO \"rc_old_%w\"", name, name) ||
+      !exec(j, sql))
+    return 0;
   {
     char *old = sqlite3_mprintf("rc_old_%s", name);
     cols = old ? common_columns(j->conn, name, old, NULL) : NULL;
     sqlite3_free(old);
   }
-  ok = cols == NULL ||
-       execf(j, "INSERT INTO main.\"%w\" (%s) SELECT %s FROM main.\"rc_old_%w\"%s", name, cols, cols, name,
-             kept_rows(j, k));
+  keep = kept_rows(j, name, k);
+  ok = keep != NULL && (cols == NULL ||
+       execf(j, "INSERT INTO main.\"%w\" (%s) SELECT %s FROM main.\"rc_old_%w\"%s", name, cols, cols, name, keep));
+  if (keep == NULL) snprintf(j->err, j->errlen, "out of memory");
   sqlite3_free(cols);
-  return ok && execf(j, "DROP TABLE main.\"rc_old_%w\"", name);
+  sqlite3_free(keep);
+  return ok && execf(j, "DROP TABLE main.\"rc_old_%w\"", name) && make_own_objects(j);
 }
 
 /* The file's table takes the image's form. */
@@ -229,47 +281,82 @@ static int follow_schema(up_job *j, const char *name, const char *sql, up_kind k
   return ok;
 }
 
-static const char not_imported[] = "source NOT IN (SELECT name FROM temp.rc_imported)";
+/* Tables whose imports only add keys the curated data lacks (unknown codes
+ * as family 'other', new HCPCS modifiers) and otherwise add one fact to a
+ * curated row (a descriptor, a modifier's end date): every row of the
+ * image comes in, whatever its source names (a curated row may cite an
+ * edition the user imported: the PTP file's codes, the HCPCS modifiers),
+ * and the fact an import gave stays where the image gives none. */
+typedef struct { const char *table, *key, *fact; } up_keyed;
 
-/* Codes the module now curates replace what imports said of them; an
- * imported descriptor stays where the module gives none. */
-static int codes_before(up_job *j)
+static const up_keyed keyed[] = {{"codes", "code", "descriptor"}, {"modifiers", "modifier", "terminated"}};
+
+static const up_keyed *keyed_of(const char *name)
 {
-  return exec(j, "CREATE TEMP TABLE rc_descriptors AS"
-                 " SELECT code, descriptor FROM main.codes WHERE descriptor IS NOT NULL;"
-                 "DELETE FROM main.codes WHERE code IN (SELECT code FROM " IMAGE ".codes)");
+  size_t i;
+  for (i = 0; i < sizeof keyed / sizeof keyed[0]; i++)
+    if (strcmp(keyed[i].table, name) == 0) return &keyed[i];
+  return NULL;
 }
 
-static int codes_after(up_job *j)
+/* The facts are read before any table is touched: a rebuild (a schema
+ * change) keeps only the imported rows. */
+static int facts_before(up_job *j)
 {
-  return exec(j, "UPDATE main.codes SET descriptor ="
-                 " (SELECT d.descriptor FROM temp.rc_descriptors d WHERE d.code = codes.code)"
-                 " WHERE descriptor IS NULL AND code IN (SELECT code FROM temp.rc_descriptors);"
-                 "DROP TABLE temp.rc_descriptors");
+  size_t i;
+  for (i = 0; i < sizeof keyed / sizeof keyed[0]; i++)
+    if (!execf(j, "CREATE TEMP TABLE \"rc_facts_%w\" AS SELECT \"%w\" AS k, \"%w\" AS v FROM main.\"%w\""
+                  " WHERE \"%w\" IS NOT NULL", keyed[i].table, keyed[i].key, keyed[i].fact, keyed[i].table,
+               keyed[i].fact))
+      return 0;
+  return 1;
+}
+
+static int facts_drop(up_job *j)
+{
+  size_t i;
+  for (i = 0; i < sizeof keyed / sizeof keyed[0]; i++)
+    if (!execf(j, "DROP TABLE temp.\"rc_facts_%w\"", keyed[i].table)) return 0;
+  return 1;
+}
+
+static int keyed_after(up_job *j, const up_keyed *kd)
+{
+  return execf(j, "UPDATE main.\"%w\" SET \"%w\" = (SELECT f.v FROM temp.\"rc_facts_%w\" f WHERE f.k = \"%w\".\"%w\")"
+                  " WHERE \"%w\" IS NULL AND \"%w\" IN (SELECT k FROM temp.\"rc_facts_%w\")",
+               kd->table, kd->fact, kd->table, kd->table, kd->key, kd->fact, kd->key, kd->table);
 }
 
 static int follow_rows(up_job *j, const char *name, const char *cols)
 {
-  int codes = strcmp(name, "codes") == 0;
-  return (!codes || codes_before(j)) &&
-         execf(j, "DELETE FROM main.\"%w\" WHERE %s", name, not_imported) &&
-         execf(j, "INSERT OR IGNORE INTO main.\"%w\" (%s) SELECT %s FROM " IMAGE ".\"%w\" WHERE %s",
-               name, cols, cols, name, not_imported) &&
-         (!codes || codes_after(j));
+  const up_keyed *kd = keyed_of(name);
+  char *set = imported_in(name);
+  int ok = set != NULL &&
+         (kd == NULL || execf(j, "DELETE FROM main.\"%w\" WHERE \"%w\" IN (SELECT \"%w\" FROM " IMAGE ".\"%w\")",
+                              name, kd->key, kd->key, name)) &&
+         execf(j, "DELETE FROM main.\"%w\" WHERE source NOT IN %s", name, set) &&
+         execf(j, "INSERT OR IGNORE INTO main.\"%w\" (%s) SELECT %s FROM " IMAGE ".\"%w\" WHERE %s%s",
+               name, cols, cols, name, kd ? "1" : "source NOT IN ", kd ? "" : set) &&
+         (kd == NULL || keyed_after(j, kd));
+  if (set == NULL) snprintf(j->err, j->errlen, "out of memory");
+  sqlite3_free(set);
+  return ok;
 }
 
 static int follow_ptp(up_job *j)
 {
   return exec(j,
     "DELETE FROM main.ptp_edit WHERE source NOT IN"
-    " (SELECT id FROM main.ptp_text WHERE text IN (SELECT name FROM temp.rc_imported));"
+    " (SELECT id FROM main.ptp_text WHERE text IN (SELECT i.name FROM temp.rc_imported i"
+    "  WHERE i.kind NOT IN (SELECT kind FROM temp.rc_writes) OR i.kind = 'ncci-ptp'));"
     "INSERT OR IGNORE INTO main.ptp_text (text) SELECT text FROM " IMAGE ".ptp_text;"
     "INSERT OR IGNORE INTO main.ptp_edit (col1, col2, setting, valid_from, source, valid_to, modifier, rationale)"
     " SELECT e.col1, e.col2, e.setting, e.valid_from, (SELECT id FROM main.ptp_text WHERE text = s.text),"
     " e.valid_to, e.modifier, (SELECT id FROM main.ptp_text WHERE text = r.text)"
     " FROM " IMAGE ".ptp_edit e JOIN " IMAGE ".ptp_text s ON s.id = e.source"
     " LEFT JOIN " IMAGE ".ptp_text r ON r.id = e.rationale"
-    " WHERE s.text NOT IN (SELECT name FROM temp.rc_imported)");
+    " WHERE s.text NOT IN (SELECT i.name FROM temp.rc_imported i"
+    "  WHERE i.kind NOT IN (SELECT kind FROM temp.rc_writes) OR i.kind = 'ncci-ptp')");
 }
 
 static int follow_datasets(up_job *j, const char *cols)
@@ -387,11 +474,18 @@ static int make_objects(up_job *j)
   return ok && exec(j, "DROP TABLE temp.rc_objects");
 }
 
-/* The datasets the user imported, by the name their rows cite. */
+/* The datasets the user imported, by the name their rows cite, and the
+ * tables each import kind writes (import*.c; every kind names codes, for
+ * the unknown codes it names). */
 static const char sql_imported[] =
-  "CREATE TEMP TABLE rc_imported (name TEXT PRIMARY KEY);"
-  "INSERT OR IGNORE INTO temp.rc_imported SELECT coalesce(name, edition) FROM main.datasets"
-  " WHERE kind <> 'curated' AND source <> 'curated data (data/*.tsv)' AND coalesce(name, edition) IS NOT NULL";
+  "CREATE TEMP TABLE rc_imported (name TEXT NOT NULL, kind TEXT NOT NULL, PRIMARY KEY (name, kind));"
+  "INSERT OR IGNORE INTO temp.rc_imported SELECT coalesce(name, edition), kind FROM main.datasets"
+  " WHERE kind <> 'curated' AND source <> 'curated data (data/*.tsv)' AND coalesce(name, edition) IS NOT NULL;"
+  "CREATE TEMP TABLE rc_writes (tbl TEXT NOT NULL, kind TEXT NOT NULL);"
+  "INSERT INTO temp.rc_writes VALUES ('ptp_edit', 'ncci-ptp'), ('mue', 'mue'), ('aoc', 'aoc'),"
+  " ('modifiers', 'hcpcs'), ('indicators', 'rvu'), ('payment_status', 'rvu'), ('payment_status', 'opps'),"
+  " ('lcd_article', 'lcd-articles'), ('codes', 'ncci-ptp'), ('codes', 'mue'), ('codes', 'aoc'), ('codes', 'hcpcs'),"
+  " ('codes', 'rvu'), ('codes', 'opps'), ('codes', 'cpt-descriptors'), ('codes', 'lcd-articles')";
 
 static int follow_meta(up_job *j)
 {
@@ -403,10 +497,10 @@ static int follow_meta(up_job *j)
 
 static int upgrade_all(up_job *j)
 {
-  return (!j->curated || exec(j, sql_imported)) && drop_objects(j) && follow_tables(j) &&
-         make_objects(j) && follow_meta(j) &&
-         (!j->curated || exec(j, "DROP TABLE temp.rc_imported")) &&
-         (!j->curated || rc_db_refresh_search(j->conn) == SQLITE_OK || failed(j));
+  return (!j->curated || (exec(j, sql_imported) && facts_before(j))) && drop_objects(j) &&
+         follow_tables(j) && make_objects(j) && follow_meta(j) &&
+         (!j->curated || (exec(j, "DROP TABLE temp.rc_imported; DROP TABLE temp.rc_writes") && facts_drop(j))) &&
+         (rc_db_refresh_search(j->conn) == SQLITE_OK || failed(j));   /* a remade index is empty */
 }
 
 /* Is the file at this radcode's schema version and (when it holds curated
@@ -430,6 +524,9 @@ static int upgrade(sqlite3 *conn, int curated, int *code, char *err, size_t errl
     *code = sqlite3_errcode(conn);
     return 0;
   }
+  /* a rename then neither rewrites nor checks the views and triggers (a
+   * user's view of a rebuilt table would name the dropped old one) */
+  sqlite3_exec(conn, "PRAGMA legacy_alter_table = ON", NULL, NULL, NULL);
   ok = is_current(conn, curated) || upgrade_all(&j);   /* another process may have just done it */
   if (!ok) *code = sqlite3_extended_errcode(conn);
   ok = ok && exec(&j, "COMMIT");
@@ -437,6 +534,7 @@ static int upgrade(sqlite3 *conn, int curated, int *code, char *err, size_t errl
     if (*code == SQLITE_OK) *code = sqlite3_errcode(conn);
     sqlite3_exec(conn, "ROLLBACK", NULL, NULL, NULL);
   }
+  sqlite3_exec(conn, "PRAGMA legacy_alter_table = OFF", NULL, NULL, NULL);
   return ok;
 }
 

@@ -109,6 +109,61 @@ describe("an old-release database opened by this radcode", function()
     assert.are.equal("ncci-ptp", one(path, ("SELECT kind FROM datasets WHERE name = '%s' AND source <> 'curated data (data/*.tsv)'"):format(CURATED_PTP)))
   end)
 
+  it("keeps the curated codes that cite an edition the user imported (the import named none of them anew)", function()
+    local path = dir .. "/codes.db"
+    saved(path, "v30.1")
+    local citing = one(path, ("SELECT count(*) FROM codes WHERE source = '%s'"):format(CURATED_PTP))
+    local all = one(path, "SELECT count(*) FROM codes")
+    local first = one(path, ("SELECT min(code) FROM codes WHERE source = '%s'"):format(CURATED_PTP))
+    assert.is_true(tonumber(citing) > 0)
+    make_old(path)
+    local rc = assert(radcode.open { db = path })
+    local code = rc:lookup(first)
+    rc:close()
+    assert.is_table(code, "a curated code citing the imported edition is gone")
+    assert.are.equal(citing, one(path, ("SELECT count(*) FROM codes WHERE source = '%s'"):format(CURATED_PTP)))
+    assert.are.equal(all, one(path, "SELECT count(*) FROM codes"))
+  end)
+
+  it("takes this release's curated modifiers, limits and editions when the user imported the HCPCS edition they cite", function()
+    local path = dir .. "/modifiers.db"
+    saved(path)
+    local rc = assert(radcode.open { db = path })
+    assert(rc:import("hcpcs", H.root .. "/spec/fixtures/import/hcpcs_anweb_small.txt", { edition = "2019" }))
+    rc:close()
+    local meaning = one(path, "SELECT meaning FROM modifiers WHERE modifier = 'AA'")
+    assert.are.equal("CMS HCPCS 2019", one(path, "SELECT source FROM modifiers WHERE modifier = 'AE'"))
+    -- last year's release: other words for AA, no AE yet
+    make_old(path)
+    sql(path, "UPDATE modifiers SET meaning = 'last year' WHERE modifier = 'AA'", "DELETE FROM modifiers WHERE modifier = 'AE'",
+      -- an end date the import gave a curated modifier (the release gives none)
+      "UPDATE modifiers SET terminated = '2030-12-31' WHERE modifier = 'A1' AND terminated IS NULL",
+      -- curated rows of tables no import writes that cite the edition: other limits, no edition row
+      "UPDATE frequency_limits SET max_units = 99 WHERE source = 'CMS HCPCS 2019'",
+      "DELETE FROM editions WHERE source = 'CMS HCPCS 2019'")
+    assert(radcode.open { db = path }):close()
+    assert.are.equal("0", one(path, "SELECT count(*) FROM frequency_limits WHERE max_units = 99"))
+    assert.are.equal(one(path, "SELECT count(*) FROM frequency_limits WHERE source = 'CMS HCPCS 2019'"), "2")
+    assert.are.equal("1", one(path, "SELECT count(*) FROM editions WHERE source = 'CMS HCPCS 2019'"))
+    assert.are.equal("2030-12-31", one(path, "SELECT terminated FROM modifiers WHERE modifier = 'A1'"))
+    assert.are.equal(meaning, one(path, "SELECT meaning FROM modifiers WHERE modifier = 'AA'"))
+    assert.are.equal("1", one(path, "SELECT count(*) FROM modifiers WHERE modifier = 'AE'"))
+  end)
+
+  it("keeps a descriptor an import gave a curated code when the codes table is rebuilt (a schema change)", function()
+    local path = dir .. "/descriptor.db"
+    saved(path)
+    make_old(path)
+    sql(path, "UPDATE codes SET descriptor = 'licensed text' WHERE code = '77407'",
+      "ALTER TABLE codes DROP COLUMN keywords",
+      ("UPDATE meta SET value = '%d' WHERE key = 'schema_version'"):format(tonumber(radcode.schema_version) - 1))
+    local rc = assert(radcode.open { db = path })
+    local code = assert(rc:lookup("77407"))
+    rc:close()
+    assert.are.equal("licensed text", code.descriptor)
+    assert.are.equal("1", one(path, "SELECT count(*) FROM pragma_table_info('codes') WHERE name = 'keywords'"))
+  end)
+
   it("keeps rows added by hand whose source a datasets row records; others count as curated", function()
     local path = dir .. "/hand.db"
     saved(path)
@@ -199,11 +254,30 @@ describe("an old-release database opened by this radcode", function()
     rc:close()
   end)
 
-  it("a database without curated data (made from data/schema.sql) gets only the schema", function()
+  it("a migration keeps the user's own view and trigger on a table it rebuilds", function()
+    local path = dir .. "/own.db"
+    saved(path)
+    make_old(path)
+    sql(path, "CREATE VIEW my_codes AS SELECT code, summary FROM codes WHERE family = 'delivery'",
+      "CREATE TABLE my_log (code TEXT)",
+      "CREATE TRIGGER my_related AFTER INSERT ON related BEGIN INSERT INTO my_log VALUES (NEW.code); END",
+      "ALTER TABLE codes DROP COLUMN keywords", "ALTER TABLE related DROP COLUMN note",
+      ("UPDATE meta SET value = '%d' WHERE key = 'schema_version'"):format(tonumber(radcode.schema_version) - 1))
+    local rc, err = radcode.open { db = path }
+    assert(rc, err)
+    rc:close()
+    assert.are.equal(radcode.schema_version, one(path, "SELECT value FROM meta WHERE key = 'schema_version'"))
+    assert.are.equal(one(path, "SELECT count(*) FROM codes WHERE family = 'delivery'"), one(path, "SELECT count(*) FROM my_codes"))
+    assert.are.equal("related", one(path, "SELECT tbl_name FROM sqlite_schema WHERE name = 'my_related'"))
+    assert.are.equal("ok", one(path, "PRAGMA integrity_check"))
+    assert.are.equal("0", one(path, "SELECT count(*) FROM sqlite_schema WHERE sql LIKE '%rc_old_%'"))
+  end)
+
+  it("a database without curated data (made from data/schema.sql) gets only the schema, and a search index of its codes", function()
     local path = dir .. "/bare.db"
     local _, err, code = H.run(("sqlite3 %s < %s"):format(H.quote(path), H.quote(H.root .. "/data/schema.sql")))
     assert(code == 0, err)
-    sql(path, "DROP TABLE revenue_codes", ("INSERT INTO meta VALUES ('schema_version', '%d'), ('radcode_version', 'hand')")
+    sql(path, "DROP TABLE revenue_codes", "DROP TABLE code_search", ("INSERT INTO meta VALUES ('schema_version', '%d'), ('radcode_version', 'hand')")
       :format(tonumber(radcode.schema_version) - 1),
       "INSERT INTO codes (code, system, family, summary, effective, source) VALUES"
       .. " ('99999', 'CPT', 'other', 'a code of my own', '2020-01-01', 'my list')")
@@ -211,6 +285,8 @@ describe("an old-release database opened by this radcode", function()
     assert(rc, why)
     assert.is_nil(rc:lookup("77407"))
     assert.is_table(rc:lookup("99999"))
+    local hits = assert(rc:search("own"))
+    assert.are.equal("99999", hits[1] and hits[1].code, "the remade search index is empty")
     rc:close()
     assert.are.equal(radcode.schema_version, one(path, "SELECT value FROM meta WHERE key = 'schema_version'"))
     assert.are.equal("0", one(path, "SELECT count(*) FROM revenue_codes"))
