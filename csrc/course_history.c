@@ -156,7 +156,6 @@ static int by_day_code(const void *a, const void *b)
 static void mark_partners(rc_check *c)
 {
   int i, n;
-  if (c->nhist == 0) return;   /* no entries: c->hist may be NULL, which qsort must not be given */
   qsort(c->hist, (size_t)c->nhist, sizeof *c->hist, by_day_code);
   for (i = 0; i < c->claim->nlines; i++) {
     rc_line *l = &c->claim->lines[i];
