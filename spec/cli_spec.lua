@@ -86,7 +86,11 @@ describe("radcode (command line)", function()
 
   -- issue 17, point 13: output that cannot be written is an error.
   it("exits non-zero with a message when stdout is full or closed", function()
-    for _, redirect in ipairs({ ">/dev/full", ">&-" }) do
+    -- Under valgrind (make valgrind) the closed stdout cannot be tried: the
+    -- wrapper's log file takes the lowest free descriptor, 1, so radcode's
+    -- output goes there; make test and make sanitize try it.
+    local redirects = os.getenv("RADCODE_VALGRIND") and { ">/dev/full" } or { ">/dev/full", ">&-" }
+    for _, redirect in ipairs(redirects) do
       for _, args in ipairs({ "lookup 77412", "lookup 77412 --json", "--help", "search imrt",
                               "check " .. H.quote(H.root .. "/examples/mistakes.json") .. " --json" }) do
         local _, err, code = H.run(("RADCODE_BUILD=%s lua5.4 %s/bin/radcode %s %s"):format(
