@@ -189,9 +189,18 @@ static void shapes_clear(shape_set *set)
   if (set->slots) memset(set->slots, 0, set->nslots * sizeof *set->slots);
 }
 
-/* What one pack is made with (reused from code to code). */
+/* A row of the code being packed. */
+typedef struct pack_row {
+  char col2[RC_PACK_COL2_MAX + 1];
+  rc_pack_shape s;
+} pack_row;
+
+/* What packs are made with (reused from code to code). */
 typedef struct packer {
   sqlite3_stmt *first, *next, *has, *rows, *put;
+  pack_row *row;                 /* the code's rows, in ptp_edit's key order when encoded */
+  size_t nrows, caprows;
+  int too_long;                  /* a column 2 too long to pack: the code gets no pack */
   shape_set set;
   buf body, out;                 /* the rows; the whole pack */
 } packer;
@@ -203,6 +212,114 @@ static const char sql_has[] = "SELECT 1 FROM ptp_pack WHERE col1 = ?1";
 static const char sql_rows[] =
   "SELECT col2, setting, valid_from, valid_to, modifier, rationale, source FROM ptp_edit WHERE col1 = ?1";
 static const char sql_put[] = "INSERT OR REPLACE INTO ptp_pack (col1, rows) VALUES (?1, ?2)";
+
+static int packer_prepare(packer *pk, sqlite3 *conn)
+{
+  int rc = sqlite3_prepare_v2(conn, sql_first, -1, &pk->first, NULL);
+  if (rc == SQLITE_OK) rc = sqlite3_prepare_v2(conn, sql_next, -1, &pk->next, NULL);
+  if (rc == SQLITE_OK) rc = sqlite3_prepare_v2(conn, sql_has, -1, &pk->has, NULL);
+  if (rc == SQLITE_OK) rc = sqlite3_prepare_v2(conn, sql_rows, -1, &pk->rows, NULL);
+  if (rc == SQLITE_OK) rc = sqlite3_prepare_v2(conn, sql_put, -1, &pk->put, NULL);
+  return rc;
+}
+
+static void packer_free(packer *pk)
+{
+  sqlite3_finalize(pk->first);
+  sqlite3_finalize(pk->next);
+  sqlite3_finalize(pk->has);
+  sqlite3_finalize(pk->rows);
+  sqlite3_finalize(pk->put);
+  free(pk->row);
+  free(pk->set.shapes);
+  free(pk->set.slots);
+  free(pk->body.p);
+  free(pk->out.p);
+}
+
+/* Adds a row to the code's rows; 0 when out of memory. */
+static int add_row(packer *pk, const char *col2, const rc_pack_shape *s)
+{
+  size_t len = col2 ? strlen(col2) : 0;
+  pack_row *r;
+  if (len > RC_PACK_COL2_MAX) {
+    pk->too_long = 1;
+    return 1;
+  }
+  if (pk->nrows == pk->caprows) {
+    size_t cap = pk->caprows ? pk->caprows * 2 : 256;
+    pack_row *grown = realloc(pk->row, cap * sizeof *grown);
+    if (grown == NULL) return 0;
+    pk->row = grown;
+    pk->caprows = cap;
+  }
+  r = &pk->row[pk->nrows++];
+  memcpy(r->col2, col2 ? col2 : "", len + 1);
+  r->s = *s;
+  return 1;
+}
+
+static void put_shape(buf *b, const rc_pack_shape *s)
+{
+  unsigned char flags = (unsigned char)s->flags;
+  put_bytes(b, &flags, 1);
+  put_signed(b, s->setting);
+  put_signed(b, s->modifier);
+  if (!(s->flags & RC_PACK_FROM_NULL)) put_signed(b, s->from);
+  if (!(s->flags & RC_PACK_TO_NULL)) put_signed(b, s->to);
+  if (!(s->flags & RC_PACK_RATIONALE_NULL)) put_signed(b, s->rationale);
+  if (!(s->flags & RC_PACK_SOURCE_NULL)) put_signed(b, s->source);
+}
+
+/* The code's rows (in key order) as a pack in pk->out; 0 when out of
+ * memory. */
+static int encode(packer *pk)
+{
+  static const unsigned char head[3] = {'R', 'P', 1};
+  const char *prev = "";
+  size_t i, prev_len = 0;
+  uint32_t k;
+  shapes_clear(&pk->set);
+  pk->body.n = pk->out.n = 0;
+  for (i = 0; i < pk->nrows; i++) {
+    const char *col2 = pk->row[i].col2;
+    size_t len = strlen(col2), shared = 0;
+    uint32_t index;
+    if (!shape_index(&pk->set, &pk->row[i].s, &index)) return 0;
+    while (shared < len && shared < prev_len && prev[shared] == col2[shared]) shared++;
+    put_varint(&pk->body, shared);
+    put_varint(&pk->body, len - shared);
+    put_bytes(&pk->body, col2 + shared, len - shared);
+    put_varint(&pk->body, index);
+    prev = col2;
+    prev_len = len;
+  }
+  put_bytes(&pk->out, head, sizeof head);
+  put_varint(&pk->out, pk->set.n);
+  for (k = 0; k < pk->set.n; k++) put_shape(&pk->out, &pk->set.shapes[k]);
+  put_varint(&pk->out, pk->nrows);
+  put_bytes(&pk->out, pk->body.p, pk->body.n);
+  return !pk->body.oom && !pk->out.oom;
+}
+
+/* Encodes the code's rows and stores the pack of the code bound (or not)
+ * by bind_code; SQLite's result code. A code with a column 2 too long gets
+ * none. */
+static int store(packer *pk, sqlite3_value *code, const char *text)
+{
+  int rc;
+  if (pk->too_long) return SQLITE_OK;
+  if (!encode(pk)) return SQLITE_NOMEM;
+  if (code) sqlite3_bind_value(pk->put, 1, code);
+  else sqlite3_bind_text(pk->put, 1, text, -1, SQLITE_STATIC);
+  sqlite3_bind_blob(pk->put, 2, pk->out.p, (int)pk->out.n, SQLITE_STATIC);
+  rc = sqlite3_step(pk->put);
+  sqlite3_reset(pk->put);
+  sqlite3_clear_bindings(pk->put);
+  return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* ---- packs made from ptp_edit ---- */
 
 static void shape_of(sqlite3_stmt *st, rc_pack_shape *s)
 {
@@ -219,85 +336,28 @@ static void shape_of(sqlite3_stmt *st, rc_pack_shape *s)
   else s->source = sqlite3_column_int64(st, 6);
 }
 
-static void put_shape(buf *b, const rc_pack_shape *s)
-{
-  unsigned char flags = (unsigned char)s->flags;
-  put_bytes(b, &flags, 1);
-  put_signed(b, s->setting);
-  put_signed(b, s->modifier);
-  if (!(s->flags & RC_PACK_FROM_NULL)) put_signed(b, s->from);
-  if (!(s->flags & RC_PACK_TO_NULL)) put_signed(b, s->to);
-  if (!(s->flags & RC_PACK_RATIONALE_NULL)) put_signed(b, s->rationale);
-  if (!(s->flags & RC_PACK_SOURCE_NULL)) put_signed(b, s->source);
-}
-
-/* Appends the current row to the body; 0 when out of memory, -1 when its
- * column 2 is too long to pack. */
-static int put_row(packer *pk, char *prev, size_t *prev_len)
-{
-  const char *col2 = (const char *)sqlite3_column_text(pk->rows, 0);
-  size_t len = col2 ? strlen(col2) : 0, shared = 0;
-  rc_pack_shape s;
-  uint32_t index;
-  if (len > RC_PACK_COL2_MAX) return -1;
-  shape_of(pk->rows, &s);
-  if (!shape_index(&pk->set, &s, &index)) return 0;
-  while (shared < len && shared < *prev_len && prev[shared] == col2[shared]) shared++;
-  put_varint(&pk->body, shared);
-  put_varint(&pk->body, len - shared);
-  put_bytes(&pk->body, col2 + shared, len - shared);
-  put_varint(&pk->body, index);
-  if (len) memcpy(prev, col2, len);
-  *prev_len = len;
-  return !pk->body.oom;
-}
-
-/* The pack of the code bound to pk->rows into pk->out; 1 made, 0 out of
- * memory, -1 no pack for this code, or SQLite's error negated less one. */
-static int make_pack(packer *pk)
-{
-  static const unsigned char head[3] = {'R', 'P', 1};
-  char prev[RC_PACK_COL2_MAX + 1];
-  size_t prev_len = 0;
-  uint64_t nrows = 0;
-  uint32_t i;
-  int rc, ok = 1;
-  shapes_clear(&pk->set);
-  pk->body.n = pk->out.n = 0;
-  while (ok == 1 && (rc = sqlite3_step(pk->rows)) == SQLITE_ROW) {
-    ok = put_row(pk, prev, &prev_len);
-    nrows++;
-  }
-  if (ok == 1 && rc != SQLITE_DONE) ok = -2 - rc;
-  sqlite3_reset(pk->rows);
-  if (ok != 1) return ok;
-  put_bytes(&pk->out, head, sizeof head);
-  put_varint(&pk->out, pk->set.n);
-  for (i = 0; i < pk->set.n; i++) put_shape(&pk->out, &pk->set.shapes[i]);
-  put_varint(&pk->out, nrows);
-  put_bytes(&pk->out, pk->body.p, pk->body.n);
-  return pk->out.oom ? 0 : 1;
-}
-
 /* Packs one code (its value from ptp_edit) unless it has a pack. */
 static int pack_code(packer *pk, sqlite3_value *code)
 {
-  int rc, made;
+  int rc;
+  rc_pack_shape s;
   sqlite3_bind_value(pk->has, 1, code);
   rc = sqlite3_step(pk->has);
   sqlite3_reset(pk->has);
   if (rc == SQLITE_ROW) return SQLITE_OK;
   if (rc != SQLITE_DONE) return rc;
+  pk->nrows = 0;
+  pk->too_long = 0;
   sqlite3_bind_value(pk->rows, 1, code);
-  made = make_pack(pk);
-  if (made == 0) return SQLITE_NOMEM;
-  if (made < -1) return -2 - made;
-  if (made == -1) return SQLITE_OK;
-  sqlite3_bind_value(pk->put, 1, code);
-  sqlite3_bind_blob(pk->put, 2, pk->out.p, (int)pk->out.n, SQLITE_STATIC);
-  rc = sqlite3_step(pk->put);
-  sqlite3_reset(pk->put);
-  return rc == SQLITE_DONE ? SQLITE_OK : rc;
+  while ((rc = sqlite3_step(pk->rows)) == SQLITE_ROW) {
+    shape_of(pk->rows, &s);
+    if (!add_row(pk, (const char *)sqlite3_column_text(pk->rows, 0), &s)) {
+      rc = SQLITE_NOMEM;
+      break;
+    }
+  }
+  sqlite3_reset(pk->rows);
+  return rc == SQLITE_DONE ? store(pk, code, NULL) : rc;
 }
 
 /* The column-1 code after prev (the first when prev is NULL), copied;
@@ -314,30 +374,13 @@ static int next_code(packer *pk, sqlite3_value *prev, sqlite3_value **code)
   return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-static void packer_free(packer *pk)
-{
-  sqlite3_finalize(pk->first);
-  sqlite3_finalize(pk->next);
-  sqlite3_finalize(pk->has);
-  sqlite3_finalize(pk->rows);
-  sqlite3_finalize(pk->put);
-  free(pk->set.shapes);
-  free(pk->set.slots);
-  free(pk->body.p);
-  free(pk->out.p);
-}
-
 int rc_ptp_pack_build(sqlite3 *conn)
 {
   packer pk;
   sqlite3_value *code = NULL, *next = NULL;
   int rc;
   memset(&pk, 0, sizeof pk);
-  rc = sqlite3_prepare_v2(conn, sql_first, -1, &pk.first, NULL);
-  if (rc == SQLITE_OK) rc = sqlite3_prepare_v2(conn, sql_next, -1, &pk.next, NULL);
-  if (rc == SQLITE_OK) rc = sqlite3_prepare_v2(conn, sql_has, -1, &pk.has, NULL);
-  if (rc == SQLITE_OK) rc = sqlite3_prepare_v2(conn, sql_rows, -1, &pk.rows, NULL);
-  if (rc == SQLITE_OK) rc = sqlite3_prepare_v2(conn, sql_put, -1, &pk.put, NULL);
+  rc = packer_prepare(&pk, conn);
   if (rc == SQLITE_OK) rc = next_code(&pk, NULL, &code);
   while (rc == SQLITE_OK && code != NULL) {
     rc = pack_code(&pk, code);
@@ -348,4 +391,127 @@ int rc_ptp_pack_build(sqlite3 *conn)
   sqlite3_value_free(code);
   packer_free(&pk);
   return rc;
+}
+
+/* ---- packs made from an import's rows ---- */
+
+struct rc_pack_feed {
+  packer pk;
+  char **prior;                  /* column-1 codes with rows before the import, sorted */
+  size_t nprior, capprior;
+  char col1[RC_PACK_COL2_MAX + 1];   /* the code whose rows are gathering; "" none */
+  int unpackable;                /* ... which had rows before, or came out of order */
+  char last[RC_PACK_COL2_MAX + 1];   /* the greatest code gathered so far */
+};
+
+static int add_prior(rc_pack_feed *fd, const char *code)
+{
+  char *copy;
+  if (fd->nprior == fd->capprior) {
+    size_t cap = fd->capprior ? fd->capprior * 2 : 64;
+    char **grown = realloc(fd->prior, cap * sizeof *grown);
+    if (grown == NULL) return 0;
+    fd->prior = grown;
+    fd->capprior = cap;
+  }
+  if ((copy = malloc(strlen(code) + 1)) == NULL) return 0;
+  strcpy(copy, code);
+  fd->prior[fd->nprior++] = copy;
+  return 1;
+}
+
+/* The text column-1 codes ptp_edit holds now (in order: the seek loop
+ * walks the key). */
+static int gather_prior(rc_pack_feed *fd)
+{
+  sqlite3_value *code = NULL, *next = NULL;
+  int rc = next_code(&fd->pk, NULL, &code);
+  while (rc == SQLITE_OK && code != NULL) {
+    if (sqlite3_value_type(code) == SQLITE_TEXT && !add_prior(fd, (const char *)sqlite3_value_text(code)))
+      rc = SQLITE_NOMEM;
+    if (rc == SQLITE_OK) rc = next_code(&fd->pk, code, &next);
+    sqlite3_value_free(code);
+    code = rc == SQLITE_OK ? next : NULL;
+  }
+  sqlite3_value_free(code);
+  return rc;
+}
+
+static int by_string(const void *a, const void *b)
+{
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+int rc_pack_feed_begin(sqlite3 *conn, rc_pack_feed **feed)
+{
+  rc_pack_feed *fd = calloc(1, sizeof *fd);
+  int rc = fd ? packer_prepare(&fd->pk, conn) : SQLITE_NOMEM;
+  if (rc == SQLITE_OK) rc = gather_prior(fd);
+  if (rc != SQLITE_OK) {
+    rc_pack_feed_free(fd);
+    fd = NULL;
+  }
+  *feed = fd;
+  return rc;
+}
+
+/* ptp_edit's key order within a code: column 2 (binary), setting, start,
+ * dataset. */
+static int by_key(const void *a, const void *b)
+{
+  const pack_row *x = a, *y = b;
+  int c = strcmp(x->col2, y->col2);
+  if (c != 0) return c;
+  if (x->s.setting != y->s.setting) return x->s.setting < y->s.setting ? -1 : 1;
+  if (x->s.from != y->s.from) return x->s.from < y->s.from ? -1 : 1;
+  if (x->s.source != y->s.source) return x->s.source < y->s.source ? -1 : 1;
+  return 0;
+}
+
+/* Stores the pack of the code whose rows gathered, unless it had rows
+ * before the import (rc_ptp_pack_build packs it from ptp_edit). */
+static int flush_code(rc_pack_feed *fd)
+{
+  int rc = SQLITE_OK;
+  if (fd->col1[0] != '\0' && !fd->unpackable && fd->pk.nrows > 0) {
+    qsort(fd->pk.row, fd->pk.nrows, sizeof *fd->pk.row, by_key);
+    rc = store(&fd->pk, NULL, fd->col1);
+  }
+  fd->col1[0] = '\0';
+  fd->pk.nrows = 0;
+  fd->pk.too_long = 0;
+  return rc;
+}
+
+int rc_pack_feed_row(rc_pack_feed *fd, const char *col1, const char *col2, const rc_pack_shape *s)
+{
+  int rc = SQLITE_OK;
+  if (fd == NULL) return SQLITE_OK;
+  if (strcmp(col1, fd->col1) != 0) {
+    const char *key = col1;
+    if ((rc = flush_code(fd)) != SQLITE_OK) return rc;
+    /* a code not after the last one may have come before: its first pack
+     * went with its first new row (the trigger), ptp_edit gives it whole */
+    fd->unpackable = strlen(col1) > RC_PACK_COL2_MAX || strcmp(col1, fd->last) <= 0 ||
+                     bsearch(&key, fd->prior, fd->nprior, sizeof *fd->prior, by_string) != NULL;
+    if (!fd->unpackable) strcpy(fd->col1, col1);
+    if (strcmp(col1, fd->last) > 0 && strlen(col1) <= RC_PACK_COL2_MAX) strcpy(fd->last, col1);
+  }
+  if (fd->unpackable) return SQLITE_OK;
+  return add_row(&fd->pk, col2, s) ? SQLITE_OK : SQLITE_NOMEM;
+}
+
+int rc_pack_feed_end(rc_pack_feed *fd)
+{
+  return fd == NULL ? SQLITE_OK : flush_code(fd);
+}
+
+void rc_pack_feed_free(rc_pack_feed *fd)
+{
+  size_t i;
+  if (fd == NULL) return;
+  packer_free(&fd->pk);
+  for (i = 0; i < fd->nprior; i++) free(fd->prior[i]);
+  free(fd->prior);
+  free(fd);
 }
