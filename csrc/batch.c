@@ -96,6 +96,7 @@ static void check_one(lua_State *L, rc_handle *h, lua_Integer i, int errors, con
   t->claims++;
   t->lines += lines;
   if (tally(&f, t)) t->denied++;
+  rc_findings_done(&f);   /* the next claim reuses its storage */
 }
 
 static int check_all(lua_State *L)

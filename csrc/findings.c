@@ -114,7 +114,7 @@ static rc_finding *take_spare(lua_State *L, int capacity)
 }
 
 /* Leaves the check's storage (if a userdata) for the next check. */
-static void give_spare(rc_findings *f)
+void rc_findings_done(rc_findings *f)
 {
   lua_State *L = f->L;
   if (f->items == NULL || f->items == f->inline_items ||
@@ -318,5 +318,5 @@ void rc_findings_push(rc_findings *f)
     lua_rawseti(L, -2, i + 1);
   }
   lua_setfield(L, -2, "findings");
-  give_spare(f);
+  rc_findings_done(f);
 }

@@ -48,6 +48,9 @@ rc_finding *rc_findings_add(rc_findings *f, int line, rc_edit edit, rc_severity 
                             const char *code, const char *source);
 int rc_findings_denied(const rc_findings *f);
 void rc_findings_push(rc_findings *f);
+/* A check that pushes no result is done with its findings: their storage
+ * is left for the next check (rc_findings_push does this itself). */
+void rc_findings_done(rc_findings *f);
 const char *rc_edit_name(rc_edit edit);
 
 /* Texts of findings made without snprintf (its format parsing was an
