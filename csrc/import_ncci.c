@@ -17,7 +17,17 @@
  * one pair with the same deletion date are duplicates. Such files must list
  * a pair's rows together, as CMS's files do. Rows go straight into the compact table
  * ptp_edit, dates as day numbers, their rationale and the dataset name as ids into ptp_text
- * (a file has about ten rationales, kept in a small cache). */
+ * (a file has about ten rationales, kept in a small cache).
+ * Speed (the national file has 2.5 million rows): a row whose key (col1,
+ * col2, valid_from) comes after every key this import has inserted cannot
+ * collide with one of them (the import's dataset has no other rows), so such
+ * rows, all of them in a file sorted by pair as CMS's are, go in BATCH at a
+ * time through one multi-row INSERT; any other row goes alone through the
+ * INSERT that makes a collision a reject. Should a batch be refused anyway,
+ * SQLite undoes it and its rows go alone. The codes of the rows kept are
+ * marked in a bitmap and named (rc_import_name_list) in code order at the
+ * end, as a UNION over ptp_edit would give them. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "import_table.h"
@@ -26,18 +36,32 @@
 #define GROUP_MAX 16
 #define RATIONALE_LEN 200
 #define TEXT_CACHE 32
+#define BATCH 64                      /* rows of one multi-row INSERT */
+#define BATCH_COLUMNS 6               /* parameters a row of it binds */
+#define FIRST_DAY (-25567L)           /* 1900-01-01: the dates rc_date_parse takes */
+#define LAST_DAY 2932896L             /* 9999-12-31 */
+#define CODE_SPACE (36L * 36 * 36 * 36 * 36)   /* codes of five 0-9 A-Z */
 
 enum { C1, C2, PRIOR, EFFECTIVE, DELETION, MODIFIER, RATIONALE, NCOLUMNS };
 
 typedef struct ptp_row {
   char col1[6], col2[6];
-  char effective[RC_DATE_LEN + 1];
-  char deletion[RC_DATE_LEN + 1];    /* "" while in force */
-  char valid_to[RC_DATE_LEN + 1];
+  long effective;                    /* day number (files with effective dates) */
+  long deletion;                     /* day number, when deleted */
+  int deleted;                       /* 0 while in force */
   int modifier;
   char rationale[RATIONALE_LEN];
   long line;
 } ptp_row;
+
+/* A row as ptp_edit stores it (setting and source are the job's). */
+typedef struct ptp_edit {
+  char col1[5], col2[5];
+  long from, to;                     /* day numbers; to < FIRST_DAY: NULL */
+  int modifier;
+  sqlite3_int64 rationale;           /* 0: NULL */
+  long line;
+} ptp_edit;
 
 typedef struct text_id {
   char text[RATIONALE_LEN];
@@ -45,13 +69,19 @@ typedef struct text_id {
 } text_id;
 
 typedef struct ncci_state {
-  sqlite3_stmt *insert;
+  sqlite3_stmt *insert, *batch;      /* one row (collisions rejected), BATCH rows */
   sqlite3_stmt *add_text, *find_text;  /* into and from ptp_text */
   text_id texts[TEXT_CACHE];
-  int ntexts;
+  int ntexts, last_text;
   int dated;                         /* the file has effective dates */
+  long from;                         /* opts.from as a day number */
   int n;
   ptp_row group[GROUP_MAX + 1];      /* rows of one pair, when not dated */
+  ptp_edit pending[BATCH];           /* rows waiting for the batch INSERT */
+  int npending;
+  ptp_edit last;                     /* the greatest key inserted so far */
+  int have_last;
+  unsigned char *named;              /* bitmap of the codes of the rows kept */
 } ncci_state;
 
 static const char *const n_c1[] = {"column 1", "column_1", "column1", NULL};
@@ -84,13 +114,15 @@ static sqlite3_int64 stored_text_id(ncci_state *s, const char *text)
   return id;
 }
 
-/* The id of a text, from the cache when it has it. */
+/* The id of a text, from the cache when it has it (the last one found
+ * first: rows of one rationale come in runs). */
 static sqlite3_int64 text_id_of(ncci_state *s, const char *text)
 {
   sqlite3_int64 id;
   int i;
+  if (s->ntexts > 0 && strcmp(s->texts[s->last_text].text, text) == 0) return s->texts[s->last_text].id;
   for (i = 0; i < s->ntexts; i++)
-    if (strcmp(s->texts[i].text, text) == 0) return s->texts[i].id;
+    if (strcmp(s->texts[i].text, text) == 0) return s->texts[s->last_text = i].id;
   id = stored_text_id(s, text);
   if (id != 0 && s->ntexts < TEXT_CACHE && strlen(text) < RATIONALE_LEN) {
     strcpy(s->texts[s->ntexts].text, text);
@@ -99,55 +131,145 @@ static sqlite3_int64 text_id_of(ncci_state *s, const char *text)
   return id;
 }
 
-/* Binds a checked date as its day number (ptp_edit's dates); "" as NULL. */
-static void bind_day(sqlite3_stmt *st, int i, const char *date)
+/* Binds a day number, or NULL for one outside the dates radcode reads
+ * (the day after 9999-12-31; "no deletion date"). */
+static void bind_day(sqlite3_stmt *st, int i, long day)
 {
-  long day;
-  if (date[0] == '\0' || rc_date_parse(date, strlen(date), &day) != RC_DATE_OK) sqlite3_bind_null(st, i);
+  if (day < FIRST_DAY || day > LAST_DAY) sqlite3_bind_null(st, i);
   else sqlite3_bind_int64(st, i, day);
 }
 
-static rc_row_result insert(rc_import_job *job, ncci_state *s, const ptp_row *r, const char *from)
+static long code_index(const char code[5])
+{
+  long i = 0;
+  int k;
+  for (k = 0; k < 5; k++) i = i * 36 + (code[k] <= '9' ? code[k] - '0' : code[k] - 'A' + 10);
+  return i;
+}
+
+static void mark_named(ncci_state *s, const ptp_edit *e)
+{
+  long a = code_index(e->col1), b = code_index(e->col2);
+  s->named[a >> 3] |= (unsigned char)(1u << (a & 7));
+  s->named[b >> 3] |= (unsigned char)(1u << (b & 7));
+}
+
+/* Inserts one row through the statement that rejects a collision. */
+static rc_row_result insert_one(rc_import_job *job, ncci_state *s, const ptp_edit *e)
 {
   sqlite3_stmt *st = s->insert;
-  sqlite3_bind_text(st, 1, r->col1, 5, SQLITE_STATIC);
-  sqlite3_bind_text(st, 2, r->col2, 5, SQLITE_STATIC);
-  bind_day(st, 4, from);
-  bind_day(st, 5, r->valid_to);
-  sqlite3_bind_int(st, 6, r->modifier);
-  if (r->rationale[0] == '\0') {
-    sqlite3_bind_null(st, 7);
-  } else {
-    sqlite3_int64 id = text_id_of(s, r->rationale);
-    if (id == 0) return (rc_import_db_fail(job, "storing a rationale"), RC_ROW_FATAL);
-    sqlite3_bind_int64(st, 7, id);
+  rc_row_result r;
+  sqlite3_bind_text(st, 1, e->col1, 5, SQLITE_STATIC);
+  sqlite3_bind_text(st, 2, e->col2, 5, SQLITE_STATIC);
+  bind_day(st, 4, e->from);
+  bind_day(st, 5, e->to);
+  sqlite3_bind_int(st, 6, e->modifier);
+  if (e->rationale == 0) sqlite3_bind_null(st, 7);
+  else sqlite3_bind_int64(st, 7, e->rationale);
+  r = rc_import_step(job, st, e->line);
+  if (r == RC_ROW_KEPT) mark_named(s, e);
+  return r;
+}
+
+/* Inserts the pending rows one at a time (a short batch, or one SQLite
+ * refused) and counts them. 0 on a fatal error. */
+static int pending_one_by_one(rc_import_job *job, ncci_state *s)
+{
+  int i;
+  for (i = 0; i < s->npending; i++) {
+    rc_row_result r = insert_one(job, s, &s->pending[i]);
+    if (r == RC_ROW_FATAL) return 0;
+    rc_import_count(job, r);
   }
-  return rc_import_step(job, st, r->line);
+  return 1;
+}
+
+static void bind_batch(ncci_state *s)
+{
+  sqlite3_stmt *st = s->batch;
+  int i;
+  for (i = 0; i < BATCH; i++) {
+    const ptp_edit *e = &s->pending[i];
+    int p = i * BATCH_COLUMNS;
+    sqlite3_bind_text(st, p + 1, e->col1, 5, SQLITE_STATIC);
+    sqlite3_bind_text(st, p + 2, e->col2, 5, SQLITE_STATIC);
+    sqlite3_bind_int64(st, p + 3, e->from);
+    bind_day(st, p + 4, e->to);
+    sqlite3_bind_int(st, p + 5, e->modifier);
+    if (e->rationale == 0) sqlite3_bind_null(st, p + 6);
+    else sqlite3_bind_int64(st, p + 6, e->rationale);
+  }
+}
+
+/* Inserts the pending rows: a full batch with one statement (a constraint
+ * failure undoes the statement; its rows then go one by one), fewer one by
+ * one. Counts them. 0 on a fatal error. */
+static int land(rc_import_job *job, ncci_state *s)
+{
+  int rc, i, ok = 1;
+  if (s->npending < BATCH) {
+    ok = pending_one_by_one(job, s);
+  } else {
+    bind_batch(s);
+    rc = sqlite3_step(s->batch);
+    if (rc == SQLITE_DONE && sqlite3_changes(job->conn) == BATCH) {
+      for (i = 0; i < BATCH; i++) mark_named(s, &s->pending[i]), rc_import_count(job, RC_ROW_KEPT);
+    } else if (rc != SQLITE_CONSTRAINT) {
+      ok = rc_import_db_fail(job, rc == SQLITE_DONE ? "inserting rows (some were not stored)" : "inserting rows");
+    }
+    sqlite3_reset(s->batch);
+    if (rc == SQLITE_CONSTRAINT) ok = pending_one_by_one(job, s);
+  }
+  s->npending = 0;
+  return ok;
+}
+
+/* Does e's key come after every key inserted so far? */
+static int after_last(const ncci_state *s, const ptp_edit *e)
+{
+  int c;
+  if (!s->have_last) return 1;
+  if ((c = memcmp(e->col1, s->last.col1, 5)) != 0) return c > 0;
+  if ((c = memcmp(e->col2, s->last.col2, 5)) != 0) return c > 0;
+  return e->from > s->last.from;
+}
+
+/* Inserts a row now or with the next batch (then counted when it lands). */
+static rc_row_result insert(rc_import_job *job, ncci_state *s, const ptp_row *r, long from)
+{
+  ptp_edit e;
+  memcpy(e.col1, r->col1, 5);
+  memcpy(e.col2, r->col2, 5);
+  e.from = from;
+  e.to = r->deleted ? r->deletion : FIRST_DAY - 1;
+  e.modifier = r->modifier;
+  e.line = r->line;
+  e.rationale = 0;
+  if (r->rationale[0] != '\0' && (e.rationale = text_id_of(s, r->rationale)) == 0)
+    return (rc_import_db_fail(job, "storing a rationale"), RC_ROW_FATAL);
+  if (from < FIRST_DAY || from > LAST_DAY || !after_last(s, &e))
+    return land(job, s) ? insert_one(job, s, &e) : RC_ROW_FATAL;
+  s->last = e;
+  s->have_last = 1;
+  s->pending[s->npending++] = e;
+  if (s->npending == BATCH && !land(job, s)) return RC_ROW_FATAL;
+  return RC_ROW_DEFERRED;
 }
 
 /* Orders a pair's rows by deletion date, those still in force last. */
 static int by_deletion(const void *a, const void *b)
 {
   const ptp_row *x = a, *y = b;
-  if (x->deletion[0] == '\0' || y->deletion[0] == '\0')
-    return (x->deletion[0] == '\0') - (y->deletion[0] == '\0');
-  return strcmp(x->deletion, y->deletion);
+  if (!x->deleted || !y->deleted) return !x->deleted - !y->deleted;
+  return (x->deletion > y->deletion) - (x->deletion < y->deletion);
 }
 
 /* valid_from of a pair's first row: opts.from, or its last day when it was
  * deleted by then (so the rows of one pair keep distinct start dates). */
-static const char *first_from(const rc_import_job *job, const ptp_row *row)
+static long first_from(const ncci_state *s, const ptp_row *row)
 {
-  if (row->deletion[0] != '\0' && strcmp(row->deletion, job->from) < 0) return row->valid_to;
-  return job->from;
-}
-
-/* The ISO date after a valid ISO date. */
-static void day_after(const char iso[RC_DATE_LEN + 1], char out[RC_DATE_LEN + 1])
-{
-  long day = 0;
-  rc_date_parse(iso, RC_DATE_LEN, &day);
-  rc_date_format(day + 1, out);
+  if (row->deleted && row->deletion < s->from) return row->deletion;
+  return s->from;
 }
 
 /* Inserts the rows of one pair with their inferred effective dates: each
@@ -155,24 +277,27 @@ static void day_after(const char iso[RC_DATE_LEN + 1], char out[RC_DATE_LEN + 1]
  * first_from. */
 static int flush(rc_import_job *job, ncci_state *s)
 {
-  char from[RC_DATE_LEN + 1];
   rc_row_result r;
   int i;
   qsort(s->group, (size_t)s->n, sizeof s->group[0], by_deletion);
   for (i = 0; i < s->n; i++) {
     const ptp_row *row = &s->group[i], *prev = i ? &s->group[i - 1] : NULL;
-    if (prev && strcmp(prev->deletion, row->deletion) == 0) {
+    if (prev && prev->deleted == row->deleted && (!row->deleted || prev->deletion == row->deletion))
       r = rc_import_reject(job, row->line, "duplicate of line %ld (same pair and deletion date)", prev->line);
-    } else {
-      if (prev) day_after(prev->deletion, from);
-      else strcpy(from, first_from(job, row));
-      r = insert(job, s, row, from);
-    }
+    else
+      r = insert(job, s, row, prev ? prev->deletion + 1 : first_from(s, row));
     if (r == RC_ROW_FATAL) return 0;
     rc_import_count(job, r);
   }
   s->n = 0;
   return 1;
+}
+
+/* A CMS date YYYYMMDD (or YYYY-MM-DD) as a day number; 0 if it is not one. */
+static int date_day(const char *s, long *day)
+{
+  char iso[RC_DATE_LEN + 1];
+  return rc_import_date8(s, iso) && rc_date_parse(iso, RC_DATE_LEN, day) == RC_DATE_OK;
 }
 
 /* Checks and converts one row's fields into r. */
@@ -182,16 +307,16 @@ static rc_row_result parse(rc_import_job *job, char **f, long line, ptp_row *r, 
     return rc_import_reject(job, line, "malformed column 1 code '%.*s'", rc_utf8_cut(f[C1], 20), f[C1]);
   if (!rc_import_code(f[C2], r->col2, NULL))
     return rc_import_reject(job, line, "malformed column 2 code '%.*s'", rc_utf8_cut(f[C2], 20), f[C2]);
-  if (strlen(f[MODIFIER]) != 1 || strchr("019", f[MODIFIER][0]) == NULL)
+  if (f[MODIFIER][0] == '\0' || f[MODIFIER][1] != '\0' || strchr("019", f[MODIFIER][0]) == NULL)
     return rc_import_reject(job, line, "modifier indicator '%.*s' is not 0, 1 or 9", rc_utf8_cut(f[MODIFIER], 20), f[MODIFIER]);
   r->modifier = f[MODIFIER][0] - '0';
-  r->deletion[0] = r->valid_to[0] = '\0';
+  r->deleted = 0;
   if (strcmp(f[DELETION], "*") != 0 && f[DELETION][0] != '\0') {
-    if (!rc_import_date8(f[DELETION], r->deletion))
+    if (!date_day(f[DELETION], &r->deletion))
       return rc_import_reject(job, line, "bad deletion date '%.*s' (expected YYYYMMDD or *)", rc_utf8_cut(f[DELETION], 20), f[DELETION]);
-    memcpy(r->valid_to, r->deletion, sizeof r->valid_to);
+    r->deleted = 1;
   }
-  if (dated && !rc_import_date8(f[EFFECTIVE], r->effective))
+  if (dated && !date_day(f[EFFECTIVE], &r->effective))
     return rc_import_reject(job, line, "bad effective date '%.*s' (expected YYYYMMDD)", rc_utf8_cut(f[EFFECTIVE], 20), f[EFFECTIVE]);
   r->line = line;
   return RC_ROW_KEPT;
@@ -206,7 +331,7 @@ static rc_row_result row(rc_import_job *job, void *state, char **f, long line)
   r->rationale[0] = '\0';
   strncat(r->rationale, f[RATIONALE], RATIONALE_LEN - 1);
   if (s->dated) return insert(job, s, r, r->effective);
-  if (s->n > 0 && (strcmp(s->group[0].col1, r->col1) != 0 || strcmp(s->group[0].col2, r->col2) != 0)) {
+  if (s->n > 0 && (memcmp(s->group[0].col1, r->col1, 5) != 0 || memcmp(s->group[0].col2, r->col2, 5) != 0)) {
     ptp_row next = *r;
     if (!flush(job, s)) return RC_ROW_FATAL;
     s->group[0] = next;
@@ -225,9 +350,27 @@ static int header(rc_import_job *job, void *state, const int *present)
   return 1;
 }
 
+/* The end of a file: its last pair, then the rows waiting for a batch. */
 static int end_file(rc_import_job *job, void *state)
 {
-  return flush(job, state);
+  return flush(job, state) && land(job, state);
+}
+
+/* Prepares the INSERT of BATCH rows, setting and source written in. */
+static int prepare_batch(rc_import_job *job, ncci_state *s, int setting, sqlite3_int64 source)
+{
+  static const char head[] =
+    "INSERT INTO ptp_edit (col1, col2, setting, valid_from, valid_to, modifier, rationale, source) VALUES ";
+  char sql[sizeof head + BATCH * 64];
+  size_t n = sizeof head - 1;
+  int i, ok;
+  memcpy(sql, head, n);
+  for (i = 0; i < BATCH; i++)
+    n += (size_t)snprintf(sql + n, sizeof sql - n, "%s(?, ?, %d, ?, ?, ?, ?, %lld)", i ? ", " : "", setting,
+                          (long long)source);
+  ok = n < sizeof sql;
+  return (ok || rc_import_fail(job, "preparing the import: statement too long")) &&
+         rc_import_prepare(job, sql, &s->batch);
 }
 
 /* Prepares the statements and binds what every row shares: the setting
@@ -235,16 +378,53 @@ static int end_file(rc_import_job *job, void *state)
 static int prepare(rc_import_job *job, ncci_state *s)
 {
   sqlite3_int64 source;
+  int setting = strcmp(job->setting, "hospital") == 0 ? 2 : 1;
   if (strcmp(job->setting, "practitioner") != 0 && strcmp(job->setting, "hospital") != 0)
     return rc_import_fail(job, "ncci-ptp edits are for practitioner or hospital claims, not %s", job->setting);
+  if (rc_date_parse(job->from, strlen(job->from), &s->from) != RC_DATE_OK)
+    return rc_import_fail(job, "option 'from': not a date: %s", job->from);
   if (!rc_import_prepare(job, sql_insert, &s->insert) ||
       !rc_import_prepare(job, "INSERT OR IGNORE INTO ptp_text (text) VALUES (?1)", &s->add_text) ||
       !rc_import_prepare(job, "SELECT id FROM ptp_text WHERE text = ?1", &s->find_text))
     return 0;
   if ((source = stored_text_id(s, job->name)) == 0) return rc_import_db_fail(job, "storing the dataset name");
-  sqlite3_bind_int(s->insert, 3, strcmp(job->setting, "hospital") == 0 ? 2 : 1);
+  sqlite3_bind_int(s->insert, 3, setting);
   sqlite3_bind_int64(s->insert, 8, source);
+  return prepare_batch(job, s, setting, source);
+}
+
+/* Appends the code of index i (in CODE_SPACE) to a growing list of
+ * five-character codes; 0 when out of memory. */
+static int append_code(char **list, size_t *n, size_t *cap, long i)
+{
+  static const char digits[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+  int k;
+  if (*n == *cap) {
+    size_t more = *cap ? *cap * 2 : 1024;
+    char *bigger = realloc(*list, more * 5);
+    if (bigger == NULL) return 0;
+    *list = bigger;
+    *cap = more;
+  }
+  for (k = 4; k >= 0; k--, i /= 36) (*list)[*n * 5 + (size_t)k] = digits[i % 36];
+  (*n)++;
   return 1;
+}
+
+/* Makes the codes of the rows kept known (codes rows), in code order. */
+static int name_codes(rc_import_job *job, const ncci_state *s)
+{
+  char *list = NULL;
+  size_t n = 0, cap = 0;
+  long i;
+  int ok = 1;
+  for (i = 0; i < CODE_SPACE && ok; i++) {
+    if (s->named[i >> 3] == 0) i |= 7;
+    else if (s->named[i >> 3] & (1u << (i & 7))) ok = append_code(&list, &n, &cap, i);
+  }
+  ok = ok ? rc_import_name_list(job, list, n) : rc_import_fail(job, "out of memory");
+  free(list);
+  return ok;
 }
 
 /* Loads the files into ptp_edit after removing the rows of an earlier
@@ -254,14 +434,17 @@ int rc_import_ncci(rc_import_job *job)
   static const rc_table_spec spec = {columns, NCOLUMNS, 0, 0, row, header, end_file};
   ncci_state *s = calloc(1, sizeof *s);
   int ok;
-  if (s == NULL) return rc_import_fail(job, "out of memory");
+  if (s == NULL || (s->named = calloc((size_t)(CODE_SPACE / 8 + 1), 1)) == NULL) {
+    free(s);
+    return rc_import_fail(job, "out of memory");
+  }
   ok = rc_import_exec(job, "DELETE FROM ptp_edit WHERE source IN (SELECT id FROM ptp_text WHERE text = ?1)", NULL) &&
-       prepare(job, s) && rc_table_import(job, &spec, s) &&
-       rc_import_name_codes(job, "SELECT col1 AS c FROM ptp_edit WHERE source IN (SELECT id FROM ptp_text WHERE text = ?1)"
-                                 " UNION SELECT col2 FROM ptp_edit WHERE source IN (SELECT id FROM ptp_text WHERE text = ?1)");
+       prepare(job, s) && rc_table_import(job, &spec, s) && name_codes(job, s);
   sqlite3_finalize(s->insert);
+  sqlite3_finalize(s->batch);
   sqlite3_finalize(s->add_text);
   sqlite3_finalize(s->find_text);
+  free(s->named);
   free(s);
   return ok;
 }

@@ -77,5 +77,6 @@ void rc_import_count(rc_import_job *job, rc_row_result r);
 void rc_import_edition(const char *path, char *out, size_t cap);
 int rc_import_coverage(const char *edition, char from[RC_DATE_LEN + 1], char to[RC_DATE_LEN + 1]);
 int rc_import_name_codes(rc_import_job *job, const char *select);
+int rc_import_name_list(rc_import_job *job, const char *codes, size_t n);
 
 #endif
