@@ -23,8 +23,10 @@
  * collide with one of them (the import's dataset has no other rows), so such
  * rows, all of them in a file sorted by pair as CMS's are, go in BATCH at a
  * time through one multi-row INSERT; any other row goes alone through the
- * INSERT that makes a collision a reject. Should a batch be refused anyway,
- * SQLite undoes it and its rows go alone. The codes of the rows kept are
+ * INSERT that makes a collision a reject. Should SQLite refuse a row of a
+ * batch anyway (its OR FAIL keeps the rows before it), that row and the
+ * rest go alone; so do all rows when ptp_edit has triggers (a user's own,
+ * which could skip a row unseen). The codes of the rows kept are
  * marked in a bitmap and named (rc_import_name_list) in code order at the
  * end, as a UNION over ptp_edit would give them. */
 #include <stdio.h>
@@ -171,12 +173,23 @@ static rc_row_result insert_one(rc_import_job *job, ncci_state *s, const ptp_edi
   return r;
 }
 
-/* Inserts the pending rows one at a time (a short batch, or one SQLite
- * refused) and counts them. 0 on a fatal error. */
-static int pending_one_by_one(rc_import_job *job, ncci_state *s)
+/* Counts pending rows [from, to) as kept (the batch stored them). */
+static void kept(rc_import_job *job, ncci_state *s, int from, int to)
 {
   int i;
-  for (i = 0; i < s->npending; i++) {
+  for (i = from; i < to; i++) {
+    mark_named(s, &s->pending[i]);
+    rc_import_count(job, RC_ROW_KEPT);
+  }
+}
+
+/* Inserts pending rows from the first one at a time (a short batch, or
+ * what follows the row SQLite refused in one) and counts them. 0 on a
+ * fatal error. */
+static int one_by_one(rc_import_job *job, ncci_state *s, int first)
+{
+  int i;
+  for (i = first; i < s->npending; i++) {
     rc_row_result r = insert_one(job, s, &s->pending[i]);
     if (r == RC_ROW_FATAL) return 0;
     rc_import_count(job, r);
@@ -201,24 +214,26 @@ static void bind_batch(ncci_state *s)
   }
 }
 
-/* Inserts the pending rows: a full batch with one statement (a constraint
- * failure undoes the statement; its rows then go one by one), fewer one by
- * one. Counts them. 0 on a fatal error. */
+/* Inserts the pending rows and counts them: a full batch with one
+ * statement, fewer (or all, when ptp_edit has triggers, which could skip
+ * a row unseen) one by one. The batch's OR FAIL keeps the rows before one
+ * that breaks a constraint (sqlite3_changes counts them); that row and the
+ * rest then go one by one, so it is rejected as it would have been alone.
+ * 0 on a fatal error. */
 static int land(rc_import_job *job, ncci_state *s)
 {
-  int rc, i, ok = 1;
-  if (s->npending < BATCH) {
-    ok = pending_one_by_one(job, s);
+  int rc, done, ok = 1;
+  if (s->npending < BATCH || s->batch == NULL) {
+    ok = one_by_one(job, s, 0);
   } else {
     bind_batch(s);
     rc = sqlite3_step(s->batch);
-    if (rc == SQLITE_DONE && sqlite3_changes(job->conn) == BATCH) {
-      for (i = 0; i < BATCH; i++) mark_named(s, &s->pending[i]), rc_import_count(job, RC_ROW_KEPT);
-    } else if (rc != SQLITE_CONSTRAINT) {
+    done = rc == SQLITE_DONE || rc == SQLITE_CONSTRAINT ? sqlite3_changes(job->conn) : 0;
+    if (rc != SQLITE_CONSTRAINT && (rc != SQLITE_DONE || done != BATCH))
       ok = rc_import_db_fail(job, rc == SQLITE_DONE ? "inserting rows (some were not stored)" : "inserting rows");
-    }
     sqlite3_reset(s->batch);
-    if (rc == SQLITE_CONSTRAINT) ok = pending_one_by_one(job, s);
+    if (ok) kept(job, s, 0, done);
+    if (ok && rc == SQLITE_CONSTRAINT) ok = one_by_one(job, s, done);
   }
   s->npending = 0;
   return ok;
@@ -360,7 +375,7 @@ static int end_file(rc_import_job *job, void *state)
 static int prepare_batch(rc_import_job *job, ncci_state *s, int setting, sqlite3_int64 source)
 {
   static const char head[] =
-    "INSERT INTO ptp_edit (col1, col2, setting, valid_from, valid_to, modifier, rationale, source) VALUES ";
+    "INSERT OR FAIL INTO ptp_edit (col1, col2, setting, valid_from, valid_to, modifier, rationale, source) VALUES ";
   char sql[sizeof head + BATCH * 64];
   size_t n = sizeof head - 1;
   int i, ok;
@@ -371,6 +386,23 @@ static int prepare_batch(rc_import_job *job, ncci_state *s, int setting, sqlite3
   ok = n < sizeof sql;
   return (ok || rc_import_fail(job, "preparing the import: statement too long")) &&
          rc_import_prepare(job, sql, &s->batch);
+}
+
+/* Does ptp_edit have triggers (a user's own)? 1 yes, 0 no, -1 on a
+ * database error. */
+static int has_triggers(rc_import_job *job)
+{
+  static const char sql[] =
+    "SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = 'ptp_edit' COLLATE NOCASE"
+    " UNION ALL SELECT 1 FROM sqlite_temp_schema WHERE type = 'trigger' AND tbl_name = 'ptp_edit' COLLATE NOCASE)";
+  sqlite3_stmt *st = NULL;
+  int rc, yes;
+  if (!rc_import_prepare(job, sql, &st)) return -1;
+  rc = sqlite3_step(st);
+  yes = rc == SQLITE_ROW && sqlite3_column_int(st, 0) != 0;
+  if (rc != SQLITE_ROW) rc_import_db_fail(job, "reading the schema");
+  sqlite3_finalize(st);
+  return rc == SQLITE_ROW ? yes : -1;
 }
 
 /* Prepares the statements and binds what every row shares: the setting
@@ -390,7 +422,11 @@ static int prepare(rc_import_job *job, ncci_state *s)
   if ((source = stored_text_id(s, job->name)) == 0) return rc_import_db_fail(job, "storing the dataset name");
   sqlite3_bind_int(s->insert, 3, setting);
   sqlite3_bind_int64(s->insert, 8, source);
-  return prepare_batch(job, s, setting, source);
+  switch (has_triggers(job)) {
+  case 0: return prepare_batch(job, s, setting, source);
+  case 1: return 1;   /* no batches: every row alone */
+  default: return 0;
+  }
 }
 
 /* Appends the code of index i (in CODE_SPACE) to a growing list of
