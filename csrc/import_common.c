@@ -114,10 +114,9 @@ int rc_import_code(const char *s, char out[6], const char **system)
   return 1;
 }
 
-/* A CMS date YYYYMMDD (or YYYY-MM-DD) as an ISO date; 0 if it is not one. */
-int rc_import_date8(const char *s, char iso[RC_DATE_LEN + 1])
+/* A CMS date YYYYMMDD (or YYYY-MM-DD) as a day number; 0 if it is not one. */
+int rc_import_day8(const char *s, long *day)
 {
-  long day;
   char tmp[RC_DATE_LEN + 1];
   size_t n = strlen(s);
   if (n == 8 && strspn(s, "0123456789") == 8) {
@@ -130,7 +129,14 @@ int rc_import_date8(const char *s, char iso[RC_DATE_LEN + 1])
     s = tmp;
     n = RC_DATE_LEN;
   }
-  if (rc_date_parse(s, n, &day) != RC_DATE_OK) return 0;
+  return rc_date_parse(s, n, day) == RC_DATE_OK;
+}
+
+/* A CMS date YYYYMMDD (or YYYY-MM-DD) as an ISO date; 0 if it is not one. */
+int rc_import_date8(const char *s, char iso[RC_DATE_LEN + 1])
+{
+  long day;
+  if (!rc_import_day8(s, &day)) return 0;
   rc_date_format(day, iso);
   return 1;
 }

@@ -84,6 +84,8 @@ typedef struct ncci_state {
   ptp_edit last;                     /* the greatest key inserted so far */
   int have_last;
   unsigned char *named;              /* bitmap of the codes of the rows kept */
+  char memo_text[RC_DATE_LEN + 1];   /* the last date read (never "") and its day */
+  long memo_day;
 } ncci_state;
 
 static const char *const n_c1[] = {"column 1", "column_1", "column1", NULL};
@@ -308,15 +310,22 @@ static int flush(rc_import_job *job, ncci_state *s)
   return 1;
 }
 
-/* A CMS date YYYYMMDD (or YYYY-MM-DD) as a day number; 0 if it is not one. */
-static int date_day(const char *s, long *day)
+/* A CMS date YYYYMMDD (or YYYY-MM-DD) as a day number; 0 if it is not
+ * one. The last date read is remembered (a file has few deletion dates). */
+static int date_day(ncci_state *s, const char *text, long *day)
 {
-  char iso[RC_DATE_LEN + 1];
-  return rc_import_date8(s, iso) && rc_date_parse(iso, RC_DATE_LEN, day) == RC_DATE_OK;
+  size_t n = strlen(text);
+  if (n > 0 && n < sizeof s->memo_text && memcmp(text, s->memo_text, n + 1) == 0) return *day = s->memo_day, 1;
+  if (!rc_import_day8(text, day)) return 0;
+  if (n < sizeof s->memo_text) {
+    memcpy(s->memo_text, text, n + 1);
+    s->memo_day = *day;
+  }
+  return 1;
 }
 
 /* Checks and converts one row's fields into r. */
-static rc_row_result parse(rc_import_job *job, char **f, long line, ptp_row *r, int dated)
+static rc_row_result parse(rc_import_job *job, ncci_state *s, char **f, long line, ptp_row *r)
 {
   if (!rc_import_code(f[C1], r->col1, NULL))
     return rc_import_reject(job, line, "malformed column 1 code '%.*s'", rc_utf8_cut(f[C1], 20), f[C1]);
@@ -327,11 +336,11 @@ static rc_row_result parse(rc_import_job *job, char **f, long line, ptp_row *r, 
   r->modifier = f[MODIFIER][0] - '0';
   r->deleted = 0;
   if (strcmp(f[DELETION], "*") != 0 && f[DELETION][0] != '\0') {
-    if (!date_day(f[DELETION], &r->deletion))
+    if (!date_day(s, f[DELETION], &r->deletion))
       return rc_import_reject(job, line, "bad deletion date '%.*s' (expected YYYYMMDD or *)", rc_utf8_cut(f[DELETION], 20), f[DELETION]);
     r->deleted = 1;
   }
-  if (dated && !date_day(f[EFFECTIVE], &r->effective))
+  if (s->dated && !date_day(s, f[EFFECTIVE], &r->effective))
     return rc_import_reject(job, line, "bad effective date '%.*s' (expected YYYYMMDD)", rc_utf8_cut(f[EFFECTIVE], 20), f[EFFECTIVE]);
   r->line = line;
   return RC_ROW_KEPT;
@@ -341,7 +350,7 @@ static rc_row_result row(rc_import_job *job, void *state, char **f, long line)
 {
   ncci_state *s = state;
   ptp_row *r = &s->group[s->n];
-  if (parse(job, f, line, r, s->dated) != RC_ROW_KEPT) return RC_ROW_REJECTED;
+  if (parse(job, s, f, line, r) != RC_ROW_KEPT) return RC_ROW_REJECTED;
   if (r->modifier == 9) return RC_ROW_SKIPPED;   /* deleted retroactively: it never applied */
   r->rationale[0] = '\0';
   strncat(r->rationale, f[RATIONALE], RATIONALE_LEN - 1);

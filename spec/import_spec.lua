@@ -130,8 +130,9 @@ describe("rc:import", function()
     -- indicator 9 rows, rationales and none; then rows out of order, which
     -- go alone: a pair again (its first version collides with the stored
     -- one), a new pair that sorts before the last one, two rows of one pair
-    -- with one deletion date; then rows in order again. Without effective
-    -- dates unless dated. Returns the text and the rejects expected, by line.
+    -- with one deletion date (and, dated, rows with a missing or impossible
+    -- effective date, one of them first); then rows in order again. Without effective dates
+    -- unless dated. Returns the text and the rejects expected, by line.
     local function ptp_csv(n, dated)
       local lines = { "column_1,column_2,prior_1996," .. (dated and "effective_date," or "") .. "deletion_date,modifier,rationale" }
       local rats = { "Mutually exclusive procedures", "", "CPT Manual or CMS manual coding instruction" }
@@ -139,19 +140,29 @@ describe("rc:import", function()
         lines[#lines + 1] = table.concat(dated and { c1, c2, "", eff, del, mod, rat } or { c1, c2, "", del, mod, rat }, ",")
       end
       local function col1(i) return i <= n // 2 and ("%05d"):format(10000 + i // 7 * 13) or ("G%04d"):format(i // 7) end
+      local want = {}
+      if dated then   -- the first date read is none
+        add("09999", "0000Z", "", "*", "0", "")
+        want[#lines] = "bad effective date ''"
+      end
       for i = 1, n do
         local c1, c2, rat = col1(i), ("%04dZ"):format(i), rats[i % 3 + 1]
         if i % 4 == 0 then add(c1, c2, "20200101", "*", "0", rat) end
         add(c1, c2, "20150101", i % 4 == 0 and "20191231" or "*", "1", rat)
         if i % 9 == 0 then add(c1, c2, "20150101", "20180331", "9", rat) end
       end
-      local want = {}
       add(col1(8), "0008Z", "20150101", "20191231", "1", rats[1])
       want[#lines] = "duplicate of an earlier row of this import"
       add("10000", "29999", "20150101", "*", "0", "")
       add("10000", "29998", "20150101", "20201231", "0", "")
       add("10000", "29998", "20150101", "20201231", "1", "")
       want[#lines] = dated and "duplicate of an earlier row of this import" or "duplicate of line " .. (#lines - 1)
+      if dated then   -- after a row whose dates were read, none and an impossible one
+        add("10000", "29997", "", "20201231", "0", "")
+        want[#lines] = "bad effective date ''"
+        add("10000", "29996", "20151301", "*", "0", "")
+        want[#lines] = "bad effective date '20151301'"
+      end
       for i = 1, 150 do add(("Y%04d"):format(i // 3), ("%04dZ"):format(1000 + i), "20150101", "*", "0", rats[i % 3 + 1]) end
       return table.concat(lines, "\n") .. "\n", want
     end
@@ -207,7 +218,7 @@ describe("rc:import", function()
       H.write(dir .. "/ptp.csv", text)
       local batched = import_into("batched.db")
       assert.are.same(import_into("alone.db", ALONE), batched)
-      assert.are.same({ 970, 902, 2, 66 }, batched.counts)
+      assert.are.same({ 973, 902, 5, 66 }, batched.counts)
       for line, why in pairs(want) do assert.matches(why, batched.rejects[line], 1, true) end
     end)
   end)
