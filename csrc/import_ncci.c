@@ -25,8 +25,8 @@
  * time through one multi-row INSERT; any other row goes alone through the
  * INSERT that makes a collision a reject. Should SQLite refuse a row of a
  * batch anyway (its OR FAIL keeps the rows before it), that row and the
- * rest go alone; so do all rows when ptp_edit has triggers (a user's own,
- * which could skip a row unseen). The codes of the rows kept are
+ * rest go alone; so do all rows when ptp_edit has a trigger that could skip
+ * a row unseen (any but an AFTER trigger). The codes of the rows kept are
  * marked in a bitmap and named (rc_import_name_list) in code order at the
  * end, as a UNION over ptp_edit would give them. */
 #include <stdio.h>
@@ -217,8 +217,8 @@ static void bind_batch(ncci_state *s)
 }
 
 /* Inserts the pending rows and counts them: a full batch with one
- * statement, fewer (or all, when ptp_edit has triggers, which could skip
- * a row unseen) one by one. The batch's OR FAIL keeps the rows before one
+ * statement, fewer (or all, when a trigger could skip a row unseen) one
+ * by one. The batch's OR FAIL keeps the rows before one
  * that breaks a constraint (sqlite3_changes counts them); that row and the
  * rest then go one by one, so it is rejected as it would have been alone.
  * 0 on a fatal error. */
@@ -397,13 +397,18 @@ static int prepare_batch(rc_import_job *job, ncci_state *s, int setting, sqlite3
          rc_import_prepare(job, sql, &s->batch);
 }
 
-/* Does ptp_edit have triggers (a user's own)? 1 yes, 0 no, -1 on a
- * database error. */
-static int has_triggers(rc_import_job *job)
+/* Could a trigger on ptp_edit skip a row (a BEFORE trigger's RAISE(IGNORE))
+ * unseen by a batch? 1 when some trigger on it is not written the plain way
+ * as an AFTER trigger ("CREATE TRIGGER name AFTER ...", like the schema's
+ * own, which drop a code's ptp_pack row), 0 if none, -1 on a database
+ * error. An AFTER trigger runs once its row is stored and counted. */
+static int may_skip_rows(rc_import_job *job)
 {
   static const char sql[] =
-    "SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = 'ptp_edit' COLLATE NOCASE"
-    " UNION ALL SELECT 1 FROM sqlite_temp_schema WHERE type = 'trigger' AND tbl_name = 'ptp_edit' COLLATE NOCASE)";
+    "SELECT EXISTS (SELECT 1 FROM (SELECT name, sql FROM sqlite_schema WHERE type = 'trigger'"
+    " AND tbl_name = 'ptp_edit' COLLATE NOCASE UNION ALL SELECT name, sql FROM sqlite_temp_schema"
+    " WHERE type = 'trigger' AND tbl_name = 'ptp_edit' COLLATE NOCASE)"
+    " WHERE upper(substr(sql, 1, length(name) + 22)) IS NOT upper('CREATE TRIGGER ' || name || ' AFTER '))";
   sqlite3_stmt *st = NULL;
   int rc, yes;
   if (!rc_import_prepare(job, sql, &st)) return -1;
@@ -431,7 +436,7 @@ static int prepare(rc_import_job *job, ncci_state *s)
   if ((source = stored_text_id(s, job->name)) == 0) return rc_import_db_fail(job, "storing the dataset name");
   sqlite3_bind_int(s->insert, 3, setting);
   sqlite3_bind_int64(s->insert, 8, source);
-  switch (has_triggers(job)) {
+  switch (may_skip_rows(job)) {
   case 0: return prepare_batch(job, s, setting, source);
   case 1: return 1;   /* no batches: every row alone */
   default: return 0;

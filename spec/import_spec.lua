@@ -182,8 +182,9 @@ describe("rc:import", function()
         rows = sql(db, "SELECT * FROM ptp_edit ORDER BY 1, 2, 3, 4, 5"), texts = sql(db, "SELECT * FROM ptp_text"),
         codes = sql(db, "SELECT rowid, code, system, source FROM codes ORDER BY rowid") }, db
     end
-    -- a trigger on ptp_edit (here one that does nothing) makes every row go alone
-    local ALONE = "CREATE TRIGGER spec_alone AFTER INSERT ON ptp_edit BEGIN SELECT 1; END"
+    -- a BEFORE trigger on ptp_edit (here one that does nothing) makes every
+    -- row go alone: such a trigger could skip a row unseen by a batch
+    local ALONE = "CREATE TRIGGER spec_alone BEFORE INSERT ON ptp_edit BEGIN SELECT 1; END"
 
     it("stores by batches what it would store row by row, and rejects the same rows", function()
       local text, want = ptp_csv(600)
@@ -191,6 +192,12 @@ describe("rc:import", function()
       local batched, db = import_into("batched.db")
       assert.are.same(import_into("alone.db", ALONE), batched)
       assert.are.same({ 970, 902, 2, 66 }, batched.counts)
+      -- an AFTER trigger leaves the batches on, and runs for every row stored
+      local seen = "CREATE TABLE spec_seen (col1 TEXT); CREATE TRIGGER spec_after AFTER INSERT ON ptp_edit"
+        .. " BEGIN INSERT INTO spec_seen VALUES (NEW.col1); END"
+      local after, after_db = import_into("after.db", seen)
+      assert.are.same(batched, after)
+      assert.are.same({ "902" }, sql(after_db, "SELECT count(*) FROM spec_seen"))
       for line, why in pairs(want) do assert.matches(why, batched.rejects[line], 1, true) end
       assert.are.same({ "2015-01-01|2019-12-31|1", "2020-01-01||0" }, sql(db, "SELECT valid_from, valid_to, modifier"
         .. " FROM ptp WHERE col1 = '10013' AND col2 = '0008Z' AND source = 'CMS NCCI PTP practitioner v99.1' ORDER BY 1"))
