@@ -77,10 +77,10 @@ build/default_db.c: $(DEFAULT_DB) $(TOOLS)/bin2c
 $(DEFAULT_DB): $(TOOLS)/mkdb $(DATA)
 	$(TOOLS)/mkdb $@ $(DATA)
 
-$(TOOLS)/mkdb: tools/mkdb.c tools/noimage.c csrc/tsv.c csrc/db.c csrc/upgrade.c csrc/fsize.c $(HEADERS)
+$(TOOLS)/mkdb: tools/mkdb.c tools/noimage.c csrc/tsv.c csrc/db.c csrc/upgrade.c csrc/ptp_pack.c csrc/fsize.c $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -std=c99 -Wall -Wextra -Werror -I$(SQLITE_INCDIR) -Icsrc -DRC_VERSION='"$(VERSION)"' \
-	  -o $@ tools/mkdb.c tools/noimage.c csrc/tsv.c csrc/db.c csrc/upgrade.c csrc/fsize.c $(LDLIBS)
+	  -o $@ tools/mkdb.c tools/noimage.c csrc/tsv.c csrc/db.c csrc/upgrade.c csrc/ptp_pack.c csrc/fsize.c $(LDLIBS)
 
 $(TOOLS)/bin2c: tools/bin2c.c
 	@mkdir -p $(dir $@)

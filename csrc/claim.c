@@ -114,11 +114,11 @@ static int slot_value(lua_State *L, int slot)
 }
 
 /* The keys of the list at idx (n long) must be its positions 1..n. */
-static void check_list(lua_State *L, int idx, lua_Integer n, const char *what, rc_findings *f, int line)
+static void check_list(lua_State *L, int idx, lua_Integer n, const char *field, rc_findings *f, int line)
 {
   long stray = 0;
   rc_finding *x;
-  char first[48] = "";
+  char first[48] = "", what[48];
   lua_pushnil(L);
   while (lua_next(L, idx) != 0) {
     int isint = 0;
@@ -130,6 +130,8 @@ static void check_list(lua_State *L, int idx, lua_Integer n, const char *what, r
     lua_pop(L, 1);
   }
   if (stray == 0) return;
+  if (line > 0) snprintf(what, sizeof what, "line %d: %s", line, field);   /* made only when needed */
+  else snprintf(what, sizeof what, "%s", field);
   x = input(f, line, RC_WARN, NULL);
   snprintf(x->message, sizeof x->message, "%s is not a list: %ld key%s such as %s %s not a position; not used",
            what, stray, stray == 1 ? "" : "s", first, stray == 1 ? "is" : "are");
@@ -399,12 +401,10 @@ static void read_modifiers(lua_State *L, int idx, rc_line *line, rc_findings *f)
 {
   int type = slot_value(L, idx);
   lua_Integer i, n;
-  char what[32];
   if (type == LUA_TTABLE) {
     n = (lua_Integer)lua_rawlen(L, -1);
     line->mods_given = (long)n;
-    snprintf(what, sizeof what, "line %d: modifiers", line->index);
-    check_list(L, lua_gettop(L), n, what, f, line->index);
+    check_list(L, lua_gettop(L), n, "modifiers", f, line->index);
     for (i = 1; i <= n && i <= RC_MAX_MODIFIERS; i++) {
       lua_rawgeti(L, -1, i);
       read_modifier(L, line, (int)i, f);
@@ -441,11 +441,9 @@ static void read_pointers(lua_State *L, int idx, const rc_claim *claim, rc_line 
 {
   int type = slot_value(L, idx);
   lua_Integer i, n;
-  char what[32];
   if (type == LUA_TTABLE) {
     n = (lua_Integer)lua_rawlen(L, -1);
-    snprintf(what, sizeof what, "line %d: dx", line->index);
-    check_list(L, lua_gettop(L), n, what, f, line->index);
+    check_list(L, lua_gettop(L), n, "dx", f, line->index);
     for (i = 1; i <= n && i <= RC_MAX_LINE_DX; i++) {
       lua_rawgeti(L, -1, i);
       read_pointer(L, claim, line, (int)i, f);

@@ -26,6 +26,7 @@
 #include "handle.h"
 #include "importer.h"
 #include "opts.h"
+#include "ptp_pack.h"
 #include "rows.h"
 
 static const char *const kinds[] = {
@@ -199,6 +200,8 @@ static int enough_rows(rc_import_job *job)
 static int load_all(rc_import_job *job, rc_import_fn load, sqlite3_int64 *id, double start)
 {
   if (!load(job) || !enough_rows(job) || !record_dataset(job, now() - start, id)) return 0;
+  if (load == rc_import_ncci && rc_ptp_pack_build(job->conn) != SQLITE_OK)
+    return rc_import_db_fail(job, "packing the PTP rows");
   if (job->codes_changed && rc_db_refresh_search(job->conn) != SQLITE_OK)
     return rc_import_db_fail(job, "rebuilding the search index");
   return 1;

@@ -70,9 +70,15 @@ static uint32_t pack(uint64_t key)
  * (the row is left out). */
 static int compact(const rc_rule *r, rc_ptp_texts *texts, rc_ptp *p, int *kept)
 {
-  rc_ptp_shape shape;
   *kept = (p->key = pack(rc_code_key(r->other))) != NO_KEY;
-  if (!*kept) return 1;
+  return !*kept || rc_ptp_shape_index(r, texts, &p->shape);
+}
+
+/* The index of rule row r's shape (everything but column 2) in texts,
+ * added when new; 0 when out of memory. */
+int rc_ptp_shape_index(const rc_rule *r, rc_ptp_texts *texts, uint32_t *index)
+{
+  rc_ptp_shape shape;
   memset(&shape, 0, sizeof shape);
   shape.text = r->text;
   shape.source = r->source;
@@ -81,22 +87,40 @@ static int compact(const rc_rule *r, rc_ptp_texts *texts, rc_ptp *p, int *kept)
   shape.setting = r->setting;
   shape.layer = r->layer;
   shape.indicator = (signed char)(r->a < 0 ? -1 : r->a > 9 ? 9 : r->a);
-  return rc_ptp_texts_index(texts, &shape, &p->shape);
+  return rc_ptp_texts_index(texts, &shape, index);
+}
+
+/* Makes room for one more row; 0 when out of memory. */
+static int room(rc_ptp **rows, int n, int *cap)
+{
+  int bigger;
+  rc_ptp *grown;
+  if (n < *cap) return 1;
+  bigger = *cap ? *cap * 2 : 16;
+  if ((grown = realloc(*rows, (size_t)bigger * sizeof *grown)) == NULL) return 0;
+  *rows = grown;
+  *cap = bigger;
+  return 1;
 }
 
 /* Appends rule row r (a PTP row) to a growing list; 0 when out of memory. */
 int rc_ptp_append(rc_ptp **rows, int *n, int *cap, const rc_rule *r, rc_ptp_texts *texts)
 {
   int kept;
-  if (*n == *cap) {
-    int bigger = *cap ? *cap * 2 : 16;
-    rc_ptp *grown = realloc(*rows, (size_t)bigger * sizeof *grown);
-    if (grown == NULL) return 0;
-    *rows = grown;
-    *cap = bigger;
-  }
-  if (!compact(r, texts, &(*rows)[*n], &kept)) return 0;
+  if (!room(rows, *n, cap) || !compact(r, texts, &(*rows)[*n], &kept)) return 0;
   *n += kept;
+  return 1;
+}
+
+/* Appends a row of column 2 `column2` and a known shape index (as
+ * rc_ptp_append would for a row of that shape); 0 when out of memory. */
+int rc_ptp_append_shaped(rc_ptp **rows, int *n, int *cap, const char *column2, uint32_t shape)
+{
+  uint32_t key = pack(rc_code_key(column2));
+  if (key == NO_KEY) return 1;
+  if (!room(rows, *n, cap)) return 0;
+  (*rows)[*n].key = key;
+  (*rows)[(*n)++].shape = shape;
   return 1;
 }
 

@@ -19,6 +19,8 @@ struct rc_ptp {
 };
 
 int rc_ptp_append(rc_ptp **rows, int *n, int *cap, const rc_rule *r, rc_ptp_texts *texts);
+int rc_ptp_shape_index(const rc_rule *r, rc_ptp_texts *texts, uint32_t *index);
+int rc_ptp_append_shaped(rc_ptp **rows, int *n, int *cap, const char *column2, uint32_t shape);
 rc_ptp *rc_ptp_copy(const rc_ptp *rows, int n, int *ok);
 const rc_rule *rc_ptp_find(const rc_ptp *rows, int n, const rc_ptp_texts *texts, uint64_t column2, long day,
                            int setting, const char *const *stale, int nstale, rc_rule *out);

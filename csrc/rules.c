@@ -16,6 +16,7 @@
 #include "db.h"
 #include "pool.h"
 #include "ptp.h"
+#include "ptp_pack.h"
 
 typedef struct group_row { const char *group, *label; char from[8], to[8]; long start, end; } group_row;
 typedef struct dx_row { char from[8], to[8]; const char *family, *payer, *note; long start, end; } dx_row;
@@ -24,6 +25,9 @@ typedef struct dx_row { char from[8], to[8]; const char *family, *payer, *note; 
 
 struct rc_rules {
   sqlite3_stmt *load, *load_ptp, *load_ptp_text, *load_listed;
+  sqlite3_stmt *load_pack;       /* NULL when the file has no ptp_pack table */
+  uint32_t *pack_shapes;         /* a pack's shapes as indexes into pairs: grown once, reused */
+  uint64_t pack_shapes_cap;
   const char **text_by_id;        /* by ptp_text id, interned; made on first use */
   rc_ptp_texts pairs;            /* the shapes (dates, texts...) the PTP rows index */
   rc_ptp *ptp_scratch;           /* a code's PTP rows while they load: grown once, reused */
@@ -109,6 +113,9 @@ static const char sql_code_ptp[] =
   " FROM ptp_edit WHERE col1 = ?1";
 
 static const char sql_ptp_text[] = "SELECT text FROM ptp_text WHERE id = ?1";
+
+/* The same rows in one blob (ptp_pack.h), when the code has a pack. */
+static const char sql_code_pack[] = "SELECT rows FROM ptp_pack WHERE col1 = ?1";
 
 /* Does any coverage article list the code? Asked once with the code's
  * rules: the necessity edit's article queries (a window, two sorts) are
@@ -223,12 +230,10 @@ static int append_row(rc_code_rules *cr, const rc_rule *r, int *n, int *cap)
 
 /* The text of a ptp_text id (NULL: none, ""), interned; NULL when out of
  * memory. Ids below TEXT_IDS are cached. */
-static const char *ptp_text(rc_rules *rules, sqlite3_stmt *st, int col)
+static const char *text_of_id(rc_rules *rules, sqlite3_int64 id)
 {
-  sqlite3_int64 id = sqlite3_column_int64(st, col);
   const char *text = NULL;
   int cached = id > 0 && id < TEXT_IDS;
-  if (sqlite3_column_type(st, col) == SQLITE_NULL) return "";
   if (cached && rules->text_by_id == NULL && (rules->text_by_id = calloc(TEXT_IDS, sizeof (const char *))) == NULL)
     return NULL;
   if (cached && rules->text_by_id[id] != NULL) return rules->text_by_id[id];
@@ -238,6 +243,12 @@ static const char *ptp_text(rc_rules *rules, sqlite3_stmt *st, int col)
   sqlite3_reset(rules->load_ptp_text);
   if (cached) rules->text_by_id[id] = text;
   return text;
+}
+
+static const char *ptp_text(rc_rules *rules, sqlite3_stmt *st, int col)
+{
+  if (sqlite3_column_type(st, col) == SQLITE_NULL) return "";
+  return text_of_id(rules, sqlite3_column_int64(st, col));
 }
 
 /* Reads the current PTP result row; 0 when out of memory. */
@@ -257,20 +268,96 @@ static int read_ptp(rc_rules *rules, sqlite3_stmt *st, rc_rule *r)
   return r->text && r->source;
 }
 
+/* A pack's shape as read_ptp would have read its row (column 2 aside):
+ * its index in the rule set's shapes in *index; 0 when out of memory. */
+static int pack_shape(rc_rules *rules, const rc_pack_shape *s, uint32_t *index)
+{
+  rc_rule r;
+  int setting = (int)s->setting;
+  memset(&r, 0, sizeof r);
+  r.kind = RC_RULE_PTP;
+  r.from = (s->flags & RC_PACK_FROM_NULL) ? LONG_MIN : (long)s->from;
+  r.to = (s->flags & RC_PACK_TO_NULL) ? LONG_MAX : (long)s->to;
+  r.setting = (unsigned char)(setting == 1 ? RC_SET_PRACTITIONER : setting == 2 ? RC_SET_HOSPITAL : RC_SET_ANY);
+  r.other = "";
+  r.a = (int)s->modifier;
+  r.text = (s->flags & RC_PACK_RATIONALE_NULL) ? "" : text_of_id(rules, s->rationale);
+  r.source = (s->flags & RC_PACK_SOURCE_NULL) ? "" : text_of_id(rules, s->source);
+  return r.text && r.source && rc_ptp_shape_index(&r, &rules->pairs, index);
+}
+
+/* The pack's shapes into rules->pack_shapes; 1 done, 0 out of memory, -2
+ * a malformed pack. */
+static int pack_shapes(rc_rules *rules, rc_pack_reader *rd)
+{
+  uint64_t i;
+  rc_pack_shape s;
+  if (rd->shapes > rules->pack_shapes_cap) {
+    uint32_t *grown = realloc(rules->pack_shapes, (size_t)rd->shapes * sizeof *grown);
+    if (grown == NULL) return 0;
+    rules->pack_shapes = grown;
+    rules->pack_shapes_cap = rd->shapes;
+  }
+  for (i = 0; i < rd->shapes; i++) {
+    if (!rc_pack_next_shape(rd, &s)) return -2;
+    if (!pack_shape(rules, &s, &rules->pack_shapes[i])) return 0;
+  }
+  return 1;
+}
+
+/* The pack's rows into the scratch list (*n of them); 1 done, 0 out of
+ * memory, -2 a malformed pack. */
+static int pack_rows(rc_rules *rules, rc_pack_reader *rd, int *n)
+{
+  uint64_t shape;
+  int ok = pack_shapes(rules, rd);
+  if (ok == 1 && (!rc_pack_rows(rd) || rd->rows > INT_MAX)) ok = -2;
+  while (ok == 1 && rd->rows_left > 0)
+    ok = !rc_pack_next_row(rd, &shape) ? -2
+         : rc_ptp_append_shaped(&rules->ptp_scratch, n, &rules->ptp_scratch_cap, rd->col2,
+                                rules->pack_shapes[shape]);
+  return ok == 1 && !rc_pack_end(rd) ? -2 : ok;
+}
+
+/* The code's PTP edits from its pack into the scratch list; 1 done, 0 out
+ * of memory, -1 a database error, -2 no pack (or one that cannot be read:
+ * the rows are read from ptp_edit instead). */
+static int load_pack(rc_rules *rules, const char *code, int *n)
+{
+  sqlite3_stmt *st = rules->load_pack;
+  rc_pack_reader rd;
+  int rc, ok = -2;
+  *n = 0;
+  if (st == NULL) return -2;
+  sqlite3_reset(st);
+  sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+  rc = sqlite3_step(st);
+  if (rc == SQLITE_ROW && rc_pack_begin(&rd, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0)))
+    ok = pack_rows(rules, &rd, n);
+  else if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    ok = -1;
+  sqlite3_reset(st);
+  return ok;
+}
+
 /* The code's PTP edits (as column 1) into its compact list, gathered in
  * the scratch list and copied once at their exact size; 1 done, 0 out of
  * memory, -1 a database error. */
 static int load_ptp(rc_rules *rules, rc_code_rules *cr, const char *code)
 {
-  int rc, n = 0, ok = 1;
+  int rc, n = 0, ok = load_pack(rules, code, &n);
   rc_rule r;
-  sqlite3_reset(rules->load_ptp);
-  sqlite3_bind_text(rules->load_ptp, 1, code, -1, SQLITE_STATIC);
-  while (ok && (rc = sqlite3_step(rules->load_ptp)) == SQLITE_ROW)
-    ok = read_ptp(rules, rules->load_ptp, &r) &&
-         rc_ptp_append(&rules->ptp_scratch, &n, &rules->ptp_scratch_cap, &r, &rules->pairs);
-  if (ok && rc != SQLITE_DONE) ok = -1;
-  sqlite3_reset(rules->load_ptp);
+  if (ok == -2) {
+    ok = 1;
+    n = 0;
+    sqlite3_reset(rules->load_ptp);
+    sqlite3_bind_text(rules->load_ptp, 1, code, -1, SQLITE_STATIC);
+    while (ok && (rc = sqlite3_step(rules->load_ptp)) == SQLITE_ROW)
+      ok = read_ptp(rules, rules->load_ptp, &r) &&
+           rc_ptp_append(&rules->ptp_scratch, &n, &rules->ptp_scratch_cap, &r, &rules->pairs);
+    if (ok && rc != SQLITE_DONE) ok = -1;
+    sqlite3_reset(rules->load_ptp);
+  }
   if (ok == 1) {
     cr->ptp = rc_ptp_copy(rules->ptp_scratch, n, &ok);
     cr->nptp = ok ? n : 0;
@@ -773,6 +860,7 @@ rc_rules *rc_rules_new(sqlite3 *conn, char *err, size_t errlen)
     rc_rules_free(rules);
     return NULL;
   }
+  if (sqlite3_prepare_v2(conn, sql_code_pack, -1, &rules->load_pack, NULL) != SQLITE_OK) rules->load_pack = NULL;
   if (sqlite3_prepare_v2(conn, sql_code_rules, -1, &rules->load, NULL) != SQLITE_OK ||
       sqlite3_prepare_v2(conn, sql_code_ptp, -1, &rules->load_ptp, NULL) != SQLITE_OK ||
       sqlite3_prepare_v2(conn, sql_ptp_text, -1, &rules->load_ptp_text, NULL) != SQLITE_OK ||
@@ -793,6 +881,8 @@ void rc_rules_free(rc_rules *rules)
   sqlite3_finalize(rules->load_ptp);
   sqlite3_finalize(rules->load_ptp_text);
   sqlite3_finalize(rules->load_listed);
+  sqlite3_finalize(rules->load_pack);
+  free(rules->pack_shapes);
   free(rules->text_by_id);
   free(rules->ptp_scratch);
   rc_ptp_texts_free(&rules->pairs);

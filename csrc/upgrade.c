@@ -41,6 +41,7 @@
 #include <string.h>
 #include "db.h"
 #include "embed.h"
+#include "ptp_pack.h"
 
 #define IMAGE "rc_curated"
 
@@ -52,7 +53,7 @@ typedef struct {
 } up_job;
 
 /* How a table's rows are sorted into curated and imported. */
-typedef enum { T_ROWS, T_CURATED, T_IMPORTED, T_PTP_TEXT, T_PTP, T_DATASETS, T_VIRTUAL } up_kind;
+typedef enum { T_ROWS, T_CURATED, T_IMPORTED, T_PTP_TEXT, T_PTP, T_PTP_PACK, T_DATASETS, T_VIRTUAL } up_kind;
 
 static int exec(up_job *j, const char *sql)
 {
@@ -160,6 +161,7 @@ static up_kind kind_of(up_job *j, const char *name, const char *sql)
   if (strcmp(name, "datasets") == 0) return T_DATASETS;
   if (strcmp(name, "ptp_edit") == 0) return T_PTP;
   if (strcmp(name, "ptp_text") == 0) return T_PTP_TEXT;
+  if (strcmp(name, "ptp_pack") == 0) return T_PTP_PACK;
   if (truth_of(j->conn, "SELECT 1 FROM pragma_table_info(?1, '" IMAGE "')"
                         " WHERE name = 'source' AND upper(type) = 'TEXT'", name))
     return T_ROWS;
@@ -374,6 +376,7 @@ static int follow_data(up_job *j, const char *name, up_kind k)
   int ok = 1;
   if (!j->curated || k == T_VIRTUAL || k == T_IMPORTED || k == T_PTP_TEXT) return 1;
   if (k == T_PTP) return follow_ptp(j);
+  if (k == T_PTP_PACK) return exec(j, "DELETE FROM main.ptp_pack");   /* packed anew at the end */
   cols = common_columns(j->conn, name, name, k == T_DATASETS ? "id" : NULL);   /* ids: the file's */
   if (cols == NULL) return 1;
   if (k == T_DATASETS) {
@@ -500,7 +503,8 @@ static int upgrade_all(up_job *j)
   return (!j->curated || (exec(j, sql_imported) && facts_before(j))) && drop_objects(j) &&
          follow_tables(j) && make_objects(j) && follow_meta(j) &&
          (!j->curated || (exec(j, "DROP TABLE temp.rc_imported; DROP TABLE temp.rc_writes") && facts_drop(j))) &&
-         (rc_db_refresh_search(j->conn) == SQLITE_OK || failed(j));   /* a remade index is empty */
+         (rc_db_refresh_search(j->conn) == SQLITE_OK || failed(j)) &&   /* a remade index is empty */
+         (rc_ptp_pack_build(j->conn) == SQLITE_OK || failed(j));
 }
 
 /* Is the file at this radcode's schema version and (when it holds curated

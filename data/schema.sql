@@ -113,6 +113,31 @@ CREATE TABLE ptp_edit (
   PRIMARY KEY (col1, col2, setting, valid_from, source)   -- quarterly versions side by side
 ) WITHOUT ROWID;   -- one b-tree (key columns first, in key order)
 
+-- Every ptp_edit row of a column-1 code in one blob (csrc/ptp_pack.h has
+-- the format), so a check loads a code's edits with one read. A cache: a
+-- change to a code's rows drops its pack (the triggers below), a code
+-- without a pack is read from ptp_edit, and an NCCI import or an upgrade
+-- packs the codes that have none.
+CREATE TABLE ptp_pack (
+  col1 TEXT PRIMARY KEY,
+  rows BLOB NOT NULL
+) WITHOUT ROWID;
+
+CREATE TRIGGER ptp_edit_insert_unpacks AFTER INSERT ON ptp_edit
+BEGIN
+  DELETE FROM ptp_pack WHERE col1 = NEW.col1;
+END;
+
+CREATE TRIGGER ptp_edit_delete_unpacks AFTER DELETE ON ptp_edit
+BEGIN
+  DELETE FROM ptp_pack WHERE col1 = OLD.col1;
+END;
+
+CREATE TRIGGER ptp_edit_update_unpacks AFTER UPDATE ON ptp_edit
+BEGIN
+  DELETE FROM ptp_pack WHERE col1 = OLD.col1 OR col1 = NEW.col1;
+END;
+
 CREATE VIEW ptp (col1, col2, setting, valid_from, valid_to, modifier, rationale, source) AS
   SELECT e.col1, e.col2, CASE e.setting WHEN 1 THEN 'practitioner' WHEN 2 THEN 'hospital' END,
          date(e.valid_from * 86400, 'unixepoch'), date(e.valid_to * 86400, 'unixepoch'),

@@ -1,0 +1,145 @@
+-- ptp_pack: every PTP row of a column-1 code packed in one blob
+-- (csrc/ptp_pack.c), so a check loads a code's edits with one read. The
+-- packs are a cache of ptp_edit: an NCCI import and an upgrade make them, a
+-- change to a code's rows drops its pack, and a code without a pack, or
+-- with one that cannot be read, is read from ptp_edit. So the answers never
+-- depend on the packs: these specs compare them with packs, without, and
+-- with broken ones, and show the loader does read the packs.
+local radcode = require "radcode"
+local H = require "helper"
+
+local FIX = H.root .. "/spec/fixtures/import/"
+local sql = H.sql
+
+--- A copy of the default data with the fixture PTP files imported.
+local function imported_db(dir)
+  local path = H.new_db(dir)
+  local rc = assert(radcode.open({ db = path }))
+  assert(rc:import("ncci-ptp", { FIX .. "ptp_practitioner_f1.txt", FIX .. "ptp_practitioner_f2.txt" },
+    { setting = "practitioner", edition = "v99.9" }))
+  rc:close()
+  return path
+end
+
+--- The codes of the fixture's rows (either column), which the default
+-- data's rows name too.
+local function ptp_codes(path)
+  local of = " FROM ptp WHERE source = 'CMS NCCI PTP practitioner v99.9'"
+  return sql(path, "SELECT col1" .. of .. " UNION SELECT col2" .. of .. " ORDER BY 1")
+end
+
+local DATES = { "2015-06-01", "2024-06-03", "2025-12-31", "2026-01-05" }
+
+--- rc:pair's answer for every ordered pair of the codes, on each date,
+-- in both settings, as one text per question (a fresh handle: rules are
+-- cached per handle).
+local function answers(path, codes)
+  local rc = assert(radcode.open({ db = path }))
+  local out = {}
+  for _, date in ipairs(DATES) do
+    for _, setting in ipairs({ "practitioner", "hospital" }) do
+      for _, a in ipairs(codes) do
+        for _, b in ipairs(codes) do
+          if a ~= b then
+            local p = rc:pair(a, b, { date = date, setting = setting })
+            out[#out + 1] = table.concat({ a, b, date, setting, tostring(p.together), tostring(p.indicator),
+              tostring(p.column1), tostring(p.rationale), tostring(p.source) }, "|")
+          end
+        end
+      end
+    end
+  end
+  rc:close()
+  return out
+end
+
+--- The pairs whose answers differ between two runs of answers().
+local function differences(x, y)
+  local d = {}
+  for i = 1, math.max(#x, #y) do
+    if x[i] ~= y[i] then d[#d + 1] = tostring(x[i]) .. " / " .. tostring(y[i]) end
+  end
+  return d
+end
+
+describe("ptp_pack", function()
+  local dir, path
+  before_each(function()
+    dir = H.tmpdir()
+    path = imported_db(dir)
+  end)
+  after_each(function() H.remove_tree(dir) end)
+
+  it("an NCCI import packs every column-1 code of ptp_edit", function()
+    local codes = sql(path, "SELECT count(DISTINCT col1) FROM ptp_edit")
+    assert.is_true(tonumber(codes[1]) > 100)   -- the default data's codes and the fixture's
+    assert.are.same(codes, sql(path, "SELECT count(*) FROM ptp_pack"))
+    assert.are.same({ "0" }, sql(path, "SELECT count(*) FROM ptp_pack WHERE hex(substr(rows, 1, 3)) <> '525001'"))
+    assert.are.same({ "0" }, sql(path, "SELECT count(*) FROM ptp_edit WHERE col1 NOT IN (SELECT col1 FROM ptp_pack)"))
+  end)
+
+  it("answers the same with packs, without them, and with broken ones", function()
+    local codes = ptp_codes(path)
+    local packed = answers(path, codes)
+    -- the fixtures' pairs are there: some answers say no, some with a modifier
+    local text = table.concat(packed, "\n")
+    assert.matches("|no|0|", text, 1, true)
+    assert.matches("|with_modifier|1|", text, 1, true)
+    local broken = dir .. "/broken.db"
+    H.run(("env -u LD_PRELOAD cp %s %s"):format(H.quote(path), H.quote(broken)))
+    -- cut short, a wrong version, a row sharing more than the row before
+    -- has, a shape index out of range, trailing bytes, empty
+    sql(broken, "UPDATE ptp_pack SET rows = CASE unicode(substr(col1, -1)) % 6"
+      .. " WHEN 0 THEN substr(rows, 1, length(rows) - 1) WHEN 1 THEN x'525002' || substr(rows, 4)"
+      .. " WHEN 2 THEN x'5250010100000000010001057F' WHEN 3 THEN x'52500101000000000100010100014105'"
+      .. " WHEN 4 THEN rows || x'00' ELSE x'' END")
+    assert.are.same({}, differences(packed, answers(broken, codes)))
+    sql(path, "DELETE FROM ptp_pack")
+    assert.are.same({}, differences(packed, answers(path, codes)))
+  end)
+
+  it("the loader reads the packs (a pack moved to another code answers for it)", function()
+    local before = radcode.open({ db = path })
+    assert.are.equal("yes", before:pair("15777", "77295", { date = "2024-06-03" }).together)
+    before:close()
+    sql(path, "INSERT OR REPLACE INTO ptp_pack SELECT '15777', rows FROM ptp_pack WHERE col1 = '77301'")
+    local rc = assert(radcode.open({ db = path }))
+    assert.are.equal("no", rc:pair("15777", "77295", { date = "2024-06-03" }).together)
+    rc:close()
+  end)
+
+  it("a change to a code's rows drops its pack, so no answer is stale", function()
+    local function packed(code) return sql(path, ("SELECT count(*) FROM ptp_pack WHERE col1 = '%s'"):format(code))[1] end
+    -- a pack that lies (moved from 77301) goes when 77014's rows change
+    sql(path, "INSERT OR REPLACE INTO ptp_pack SELECT '15777', rows FROM ptp_pack WHERE col1 = '77301'")
+    sql(path, "INSERT INTO ptp (col1, col2, setting, valid_from, modifier, source)"
+      .. " VALUES ('15777', '77417', 'practitioner', '2015-01-01', 1, 'by hand')")
+    assert.are.equal("0", packed("15777"))
+    assert.are.equal("1", packed("77301"))
+    local rc = assert(radcode.open({ db = path }))
+    assert.are.equal("yes", rc:pair("15777", "77295", { date = "2024-06-03" }).together)
+    assert.are.equal("with_modifier", rc:pair("15777", "77417", { date = "2024-06-03" }).together)
+    rc:close()
+    -- a delete and an update drop the pack too
+    sql(path, "DELETE FROM ptp WHERE col1 = '77301' AND col2 = '77295'")
+    assert.are.equal("0", packed("77301"))
+    rc = assert(radcode.open({ db = path }))
+    assert.are_not.equal("no", rc:pair("77301", "77295", { date = "2024-06-03" }).together)
+    rc:close()
+    assert.are.equal("1", packed("77306"))
+    sql(path, "UPDATE ptp_edit SET modifier = 1 WHERE col1 = '77306'")
+    assert.are.equal("0", packed("77306"))
+  end)
+
+  it("an upgrade from schema 7 packs every code", function()
+    local codes = ptp_codes(path)
+    local expected = answers(path, codes)
+    sql(path, "DROP TRIGGER ptp_edit_insert_unpacks", "DROP TRIGGER ptp_edit_delete_unpacks",
+      "DROP TRIGGER ptp_edit_update_unpacks", "DROP TABLE ptp_pack",
+      "UPDATE meta SET value = '7' WHERE key = 'schema_version'")
+    local rc = assert(radcode.open({ db = path }))
+    rc:close()
+    assert.are.same(sql(path, "SELECT count(DISTINCT col1) FROM ptp_edit"), sql(path, "SELECT count(*) FROM ptp_pack"))
+    assert.are.same({}, differences(expected, answers(path, codes)))
+  end)
+end)
