@@ -28,7 +28,11 @@
  * rest go alone; so do all rows when ptp_edit has a trigger that could skip
  * a row unseen (any but an AFTER trigger). The codes of the rows kept are
  * marked in a bitmap and named (rc_import_name_list) in code order at the
- * end, as a UNION over ptp_edit would give them. */
+ * end, as a UNION over ptp_edit would give them. When the only triggers on
+ * the tables the load writes are the schema's (each drops the ptp_pack row
+ * of a changed row's column 1 code: a trigger program a row, as dear as
+ * the row), triggers are off while the rows load and the import drops
+ * those packs itself, once a code; import.c then packs them again. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,6 +88,8 @@ typedef struct ncci_state {
   ptp_edit last;                     /* the greatest key inserted so far */
   int have_last;
   unsigned char *named;              /* bitmap of the codes of the rows kept */
+  unsigned char *col1s;              /* their column 1 codes, when the import drops
+                                        their ptp_pack rows itself (else NULL) */
   char memo_text[RC_DATE_LEN + 1];   /* the last date read (never "") and its day */
   long memo_day;
 } ncci_state;
@@ -156,6 +162,7 @@ static void mark_named(ncci_state *s, const ptp_edit *e)
   long a = code_index(e->col1), b = code_index(e->col2);
   s->named[a >> 3] |= (unsigned char)(1u << (a & 7));
   s->named[b >> 3] |= (unsigned char)(1u << (b & 7));
+  if (s->col1s) s->col1s[a >> 3] |= (unsigned char)(1u << (a & 7));
 }
 
 /* Inserts one row through the statement that rejects a collision. */
@@ -461,19 +468,107 @@ static int append_code(char **list, size_t *n, size_t *cap, long i)
   return 1;
 }
 
+/* The codes of a bitmap, in code order, as a list of five-character codes
+ * (*list NULL when there are none). 0 when out of memory. */
+static int codes_of(const unsigned char *bits, char **list, size_t *n)
+{
+  size_t cap = 0;
+  long i;
+  *list = NULL;
+  *n = 0;
+  for (i = 0; i < CODE_SPACE; i++) {
+    if (bits[i >> 3] == 0) i |= 7;
+    else if ((bits[i >> 3] & (1u << (i & 7))) && !append_code(list, n, &cap, i)) return 0;
+  }
+  return 1;
+}
+
 /* Makes the codes of the rows kept known (codes rows), in code order. */
 static int name_codes(rc_import_job *job, const ncci_state *s)
 {
-  char *list = NULL;
-  size_t n = 0, cap = 0;
-  long i;
-  int ok = 1;
-  for (i = 0; i < CODE_SPACE && ok; i++) {
-    if (s->named[i >> 3] == 0) i |= 7;
-    else if (s->named[i >> 3] & (1u << (i & 7))) ok = append_code(&list, &n, &cap, i);
-  }
-  ok = ok ? rc_import_name_list(job, list, n) : rc_import_fail(job, "out of memory");
+  char *list;
+  size_t n;
+  int ok = codes_of(s->named, &list, &n) ? rc_import_name_list(job, list, n) : rc_import_fail(job, "out of memory");
   free(list);
+  return ok;
+}
+
+/* The triggers of data/schema.sql on ptp_edit: each drops the ptp_pack row
+ * (a cache, ptp_pack.h) of a changed row's column 1 code. */
+static const char trigger_insert[] = "CREATE TRIGGER ptp_edit_insert_unpacks AFTER INSERT ON ptp_edit\nBEGIN\n"
+                                     "  DELETE FROM ptp_pack WHERE col1 = NEW.col1;\nEND";
+static const char trigger_delete[] = "CREATE TRIGGER ptp_edit_delete_unpacks AFTER DELETE ON ptp_edit\nBEGIN\n"
+                                     "  DELETE FROM ptp_pack WHERE col1 = OLD.col1;\nEND";
+static const char trigger_update[] = "CREATE TRIGGER ptp_edit_update_unpacks AFTER UPDATE ON ptp_edit\nBEGIN\n"
+                                     "  DELETE FROM ptp_pack WHERE col1 = OLD.col1 OR col1 = NEW.col1;\nEND";
+
+/* Are the triggers on the tables the load writes (ptp_edit, ptp_text,
+ * ptp_pack) exactly the schema's three? Then the import may turn triggers
+ * off while it loads and drop the packs itself, once a code instead of
+ * once a row (a trigger program a row costs about as much as the row).
+ * 1 yes, 0 no, -1 on a database error. */
+static int own_triggers_only(rc_import_job *job)
+{
+  static const char sql[] =
+    "SELECT count(*) = 3 AND sum(sql IN (?1, ?2, ?3)) = 3 FROM (SELECT sql FROM sqlite_schema"
+    " WHERE type = 'trigger' AND lower(tbl_name) IN ('ptp_edit', 'ptp_text', 'ptp_pack') UNION ALL"
+    " SELECT sql FROM sqlite_temp_schema WHERE type = 'trigger' AND lower(tbl_name) IN ('ptp_edit', 'ptp_text', 'ptp_pack'))";
+  sqlite3_stmt *st = NULL;
+  int rc, yes;
+  if (!rc_import_prepare(job, sql, &st)) return -1;
+  sqlite3_bind_text(st, 1, trigger_insert, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 2, trigger_delete, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 3, trigger_update, -1, SQLITE_STATIC);
+  rc = sqlite3_step(st);
+  yes = rc == SQLITE_ROW && sqlite3_column_int(st, 0) != 0;
+  if (rc != SQLITE_ROW) rc_import_db_fail(job, "reading the schema");
+  sqlite3_finalize(st);
+  return rc == SQLITE_ROW ? yes : -1;
+}
+
+/* Drops the ptp_pack rows of the column 1 codes of the rows kept. */
+static int drop_packs(rc_import_job *job, const ncci_state *s)
+{
+  sqlite3_stmt *st = NULL;
+  char *list;
+  size_t n, i;
+  int rc = SQLITE_DONE;
+  if (!codes_of(s->col1s, &list, &n)) return rc_import_fail(job, "out of memory");
+  if (!rc_import_prepare(job, "DELETE FROM ptp_pack WHERE col1 = ?1", &st)) return free(list), 0;
+  for (i = 0; i < n && rc == SQLITE_DONE; i++) {
+    sqlite3_bind_text(st, 1, list + 5 * i, 5, SQLITE_STATIC);
+    if ((rc = sqlite3_step(st)) != SQLITE_DONE) rc_import_db_fail(job, "dropping the packs of the codes loaded");
+    sqlite3_reset(st);
+  }
+  sqlite3_finalize(st);
+  free(list);
+  return rc == SQLITE_DONE;
+}
+
+/* Replaces the dataset's rows (the earlier import's go) with the files'. */
+static int load(rc_import_job *job, ncci_state *s)
+{
+  static const rc_table_spec spec = {columns, NCOLUMNS, 0, 0, row, header, end_file};
+  static const char old_packs[] =
+    "DELETE FROM ptp_pack WHERE col1 IN (SELECT col1 FROM ptp_edit WHERE source IN (SELECT id FROM ptp_text WHERE text = ?1))";
+  return (s->col1s == NULL || rc_import_exec(job, old_packs, NULL)) &&
+         rc_import_exec(job, "DELETE FROM ptp_edit WHERE source IN (SELECT id FROM ptp_text WHERE text = ?1)", NULL) &&
+         prepare(job, s) && rc_table_import(job, &spec, s) && (s->col1s == NULL || drop_packs(job, s));
+}
+
+/* Loads with triggers off when only the schema's own would run (their
+ * work done by the load), else as it is. Triggers are on again after. */
+static int load_unpacking(rc_import_job *job, ncci_state *s)
+{
+  int own = own_triggers_only(job), was = 1, ok;
+  if (own < 0) return 0;
+  if (own && (s->col1s = calloc((size_t)(CODE_SPACE / 8 + 1), 1)) == NULL) return rc_import_fail(job, "out of memory");
+  if (own) {   /* the int written is the setting after the call: read it first */
+    sqlite3_db_config(job->conn, SQLITE_DBCONFIG_ENABLE_TRIGGER, -1, &was);
+    sqlite3_db_config(job->conn, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, NULL);
+  }
+  ok = load(job, s);
+  if (own) sqlite3_db_config(job->conn, SQLITE_DBCONFIG_ENABLE_TRIGGER, was, NULL);
   return ok;
 }
 
@@ -481,20 +576,19 @@ static int name_codes(rc_import_job *job, const ncci_state *s)
  * import of the same dataset (same source). */
 int rc_import_ncci(rc_import_job *job)
 {
-  static const rc_table_spec spec = {columns, NCOLUMNS, 0, 0, row, header, end_file};
   ncci_state *s = calloc(1, sizeof *s);
   int ok;
   if (s == NULL || (s->named = calloc((size_t)(CODE_SPACE / 8 + 1), 1)) == NULL) {
     free(s);
     return rc_import_fail(job, "out of memory");
   }
-  ok = rc_import_exec(job, "DELETE FROM ptp_edit WHERE source IN (SELECT id FROM ptp_text WHERE text = ?1)", NULL) &&
-       prepare(job, s) && rc_table_import(job, &spec, s) && name_codes(job, s);
+  ok = load_unpacking(job, s) && name_codes(job, s);
   sqlite3_finalize(s->insert);
   sqlite3_finalize(s->batch);
   sqlite3_finalize(s->add_text);
   sqlite3_finalize(s->find_text);
   free(s->named);
+  free(s->col1s);
   free(s);
   return ok;
 }

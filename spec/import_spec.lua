@@ -220,6 +220,38 @@ describe("rc:import", function()
       assert.are.same({ 970, 752, 152, 66 }, batched.counts)
     end)
 
+    it("leaves ptp_pack as the schema's triggers would, loading with them off", function()
+      -- two imports of one dataset, the second without the pairs of column 1
+      -- codes G0043-G0085 (so their packs must go); compared with the same
+      -- imports made with the triggers on (a user's trigger keeps them on)
+      local first, second = ptp_csv(600), ptp_csv(300)
+      local function imports(name, setup)
+        local db = dir .. "/" .. name
+        local h = assert(radcode.open())
+        assert(h:save(db))
+        h:close()
+        if setup then sql(db, setup) end
+        h = assert(radcode.open({ db = db }))
+        for _, text in ipairs({ first, second }) do
+          H.write(dir .. "/ptp.csv", text)
+          assert(h:import("ncci-ptp", dir .. "/ptp.csv", { setting = "practitioner", edition = "v99.1" }))
+        end
+        -- the triggers are on again after: a user's trigger on aoc runs in the next import
+        sql(db, "CREATE TABLE spec_spy (code TEXT); CREATE TRIGGER spec_aoc AFTER INSERT ON aoc"
+          .. " BEGIN INSERT INTO spec_spy VALUES (NEW.addon); END")
+        local aoc = assert(h:import("aoc", FIX .. "aoc.csv", { edition = "2099Q1" }))
+        assert.are.same({ tostring(aoc.rows_kept) }, sql(db, "SELECT count(*) FROM spec_spy"))
+        h:close()
+        return { rows = sql(db, "SELECT * FROM ptp_edit ORDER BY 1, 2, 3, 4, 5"),
+          packs = sql(db, "SELECT col1, hex(rows) FROM ptp_pack ORDER BY 1"),
+          codes = sql(db, "SELECT rowid, code, system, source FROM codes ORDER BY rowid") }
+      end
+      local off, on = imports("off.db"), imports("on.db", ALONE)
+      assert.are.same(on, off)
+      assert.are.same({ "0" }, sql(dir .. "/off.db", "SELECT count(*) FROM ptp_pack WHERE col1 NOT IN (SELECT col1 FROM ptp_edit)"))
+      assert.are.same(sql(dir .. "/off.db", "SELECT count(DISTINCT col1) FROM ptp_edit"), sql(dir .. "/off.db", "SELECT count(*) FROM ptp_pack"))
+    end)
+
     it("stores by batches what it would store row by row from a file with effective dates", function()
       local text, want = ptp_csv(600, true)
       H.write(dir .. "/ptp.csv", text)
