@@ -114,10 +114,9 @@ int rc_import_code(const char *s, char out[6], const char **system)
   return 1;
 }
 
-/* A CMS date YYYYMMDD (or YYYY-MM-DD) as an ISO date; 0 if it is not one. */
-int rc_import_date8(const char *s, char iso[RC_DATE_LEN + 1])
+/* A CMS date YYYYMMDD (or YYYY-MM-DD) as a day number; 0 if it is not one. */
+int rc_import_day8(const char *s, long *day)
 {
-  long day;
   char tmp[RC_DATE_LEN + 1];
   size_t n = strlen(s);
   if (n == 8 && strspn(s, "0123456789") == 8) {
@@ -130,7 +129,14 @@ int rc_import_date8(const char *s, char iso[RC_DATE_LEN + 1])
     s = tmp;
     n = RC_DATE_LEN;
   }
-  if (rc_date_parse(s, n, &day) != RC_DATE_OK) return 0;
+  return rc_date_parse(s, n, day) == RC_DATE_OK;
+}
+
+/* A CMS date YYYYMMDD (or YYYY-MM-DD) as an ISO date; 0 if it is not one. */
+int rc_import_date8(const char *s, char iso[RC_DATE_LEN + 1])
+{
+  long day;
+  if (!rc_import_day8(s, &day)) return 0;
   rc_date_format(day, iso);
   return 1;
 }
@@ -270,16 +276,11 @@ int rc_import_coverage(const char *edition, char from[RC_DATE_LEN + 1], char to[
   return 1;
 }
 
-/* Makes every code an import named known: a codes row of family 'other'
- * (system from the code, a neutral summary, effective 2015-01-01 or the
- * import's earlier start, source the dataset) for each code `select` (a
- * SELECT of one column, ?1 = the dataset name) gives that codes lacks.
- * Curated rows and rows of other files are left as they are. */
-int rc_import_name_codes(rc_import_job *job, const char *select)
+/* Prepares the INSERT of rc_import_name_codes over `select`, ?1 and ?2
+ * bound. */
+static int prepare_name_codes(rc_import_job *job, const char *select, sqlite3_stmt **st)
 {
   char sql[1024];
-  sqlite3_stmt *st = NULL;
-  int rc;
   snprintf(sql, sizeof sql,
            "INSERT OR IGNORE INTO codes (code, system, family, summary, effective, source)"
            " SELECT c, CASE WHEN substr(c, 1, 1) BETWEEN '0' AND '9' THEN 'CPT' ELSE 'HCPCS' END, 'other',"
@@ -288,12 +289,45 @@ int rc_import_name_codes(rc_import_job *job, const char *select)
            " ELSE 'HCPCS Level II code (no radcode summary; import the HCPCS file for its descriptor)' END,"
            " min(?2, '2015-01-01'), ?1 FROM (%s) WHERE c IS NOT NULL AND length(c) = 5",
            select);
-  if (!rc_import_prepare(job, sql, &st)) return 0;
-  sqlite3_bind_text(st, 1, job->name, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 2, job->from, -1, SQLITE_STATIC);
+  if (!rc_import_prepare(job, sql, st)) return 0;
+  sqlite3_bind_text(*st, 1, job->name, -1, SQLITE_STATIC);
+  sqlite3_bind_text(*st, 2, job->from, -1, SQLITE_STATIC);
+  return 1;
+}
+
+/* Makes every code an import named known: a codes row of family 'other'
+ * (system from the code, a neutral summary, effective 2015-01-01 or the
+ * import's earlier start, source the dataset) for each code `select` (a
+ * SELECT of one column, ?1 = the dataset name) gives that codes lacks.
+ * Curated rows and rows of other files are left as they are. */
+int rc_import_name_codes(rc_import_job *job, const char *select)
+{
+  sqlite3_stmt *st = NULL;
+  int rc;
+  if (!prepare_name_codes(job, select, &st)) return 0;
   rc = sqlite3_step(st);
   sqlite3_finalize(st);
   if (rc != SQLITE_DONE) return rc_import_db_fail(job, "naming the file's codes");
+  job->codes_changed = 1;
+  return 1;
+}
+
+/* The same for a list of n codes of five characters each, one after the
+ * other, named in the list's order (sorted, it gives the codes rows the
+ * order a SELECT ... UNION would). */
+int rc_import_name_list(rc_import_job *job, const char *codes, size_t n)
+{
+  sqlite3_stmt *st = NULL;
+  size_t i;
+  int rc = SQLITE_DONE;
+  if (!prepare_name_codes(job, "SELECT ?3 AS c", &st)) return 0;
+  for (i = 0; i < n && rc == SQLITE_DONE; i++) {
+    sqlite3_bind_text(st, 3, codes + 5 * i, 5, SQLITE_STATIC);
+    if ((rc = sqlite3_step(st)) != SQLITE_DONE) rc_import_db_fail(job, "naming the file's codes");
+    sqlite3_reset(st);
+  }
+  sqlite3_finalize(st);
+  if (rc != SQLITE_DONE) return 0;
   job->codes_changed = 1;
   return 1;
 }

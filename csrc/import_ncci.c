@@ -17,7 +17,23 @@
  * one pair with the same deletion date are duplicates. Such files must list
  * a pair's rows together, as CMS's files do. Rows go straight into the compact table
  * ptp_edit, dates as day numbers, their rationale and the dataset name as ids into ptp_text
- * (a file has about ten rationales, kept in a small cache). */
+ * (a file has about ten rationales, kept in a small cache).
+ * Speed (the national file has 2.5 million rows): a row whose key (col1,
+ * col2, valid_from) comes after every key this import has inserted cannot
+ * collide with one of them (the import's dataset has no other rows), so such
+ * rows, all of them in a file sorted by pair as CMS's are, go in BATCH at a
+ * time through one multi-row INSERT; any other row goes alone through the
+ * INSERT that makes a collision a reject. Should SQLite refuse a row of a
+ * batch anyway (its OR FAIL keeps the rows before it), that row and the
+ * rest go alone; so do all rows when ptp_edit has a trigger that could skip
+ * a row unseen (any but an AFTER trigger). The codes of the rows kept are
+ * marked in a bitmap and named (rc_import_name_list) in code order at the
+ * end, as a UNION over ptp_edit would give them. When the only triggers on
+ * the tables the load writes are the schema's (each drops the ptp_pack row
+ * of a changed row's column 1 code: a trigger program a row, as dear as
+ * the row), triggers are off while the rows load and the import drops
+ * those packs itself, once a code; import.c then packs them again. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "import_table.h"
@@ -26,18 +42,32 @@
 #define GROUP_MAX 16
 #define RATIONALE_LEN 200
 #define TEXT_CACHE 32
+#define BATCH 64                      /* rows of one multi-row INSERT */
+#define BATCH_COLUMNS 6               /* parameters a row of it binds */
+#define FIRST_DAY (-25567L)           /* 1900-01-01: the dates rc_date_parse takes */
+#define LAST_DAY 2932896L             /* 9999-12-31 */
+#define CODE_SPACE (36L * 36 * 36 * 36 * 36)   /* codes of five 0-9 A-Z */
 
 enum { C1, C2, PRIOR, EFFECTIVE, DELETION, MODIFIER, RATIONALE, NCOLUMNS };
 
 typedef struct ptp_row {
   char col1[6], col2[6];
-  char effective[RC_DATE_LEN + 1];
-  char deletion[RC_DATE_LEN + 1];    /* "" while in force */
-  char valid_to[RC_DATE_LEN + 1];
+  long effective;                    /* day number (files with effective dates) */
+  long deletion;                     /* day number, when deleted */
+  int deleted;                       /* 0 while in force */
   int modifier;
   char rationale[RATIONALE_LEN];
   long line;
 } ptp_row;
+
+/* A row as ptp_edit stores it (setting and source are the job's). */
+typedef struct ptp_edit {
+  char col1[5], col2[5];
+  long from, to;                     /* day numbers; to < FIRST_DAY: NULL */
+  int modifier;
+  sqlite3_int64 rationale;           /* 0: NULL */
+  long line;
+} ptp_edit;
 
 typedef struct text_id {
   char text[RATIONALE_LEN];
@@ -45,13 +75,23 @@ typedef struct text_id {
 } text_id;
 
 typedef struct ncci_state {
-  sqlite3_stmt *insert;
+  sqlite3_stmt *insert, *batch;      /* one row (collisions rejected), BATCH rows */
   sqlite3_stmt *add_text, *find_text;  /* into and from ptp_text */
   text_id texts[TEXT_CACHE];
-  int ntexts;
+  int ntexts, last_text;
   int dated;                         /* the file has effective dates */
+  long from;                         /* opts.from as a day number */
   int n;
   ptp_row group[GROUP_MAX + 1];      /* rows of one pair, when not dated */
+  ptp_edit pending[BATCH];           /* rows waiting for the batch INSERT */
+  int npending;
+  ptp_edit last;                     /* the greatest key inserted so far */
+  int have_last;
+  unsigned char *named;              /* bitmap of the codes of the rows kept */
+  unsigned char *col1s;              /* their column 1 codes, when the import drops
+                                        their ptp_pack rows itself (else NULL) */
+  char memo_text[RC_DATE_LEN + 1];   /* the last date read (never "") and its day */
+  long memo_day;
 } ncci_state;
 
 static const char *const n_c1[] = {"column 1", "column_1", "column1", NULL};
@@ -84,13 +124,15 @@ static sqlite3_int64 stored_text_id(ncci_state *s, const char *text)
   return id;
 }
 
-/* The id of a text, from the cache when it has it. */
+/* The id of a text, from the cache when it has it (the last one found
+ * first: rows of one rationale come in runs). */
 static sqlite3_int64 text_id_of(ncci_state *s, const char *text)
 {
   sqlite3_int64 id;
   int i;
+  if (s->ntexts > 0 && strcmp(s->texts[s->last_text].text, text) == 0) return s->texts[s->last_text].id;
   for (i = 0; i < s->ntexts; i++)
-    if (strcmp(s->texts[i].text, text) == 0) return s->texts[i].id;
+    if (strcmp(s->texts[i].text, text) == 0) return s->texts[s->last_text = i].id;
   id = stored_text_id(s, text);
   if (id != 0 && s->ntexts < TEXT_CACHE && strlen(text) < RATIONALE_LEN) {
     strcpy(s->texts[s->ntexts].text, text);
@@ -99,55 +141,159 @@ static sqlite3_int64 text_id_of(ncci_state *s, const char *text)
   return id;
 }
 
-/* Binds a checked date as its day number (ptp_edit's dates); "" as NULL. */
-static void bind_day(sqlite3_stmt *st, int i, const char *date)
+/* Binds a day number, or NULL for one outside the dates radcode reads
+ * (the day after 9999-12-31; "no deletion date"). */
+static void bind_day(sqlite3_stmt *st, int i, long day)
 {
-  long day;
-  if (date[0] == '\0' || rc_date_parse(date, strlen(date), &day) != RC_DATE_OK) sqlite3_bind_null(st, i);
+  if (day < FIRST_DAY || day > LAST_DAY) sqlite3_bind_null(st, i);
   else sqlite3_bind_int64(st, i, day);
 }
 
-static rc_row_result insert(rc_import_job *job, ncci_state *s, const ptp_row *r, const char *from)
+static long code_index(const char code[5])
+{
+  long i = 0;
+  int k;
+  for (k = 0; k < 5; k++) i = i * 36 + (code[k] <= '9' ? code[k] - '0' : code[k] - 'A' + 10);
+  return i;
+}
+
+static void mark_named(ncci_state *s, const ptp_edit *e)
+{
+  long a = code_index(e->col1), b = code_index(e->col2);
+  s->named[a >> 3] |= (unsigned char)(1u << (a & 7));
+  s->named[b >> 3] |= (unsigned char)(1u << (b & 7));
+  if (s->col1s) s->col1s[a >> 3] |= (unsigned char)(1u << (a & 7));
+}
+
+/* Inserts one row through the statement that rejects a collision. */
+static rc_row_result insert_one(rc_import_job *job, ncci_state *s, const ptp_edit *e)
 {
   sqlite3_stmt *st = s->insert;
-  sqlite3_bind_text(st, 1, r->col1, 5, SQLITE_STATIC);
-  sqlite3_bind_text(st, 2, r->col2, 5, SQLITE_STATIC);
-  bind_day(st, 4, from);
-  bind_day(st, 5, r->valid_to);
-  sqlite3_bind_int(st, 6, r->modifier);
-  if (r->rationale[0] == '\0') {
-    sqlite3_bind_null(st, 7);
-  } else {
-    sqlite3_int64 id = text_id_of(s, r->rationale);
-    if (id == 0) return (rc_import_db_fail(job, "storing a rationale"), RC_ROW_FATAL);
-    sqlite3_bind_int64(st, 7, id);
+  rc_row_result r;
+  sqlite3_bind_text(st, 1, e->col1, 5, SQLITE_STATIC);
+  sqlite3_bind_text(st, 2, e->col2, 5, SQLITE_STATIC);
+  bind_day(st, 4, e->from);
+  bind_day(st, 5, e->to);
+  sqlite3_bind_int(st, 6, e->modifier);
+  if (e->rationale == 0) sqlite3_bind_null(st, 7);
+  else sqlite3_bind_int64(st, 7, e->rationale);
+  r = rc_import_step(job, st, e->line);
+  if (r == RC_ROW_KEPT) mark_named(s, e);
+  return r;
+}
+
+/* Counts pending rows [from, to) as kept (the batch stored them). */
+static void kept(rc_import_job *job, ncci_state *s, int from, int to)
+{
+  int i;
+  for (i = from; i < to; i++) {
+    mark_named(s, &s->pending[i]);
+    rc_import_count(job, RC_ROW_KEPT);
   }
-  return rc_import_step(job, st, r->line);
+}
+
+/* Inserts pending rows from the first one at a time (a short batch, or
+ * what follows the row SQLite refused in one) and counts them. 0 on a
+ * fatal error. */
+static int one_by_one(rc_import_job *job, ncci_state *s, int first)
+{
+  int i;
+  for (i = first; i < s->npending; i++) {
+    rc_row_result r = insert_one(job, s, &s->pending[i]);
+    if (r == RC_ROW_FATAL) return 0;
+    rc_import_count(job, r);
+  }
+  return 1;
+}
+
+static void bind_batch(ncci_state *s)
+{
+  sqlite3_stmt *st = s->batch;
+  int i;
+  for (i = 0; i < BATCH; i++) {
+    const ptp_edit *e = &s->pending[i];
+    int p = i * BATCH_COLUMNS;
+    sqlite3_bind_text(st, p + 1, e->col1, 5, SQLITE_STATIC);
+    sqlite3_bind_text(st, p + 2, e->col2, 5, SQLITE_STATIC);
+    sqlite3_bind_int64(st, p + 3, e->from);
+    bind_day(st, p + 4, e->to);
+    sqlite3_bind_int(st, p + 5, e->modifier);
+    if (e->rationale == 0) sqlite3_bind_null(st, p + 6);
+    else sqlite3_bind_int64(st, p + 6, e->rationale);
+  }
+}
+
+/* Inserts the pending rows and counts them: a full batch with one
+ * statement, fewer (or all, when a trigger could skip a row unseen) one
+ * by one. The batch's OR FAIL keeps the rows before one
+ * that breaks a constraint (sqlite3_changes counts them); that row and the
+ * rest then go one by one, so it is rejected as it would have been alone.
+ * 0 on a fatal error. */
+static int land(rc_import_job *job, ncci_state *s)
+{
+  int rc, done, ok = 1;
+  if (s->npending < BATCH || s->batch == NULL) {
+    ok = one_by_one(job, s, 0);
+  } else {
+    bind_batch(s);
+    rc = sqlite3_step(s->batch);
+    done = rc == SQLITE_DONE || rc == SQLITE_CONSTRAINT ? sqlite3_changes(job->conn) : 0;
+    if (rc != SQLITE_CONSTRAINT && (rc != SQLITE_DONE || done != BATCH))
+      ok = rc_import_db_fail(job, rc == SQLITE_DONE ? "inserting rows (some were not stored)" : "inserting rows");
+    sqlite3_reset(s->batch);
+    if (ok) kept(job, s, 0, done);
+    if (ok && rc == SQLITE_CONSTRAINT) ok = one_by_one(job, s, done);
+  }
+  s->npending = 0;
+  return ok;
+}
+
+/* Does e's key come after every key inserted so far? */
+static int after_last(const ncci_state *s, const ptp_edit *e)
+{
+  int c;
+  if (!s->have_last) return 1;
+  if ((c = memcmp(e->col1, s->last.col1, 5)) != 0) return c > 0;
+  if ((c = memcmp(e->col2, s->last.col2, 5)) != 0) return c > 0;
+  return e->from > s->last.from;
+}
+
+/* Inserts a row now or with the next batch (then counted when it lands). */
+static rc_row_result insert(rc_import_job *job, ncci_state *s, const ptp_row *r, long from)
+{
+  ptp_edit e;
+  memcpy(e.col1, r->col1, 5);
+  memcpy(e.col2, r->col2, 5);
+  e.from = from;
+  e.to = r->deleted ? r->deletion : FIRST_DAY - 1;
+  e.modifier = r->modifier;
+  e.line = r->line;
+  e.rationale = 0;
+  if (r->rationale[0] != '\0' && (e.rationale = text_id_of(s, r->rationale)) == 0)
+    return (rc_import_db_fail(job, "storing a rationale"), RC_ROW_FATAL);
+  if (from < FIRST_DAY || from > LAST_DAY || !after_last(s, &e))
+    return land(job, s) ? insert_one(job, s, &e) : RC_ROW_FATAL;
+  s->last = e;
+  s->have_last = 1;
+  s->pending[s->npending++] = e;
+  if (s->npending == BATCH && !land(job, s)) return RC_ROW_FATAL;
+  return RC_ROW_DEFERRED;
 }
 
 /* Orders a pair's rows by deletion date, those still in force last. */
 static int by_deletion(const void *a, const void *b)
 {
   const ptp_row *x = a, *y = b;
-  if (x->deletion[0] == '\0' || y->deletion[0] == '\0')
-    return (x->deletion[0] == '\0') - (y->deletion[0] == '\0');
-  return strcmp(x->deletion, y->deletion);
+  if (!x->deleted || !y->deleted) return !x->deleted - !y->deleted;
+  return (x->deletion > y->deletion) - (x->deletion < y->deletion);
 }
 
 /* valid_from of a pair's first row: opts.from, or its last day when it was
  * deleted by then (so the rows of one pair keep distinct start dates). */
-static const char *first_from(const rc_import_job *job, const ptp_row *row)
+static long first_from(const ncci_state *s, const ptp_row *row)
 {
-  if (row->deletion[0] != '\0' && strcmp(row->deletion, job->from) < 0) return row->valid_to;
-  return job->from;
-}
-
-/* The ISO date after a valid ISO date. */
-static void day_after(const char iso[RC_DATE_LEN + 1], char out[RC_DATE_LEN + 1])
-{
-  long day = 0;
-  rc_date_parse(iso, RC_DATE_LEN, &day);
-  rc_date_format(day + 1, out);
+  if (row->deleted && row->deletion < s->from) return row->deletion;
+  return s->from;
 }
 
 /* Inserts the rows of one pair with their inferred effective dates: each
@@ -155,19 +301,15 @@ static void day_after(const char iso[RC_DATE_LEN + 1], char out[RC_DATE_LEN + 1]
  * first_from. */
 static int flush(rc_import_job *job, ncci_state *s)
 {
-  char from[RC_DATE_LEN + 1];
   rc_row_result r;
   int i;
   qsort(s->group, (size_t)s->n, sizeof s->group[0], by_deletion);
   for (i = 0; i < s->n; i++) {
     const ptp_row *row = &s->group[i], *prev = i ? &s->group[i - 1] : NULL;
-    if (prev && strcmp(prev->deletion, row->deletion) == 0) {
+    if (prev && prev->deleted == row->deleted && (!row->deleted || prev->deletion == row->deletion))
       r = rc_import_reject(job, row->line, "duplicate of line %ld (same pair and deletion date)", prev->line);
-    } else {
-      if (prev) day_after(prev->deletion, from);
-      else strcpy(from, first_from(job, row));
-      r = insert(job, s, row, from);
-    }
+    else
+      r = insert(job, s, row, prev ? prev->deletion + 1 : first_from(s, row));
     if (r == RC_ROW_FATAL) return 0;
     rc_import_count(job, r);
   }
@@ -175,23 +317,37 @@ static int flush(rc_import_job *job, ncci_state *s)
   return 1;
 }
 
+/* A CMS date YYYYMMDD (or YYYY-MM-DD) as a day number; 0 if it is not
+ * one. The last date read is remembered (a file has few deletion dates). */
+static int date_day(ncci_state *s, const char *text, long *day)
+{
+  size_t n = strlen(text);
+  if (n > 0 && n < sizeof s->memo_text && memcmp(text, s->memo_text, n + 1) == 0) return *day = s->memo_day, 1;
+  if (!rc_import_day8(text, day)) return 0;
+  if (n < sizeof s->memo_text) {
+    memcpy(s->memo_text, text, n + 1);
+    s->memo_day = *day;
+  }
+  return 1;
+}
+
 /* Checks and converts one row's fields into r. */
-static rc_row_result parse(rc_import_job *job, char **f, long line, ptp_row *r, int dated)
+static rc_row_result parse(rc_import_job *job, ncci_state *s, char **f, long line, ptp_row *r)
 {
   if (!rc_import_code(f[C1], r->col1, NULL))
     return rc_import_reject(job, line, "malformed column 1 code '%.*s'", rc_utf8_cut(f[C1], 20), f[C1]);
   if (!rc_import_code(f[C2], r->col2, NULL))
     return rc_import_reject(job, line, "malformed column 2 code '%.*s'", rc_utf8_cut(f[C2], 20), f[C2]);
-  if (strlen(f[MODIFIER]) != 1 || strchr("019", f[MODIFIER][0]) == NULL)
+  if (f[MODIFIER][0] == '\0' || f[MODIFIER][1] != '\0' || strchr("019", f[MODIFIER][0]) == NULL)
     return rc_import_reject(job, line, "modifier indicator '%.*s' is not 0, 1 or 9", rc_utf8_cut(f[MODIFIER], 20), f[MODIFIER]);
   r->modifier = f[MODIFIER][0] - '0';
-  r->deletion[0] = r->valid_to[0] = '\0';
+  r->deleted = 0;
   if (strcmp(f[DELETION], "*") != 0 && f[DELETION][0] != '\0') {
-    if (!rc_import_date8(f[DELETION], r->deletion))
+    if (!date_day(s, f[DELETION], &r->deletion))
       return rc_import_reject(job, line, "bad deletion date '%.*s' (expected YYYYMMDD or *)", rc_utf8_cut(f[DELETION], 20), f[DELETION]);
-    memcpy(r->valid_to, r->deletion, sizeof r->valid_to);
+    r->deleted = 1;
   }
-  if (dated && !rc_import_date8(f[EFFECTIVE], r->effective))
+  if (s->dated && !date_day(s, f[EFFECTIVE], &r->effective))
     return rc_import_reject(job, line, "bad effective date '%.*s' (expected YYYYMMDD)", rc_utf8_cut(f[EFFECTIVE], 20), f[EFFECTIVE]);
   r->line = line;
   return RC_ROW_KEPT;
@@ -201,12 +357,12 @@ static rc_row_result row(rc_import_job *job, void *state, char **f, long line)
 {
   ncci_state *s = state;
   ptp_row *r = &s->group[s->n];
-  if (parse(job, f, line, r, s->dated) != RC_ROW_KEPT) return RC_ROW_REJECTED;
+  if (parse(job, s, f, line, r) != RC_ROW_KEPT) return RC_ROW_REJECTED;
   if (r->modifier == 9) return RC_ROW_SKIPPED;   /* deleted retroactively: it never applied */
   r->rationale[0] = '\0';
   strncat(r->rationale, f[RATIONALE], RATIONALE_LEN - 1);
   if (s->dated) return insert(job, s, r, r->effective);
-  if (s->n > 0 && (strcmp(s->group[0].col1, r->col1) != 0 || strcmp(s->group[0].col2, r->col2) != 0)) {
+  if (s->n > 0 && (memcmp(s->group[0].col1, r->col1, 5) != 0 || memcmp(s->group[0].col2, r->col2, 5) != 0)) {
     ptp_row next = *r;
     if (!flush(job, s)) return RC_ROW_FATAL;
     s->group[0] = next;
@@ -225,9 +381,49 @@ static int header(rc_import_job *job, void *state, const int *present)
   return 1;
 }
 
+/* The end of a file: its last pair, then the rows waiting for a batch. */
 static int end_file(rc_import_job *job, void *state)
 {
-  return flush(job, state);
+  return flush(job, state) && land(job, state);
+}
+
+/* Prepares the INSERT of BATCH rows, setting and source written in. */
+static int prepare_batch(rc_import_job *job, ncci_state *s, int setting, sqlite3_int64 source)
+{
+  static const char head[] =
+    "INSERT OR FAIL INTO ptp_edit (col1, col2, setting, valid_from, valid_to, modifier, rationale, source) VALUES ";
+  char sql[sizeof head + BATCH * 64];
+  size_t n = sizeof head - 1;
+  int i, ok;
+  memcpy(sql, head, n);
+  for (i = 0; i < BATCH; i++)
+    n += (size_t)snprintf(sql + n, sizeof sql - n, "%s(?, ?, %d, ?, ?, ?, ?, %lld)", i ? ", " : "", setting,
+                          (long long)source);
+  ok = n < sizeof sql;
+  return (ok || rc_import_fail(job, "preparing the import: statement too long")) &&
+         rc_import_prepare(job, sql, &s->batch);
+}
+
+/* Could a trigger on ptp_edit skip a row (a BEFORE trigger's RAISE(IGNORE))
+ * unseen by a batch? 1 when some trigger on it is not written the plain way
+ * as an AFTER trigger ("CREATE TRIGGER name AFTER ...", like the schema's
+ * own, which drop a code's ptp_pack row), 0 if none, -1 on a database
+ * error. An AFTER trigger runs once its row is stored and counted. */
+static int may_skip_rows(rc_import_job *job)
+{
+  static const char sql[] =
+    "SELECT EXISTS (SELECT 1 FROM (SELECT name, sql FROM sqlite_schema WHERE type = 'trigger'"
+    " AND tbl_name = 'ptp_edit' COLLATE NOCASE UNION ALL SELECT name, sql FROM sqlite_temp_schema"
+    " WHERE type = 'trigger' AND tbl_name = 'ptp_edit' COLLATE NOCASE)"
+    " WHERE upper(substr(sql, 1, length(name) + 22)) IS NOT upper('CREATE TRIGGER ' || name || ' AFTER '))";
+  sqlite3_stmt *st = NULL;
+  int rc, yes;
+  if (!rc_import_prepare(job, sql, &st)) return -1;
+  rc = sqlite3_step(st);
+  yes = rc == SQLITE_ROW && sqlite3_column_int(st, 0) != 0;
+  if (rc != SQLITE_ROW) rc_import_db_fail(job, "reading the schema");
+  sqlite3_finalize(st);
+  return rc == SQLITE_ROW ? yes : -1;
 }
 
 /* Prepares the statements and binds what every row shares: the setting
@@ -235,33 +431,164 @@ static int end_file(rc_import_job *job, void *state)
 static int prepare(rc_import_job *job, ncci_state *s)
 {
   sqlite3_int64 source;
+  int setting = strcmp(job->setting, "hospital") == 0 ? 2 : 1;
   if (strcmp(job->setting, "practitioner") != 0 && strcmp(job->setting, "hospital") != 0)
     return rc_import_fail(job, "ncci-ptp edits are for practitioner or hospital claims, not %s", job->setting);
+  if (rc_date_parse(job->from, strlen(job->from), &s->from) != RC_DATE_OK)
+    return rc_import_fail(job, "option 'from': not a date: %s", job->from);
   if (!rc_import_prepare(job, sql_insert, &s->insert) ||
       !rc_import_prepare(job, "INSERT OR IGNORE INTO ptp_text (text) VALUES (?1)", &s->add_text) ||
       !rc_import_prepare(job, "SELECT id FROM ptp_text WHERE text = ?1", &s->find_text))
     return 0;
   if ((source = stored_text_id(s, job->name)) == 0) return rc_import_db_fail(job, "storing the dataset name");
-  sqlite3_bind_int(s->insert, 3, strcmp(job->setting, "hospital") == 0 ? 2 : 1);
+  sqlite3_bind_int(s->insert, 3, setting);
   sqlite3_bind_int64(s->insert, 8, source);
+  switch (may_skip_rows(job)) {
+  case 0: return prepare_batch(job, s, setting, source);
+  case 1: return 1;   /* no batches: every row alone */
+  default: return 0;
+  }
+}
+
+/* Appends the code of index i (in CODE_SPACE) to a growing list of
+ * five-character codes; 0 when out of memory. */
+static int append_code(char **list, size_t *n, size_t *cap, long i)
+{
+  static const char digits[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+  int k;
+  if (*n == *cap) {
+    size_t more = *cap ? *cap * 2 : 1024;
+    char *bigger = realloc(*list, more * 5);
+    if (bigger == NULL) return 0;
+    *list = bigger;
+    *cap = more;
+  }
+  for (k = 4; k >= 0; k--, i /= 36) (*list)[*n * 5 + (size_t)k] = digits[i % 36];
+  (*n)++;
   return 1;
+}
+
+/* The codes of a bitmap, in code order, as a list of five-character codes
+ * (*list NULL when there are none). 0 when out of memory. */
+static int codes_of(const unsigned char *bits, char **list, size_t *n)
+{
+  size_t cap = 0;
+  long i;
+  *list = NULL;
+  *n = 0;
+  for (i = 0; i < CODE_SPACE; i++) {
+    if (bits[i >> 3] == 0) i |= 7;
+    else if ((bits[i >> 3] & (1u << (i & 7))) && !append_code(list, n, &cap, i)) return 0;
+  }
+  return 1;
+}
+
+/* Makes the codes of the rows kept known (codes rows), in code order. */
+static int name_codes(rc_import_job *job, const ncci_state *s)
+{
+  char *list;
+  size_t n;
+  int ok = codes_of(s->named, &list, &n) ? rc_import_name_list(job, list, n) : rc_import_fail(job, "out of memory");
+  free(list);
+  return ok;
+}
+
+/* The triggers of data/schema.sql on ptp_edit: each drops the ptp_pack row
+ * (a cache, ptp_pack.h) of a changed row's column 1 code. */
+static const char trigger_insert[] = "CREATE TRIGGER ptp_edit_insert_unpacks AFTER INSERT ON ptp_edit\nBEGIN\n"
+                                     "  DELETE FROM ptp_pack WHERE col1 = NEW.col1;\nEND";
+static const char trigger_delete[] = "CREATE TRIGGER ptp_edit_delete_unpacks AFTER DELETE ON ptp_edit\nBEGIN\n"
+                                     "  DELETE FROM ptp_pack WHERE col1 = OLD.col1;\nEND";
+static const char trigger_update[] = "CREATE TRIGGER ptp_edit_update_unpacks AFTER UPDATE ON ptp_edit\nBEGIN\n"
+                                     "  DELETE FROM ptp_pack WHERE col1 = OLD.col1 OR col1 = NEW.col1;\nEND";
+
+/* Are the triggers on the tables the load writes (ptp_edit, ptp_text,
+ * ptp_pack) exactly the schema's three? Then the import may turn triggers
+ * off while it loads and drop the packs itself, once a code instead of
+ * once a row (a trigger program a row costs about as much as the row).
+ * 1 yes, 0 no, -1 on a database error. */
+static int own_triggers_only(rc_import_job *job)
+{
+  static const char sql[] =
+    "SELECT count(*) = 3 AND sum(sql IN (?1, ?2, ?3)) = 3 FROM (SELECT sql FROM sqlite_schema"
+    " WHERE type = 'trigger' AND lower(tbl_name) IN ('ptp_edit', 'ptp_text', 'ptp_pack') UNION ALL"
+    " SELECT sql FROM sqlite_temp_schema WHERE type = 'trigger' AND lower(tbl_name) IN ('ptp_edit', 'ptp_text', 'ptp_pack'))";
+  sqlite3_stmt *st = NULL;
+  int rc, yes;
+  if (!rc_import_prepare(job, sql, &st)) return -1;
+  sqlite3_bind_text(st, 1, trigger_insert, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 2, trigger_delete, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 3, trigger_update, -1, SQLITE_STATIC);
+  rc = sqlite3_step(st);
+  yes = rc == SQLITE_ROW && sqlite3_column_int(st, 0) != 0;
+  if (rc != SQLITE_ROW) rc_import_db_fail(job, "reading the schema");
+  sqlite3_finalize(st);
+  return rc == SQLITE_ROW ? yes : -1;
+}
+
+/* Drops the ptp_pack rows of the column 1 codes of the rows kept. */
+static int drop_packs(rc_import_job *job, const ncci_state *s)
+{
+  sqlite3_stmt *st = NULL;
+  char *list;
+  size_t n, i;
+  int rc = SQLITE_DONE;
+  if (!codes_of(s->col1s, &list, &n)) return rc_import_fail(job, "out of memory");
+  if (!rc_import_prepare(job, "DELETE FROM ptp_pack WHERE col1 = ?1", &st)) return free(list), 0;
+  for (i = 0; i < n && rc == SQLITE_DONE; i++) {
+    sqlite3_bind_text(st, 1, list + 5 * i, 5, SQLITE_STATIC);
+    if ((rc = sqlite3_step(st)) != SQLITE_DONE) rc_import_db_fail(job, "dropping the packs of the codes loaded");
+    sqlite3_reset(st);
+  }
+  sqlite3_finalize(st);
+  free(list);
+  return rc == SQLITE_DONE;
+}
+
+/* Replaces the dataset's rows (the earlier import's go) with the files'. */
+static int load(rc_import_job *job, ncci_state *s)
+{
+  static const rc_table_spec spec = {columns, NCOLUMNS, 0, 0, row, header, end_file};
+  static const char old_packs[] =
+    "DELETE FROM ptp_pack WHERE col1 IN (SELECT col1 FROM ptp_edit WHERE source IN (SELECT id FROM ptp_text WHERE text = ?1))";
+  return (s->col1s == NULL || rc_import_exec(job, old_packs, NULL)) &&
+         rc_import_exec(job, "DELETE FROM ptp_edit WHERE source IN (SELECT id FROM ptp_text WHERE text = ?1)", NULL) &&
+         prepare(job, s) && rc_table_import(job, &spec, s) && (s->col1s == NULL || drop_packs(job, s));
+}
+
+/* Loads with triggers off when only the schema's own would run (their
+ * work done by the load), else as it is. Triggers are on again after. */
+static int load_unpacking(rc_import_job *job, ncci_state *s)
+{
+  int own = own_triggers_only(job), was = 1, ok;
+  if (own < 0) return 0;
+  if (own && (s->col1s = calloc((size_t)(CODE_SPACE / 8 + 1), 1)) == NULL) return rc_import_fail(job, "out of memory");
+  if (own) {   /* the int written is the setting after the call: read it first */
+    sqlite3_db_config(job->conn, SQLITE_DBCONFIG_ENABLE_TRIGGER, -1, &was);
+    sqlite3_db_config(job->conn, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, NULL);
+  }
+  ok = load(job, s);
+  if (own) sqlite3_db_config(job->conn, SQLITE_DBCONFIG_ENABLE_TRIGGER, was, NULL);
+  return ok;
 }
 
 /* Loads the files into ptp_edit after removing the rows of an earlier
  * import of the same dataset (same source). */
 int rc_import_ncci(rc_import_job *job)
 {
-  static const rc_table_spec spec = {columns, NCOLUMNS, 0, 0, row, header, end_file};
   ncci_state *s = calloc(1, sizeof *s);
   int ok;
-  if (s == NULL) return rc_import_fail(job, "out of memory");
-  ok = rc_import_exec(job, "DELETE FROM ptp_edit WHERE source IN (SELECT id FROM ptp_text WHERE text = ?1)", NULL) &&
-       prepare(job, s) && rc_table_import(job, &spec, s) &&
-       rc_import_name_codes(job, "SELECT col1 AS c FROM ptp_edit WHERE source IN (SELECT id FROM ptp_text WHERE text = ?1)"
-                                 " UNION SELECT col2 FROM ptp_edit WHERE source IN (SELECT id FROM ptp_text WHERE text = ?1)");
+  if (s == NULL || (s->named = calloc((size_t)(CODE_SPACE / 8 + 1), 1)) == NULL) {
+    free(s);
+    return rc_import_fail(job, "out of memory");
+  }
+  ok = load_unpacking(job, s) && name_codes(job, s);
   sqlite3_finalize(s->insert);
+  sqlite3_finalize(s->batch);
   sqlite3_finalize(s->add_text);
   sqlite3_finalize(s->find_text);
+  free(s->named);
+  free(s->col1s);
   free(s);
   return ok;
 }

@@ -67,6 +67,7 @@ int rc_import_db_fail(rc_import_job *job, const char *what);
 char *rc_import_trim(char *s);
 int rc_import_code(const char *s, char out[6], const char **system);
 int rc_import_date8(const char *s, char iso[RC_DATE_LEN + 1]);
+int rc_import_day8(const char *s, long *day);
 void rc_import_day_before(const char iso[RC_DATE_LEN + 1], char out[RC_DATE_LEN + 1]);
 int rc_import_prepare(rc_import_job *job, const char *sql, sqlite3_stmt **st);
 int rc_import_exec(rc_import_job *job, const char *sql, const char *setting);
@@ -77,5 +78,6 @@ void rc_import_count(rc_import_job *job, rc_row_result r);
 void rc_import_edition(const char *path, char *out, size_t cap);
 int rc_import_coverage(const char *edition, char from[RC_DATE_LEN + 1], char to[RC_DATE_LEN + 1]);
 int rc_import_name_codes(rc_import_job *job, const char *select);
+int rc_import_name_list(rc_import_job *job, const char *codes, size_t n);
 
 #endif

@@ -124,6 +124,142 @@ describe("rc:import", function()
       local r = assert(rc:import("ncci-ptp", FIX .. "ptp_practitioner_f1.txt", { setting = "practitioner" }))
       assert.are.equal("CMS NCCI PTP practitioner ptp_practitioner_f1", r.source)
     end)
+
+    -- A CSV copy of n pairs in key order, so that the importer stores them
+    -- by batches: one row a pair, versions (the one in force first),
+    -- indicator 9 rows, rationales and none; then rows out of order, which
+    -- go alone: a pair again (its first version collides with the stored
+    -- one), a new pair that sorts before the last one, two rows of one pair
+    -- with one deletion date (and, dated, rows with a missing or impossible
+    -- effective date, one of them first); then rows in order again. Without effective dates
+    -- unless dated. Returns the text and the rejects expected, by line.
+    local function ptp_csv(n, dated)
+      local lines = { "column_1,column_2,prior_1996," .. (dated and "effective_date," or "") .. "deletion_date,modifier,rationale" }
+      local rats = { "Mutually exclusive procedures", "", "CPT Manual or CMS manual coding instruction" }
+      local function add(c1, c2, eff, del, mod, rat)
+        lines[#lines + 1] = table.concat(dated and { c1, c2, "", eff, del, mod, rat } or { c1, c2, "", del, mod, rat }, ",")
+      end
+      local function col1(i) return i <= n // 2 and ("%05d"):format(10000 + i // 7 * 13) or ("G%04d"):format(i // 7) end
+      local want = {}
+      if dated then   -- the first date read is none
+        add("09999", "0000Z", "", "*", "0", "")
+        want[#lines] = "bad effective date ''"
+      end
+      for i = 1, n do
+        local c1, c2, rat = col1(i), ("%04dZ"):format(i), rats[i % 3 + 1]
+        if i % 4 == 0 then add(c1, c2, "20200101", "*", "0", rat) end
+        add(c1, c2, "20150101", i % 4 == 0 and "20191231" or "*", "1", rat)
+        if i % 9 == 0 then add(c1, c2, "20150101", "20180331", "9", rat) end
+      end
+      add(col1(8), "0008Z", "20150101", "20191231", "1", rats[1])
+      want[#lines] = "duplicate of an earlier row of this import"
+      add("10000", "29999", "20150101", "*", "0", "")
+      add("10000", "29998", "20150101", "20201231", "0", "")
+      add("10000", "29998", "20150101", "20201231", "1", "")
+      want[#lines] = dated and "duplicate of an earlier row of this import" or "duplicate of line " .. (#lines - 1)
+      if dated then   -- after a row whose dates were read, none and an impossible one
+        add("10000", "29997", "", "20201231", "0", "")
+        want[#lines] = "bad effective date ''"
+        add("10000", "29996", "20151301", "*", "0", "")
+        want[#lines] = "bad effective date '20151301'"
+      end
+      for i = 1, 150 do add(("Y%04d"):format(i // 3), ("%04dZ"):format(1000 + i), "20150101", "*", "0", rats[i % 3 + 1]) end
+      return table.concat(lines, "\n") .. "\n", want
+    end
+
+    -- Imports dir/ptp.csv into a new copy of the default data, after the
+    -- SQL setup; what the import did and the tables it wrote.
+    local function import_into(name, setup)
+      local db = dir .. "/" .. name
+      local h = assert(radcode.open())
+      assert(h:save(db))
+      h:close()
+      if setup then sql(db, setup) end
+      h = assert(radcode.open({ db = db }))
+      local r = assert(h:import("ncci-ptp", dir .. "/ptp.csv", { setting = "practitioner", edition = "v99.1" }))
+      h:close()
+      return { counts = { r.rows_read, r.rows_kept, r.rows_rejected, r.rows_skipped }, rejects = rejected(r),
+        rows = sql(db, "SELECT * FROM ptp_edit ORDER BY 1, 2, 3, 4, 5"), texts = sql(db, "SELECT * FROM ptp_text"),
+        codes = sql(db, "SELECT rowid, code, system, source FROM codes ORDER BY rowid") }, db
+    end
+    -- a BEFORE trigger on ptp_edit (here one that does nothing) makes every
+    -- row go alone: such a trigger could skip a row unseen by a batch
+    local ALONE = "CREATE TRIGGER spec_alone BEFORE INSERT ON ptp_edit BEGIN SELECT 1; END"
+
+    it("stores by batches what it would store row by row, and rejects the same rows", function()
+      local text, want = ptp_csv(600)
+      H.write(dir .. "/ptp.csv", text)
+      local batched, db = import_into("batched.db")
+      assert.are.same(import_into("alone.db", ALONE), batched)
+      assert.are.same({ 970, 902, 2, 66 }, batched.counts)
+      -- an AFTER trigger leaves the batches on, and runs for every row stored
+      local seen = "CREATE TABLE spec_seen (col1 TEXT); CREATE TRIGGER spec_after AFTER INSERT ON ptp_edit"
+        .. " BEGIN INSERT INTO spec_seen VALUES (NEW.col1); END"
+      local after, after_db = import_into("after.db", seen)
+      assert.are.same(batched, after)
+      assert.are.same({ "902" }, sql(after_db, "SELECT count(*) FROM spec_seen"))
+      for line, why in pairs(want) do assert.matches(why, batched.rejects[line], 1, true) end
+      assert.are.same({ "2015-01-01|2019-12-31|1", "2020-01-01||0" }, sql(db, "SELECT valid_from, valid_to, modifier"
+        .. " FROM ptp WHERE col1 = '10013' AND col2 = '0008Z' AND source = 'CMS NCCI PTP practitioner v99.1' ORDER BY 1"))
+      -- every code of the rows kept is known
+      local named = "SELECT code FROM codes WHERE source = 'CMS NCCI PTP practitioner v99.1'"
+      assert.are.same({ "0" }, sql(db, "SELECT count(*) FROM (SELECT col1 AS c FROM ptp UNION SELECT col2 FROM ptp)"
+        .. " WHERE c NOT IN (SELECT code FROM codes)"))
+      assert.are.same({ "0" }, sql(db, "SELECT count(*) FROM (" .. named .. ")"
+        .. " WHERE code NOT IN (SELECT col1 FROM ptp UNION SELECT col2 FROM ptp)"))
+      -- the codes no curated row had (column 2 xxxxZ, column 1 Yxxxx), added in code order
+      assert.are.same({ "801" }, sql(db, "SELECT count(*) FROM (" .. named .. ") WHERE code LIKE '____Z' OR code LIKE 'Y%'"))
+      assert.are.same(sql(db, named .. " ORDER BY code"), sql(db, named .. " ORDER BY rowid"))
+      -- a row SQLite refuses in the middle of a batch (here a user's unique
+      -- index allows one version a pair) is rejected as it is alone, and the
+      -- rows before and after it in its batch are kept
+      local one_version = "CREATE UNIQUE INDEX spec_one_version ON ptp_edit (col1, col2, setting, source)"
+        .. " WHERE substr(col2, 5) = 'Z'"
+      batched = import_into("batched1.db", one_version)
+      assert.are.same(import_into("alone1.db", one_version .. "; " .. ALONE), batched)
+      assert.are.same({ 970, 752, 152, 66 }, batched.counts)
+    end)
+
+    it("leaves ptp_pack as the schema's triggers would, loading with them off", function()
+      -- two imports of one dataset, the second without the pairs of column 1
+      -- codes G0043-G0085 (so their packs must go); compared with the same
+      -- imports made with the triggers on (a user's trigger keeps them on)
+      local first, second = ptp_csv(600), ptp_csv(300)
+      local function imports(name, setup)
+        local db = dir .. "/" .. name
+        local h = assert(radcode.open())
+        assert(h:save(db))
+        h:close()
+        if setup then sql(db, setup) end
+        h = assert(radcode.open({ db = db }))
+        for _, text in ipairs({ first, second }) do
+          H.write(dir .. "/ptp.csv", text)
+          assert(h:import("ncci-ptp", dir .. "/ptp.csv", { setting = "practitioner", edition = "v99.1" }))
+        end
+        -- the triggers are on again after: a user's trigger on aoc runs in the next import
+        sql(db, "CREATE TABLE spec_spy (code TEXT); CREATE TRIGGER spec_aoc AFTER INSERT ON aoc"
+          .. " BEGIN INSERT INTO spec_spy VALUES (NEW.addon); END")
+        local aoc = assert(h:import("aoc", FIX .. "aoc.csv", { edition = "2099Q1" }))
+        assert.are.same({ tostring(aoc.rows_kept) }, sql(db, "SELECT count(*) FROM spec_spy"))
+        h:close()
+        return { rows = sql(db, "SELECT * FROM ptp_edit ORDER BY 1, 2, 3, 4, 5"),
+          packs = sql(db, "SELECT col1, hex(rows) FROM ptp_pack ORDER BY 1"),
+          codes = sql(db, "SELECT rowid, code, system, source FROM codes ORDER BY rowid") }
+      end
+      local off, on = imports("off.db"), imports("on.db", ALONE)
+      assert.are.same(on, off)
+      assert.are.same({ "0" }, sql(dir .. "/off.db", "SELECT count(*) FROM ptp_pack WHERE col1 NOT IN (SELECT col1 FROM ptp_edit)"))
+      assert.are.same(sql(dir .. "/off.db", "SELECT count(DISTINCT col1) FROM ptp_edit"), sql(dir .. "/off.db", "SELECT count(*) FROM ptp_pack"))
+    end)
+
+    it("stores by batches what it would store row by row from a file with effective dates", function()
+      local text, want = ptp_csv(600, true)
+      H.write(dir .. "/ptp.csv", text)
+      local batched = import_into("batched.db")
+      assert.are.same(import_into("alone.db", ALONE), batched)
+      assert.are.same({ 973, 902, 5, 66 }, batched.counts)
+      for line, why in pairs(want) do assert.matches(why, batched.rejects[line], 1, true) end
+    end)
   end)
 
   describe("mue", function()
