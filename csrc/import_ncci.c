@@ -28,15 +28,18 @@
  * rest go alone; so do all rows when ptp_edit has a trigger that could skip
  * a row unseen (any but an AFTER trigger). The codes of the rows kept are
  * marked in a bitmap and named (rc_import_name_list) in code order at the
- * end, as a UNION over ptp_edit would give them. When the only triggers on
- * the tables the load writes are the schema's (each drops the ptp_pack row
- * of a changed row's column 1 code: a trigger program a row, as dear as
- * the row), triggers are off while the rows load and the import drops
- * those packs itself, once a code; import.c then packs them again. */
+ * end, as a UNION over ptp_edit would give them. Every row stored goes to
+ * a pack feed (ptp_pack.h), which packs the codes new to ptp_edit from the
+ * rows themselves and drops the packs of the others, once a code (import.c
+ * packs those from ptp_edit after). When the only triggers on the tables
+ * the load writes are the schema's (each drops the ptp_pack row of a
+ * changed row's column 1 code: a trigger program a row, as dear as the
+ * row), triggers are off while the rows load: the feed does their work. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "import_table.h"
+#include "ptp_pack.h"
 #include "utf8.h"
 
 #define GROUP_MAX 16
@@ -88,8 +91,11 @@ typedef struct ncci_state {
   ptp_edit last;                     /* the greatest key inserted so far */
   int have_last;
   unsigned char *named;              /* bitmap of the codes of the rows kept */
-  unsigned char *col1s;              /* their column 1 codes, when the import drops
-                                        their ptp_pack rows itself (else NULL) */
+  int own_triggers;                  /* triggers are off while the rows load */
+  rc_pack_feed *feed;                /* packs the codes new to ptp_edit from the rows stored */
+  int setting;                       /* 1 practitioner, 2 hospital */
+  sqlite3_int64 source;              /* the dataset's ptp_text id */
+  int feed_rc;                       /* the feed's first error (SQLite's code) */
   char memo_text[RC_DATE_LEN + 1];   /* the last date read (never "") and its day */
   long memo_day;
 } ncci_state;
@@ -157,12 +163,33 @@ static long code_index(const char code[5])
   return i;
 }
 
+/* A stored row to the pack feed, with the values ptp_edit holds. */
+static void feed_row(ncci_state *s, const ptp_edit *e)
+{
+  char col1[6], col2[6];
+  rc_pack_shape shape;
+  memset(&shape, 0, sizeof shape);
+  memcpy(col1, e->col1, 5);
+  memcpy(col2, e->col2, 5);
+  col1[5] = col2[5] = '\0';
+  shape.setting = s->setting;
+  shape.modifier = e->modifier;
+  shape.from = e->from;
+  if (e->to < FIRST_DAY || e->to > LAST_DAY) shape.flags |= RC_PACK_TO_NULL;   /* as bind_day stores it */
+  else shape.to = e->to;
+  if (e->rationale == 0) shape.flags |= RC_PACK_RATIONALE_NULL;
+  else shape.rationale = e->rationale;
+  shape.source = s->source;
+  if (s->feed_rc == SQLITE_OK) s->feed_rc = rc_pack_feed_row(s->feed, col1, col2, &shape);
+}
+
+/* A row was stored: its codes are named, its column 1 code packed. */
 static void mark_named(ncci_state *s, const ptp_edit *e)
 {
   long a = code_index(e->col1), b = code_index(e->col2);
   s->named[a >> 3] |= (unsigned char)(1u << (a & 7));
   s->named[b >> 3] |= (unsigned char)(1u << (b & 7));
-  if (s->col1s) s->col1s[a >> 3] |= (unsigned char)(1u << (a & 7));
+  feed_row(s, e);
 }
 
 /* Inserts one row through the statement that rejects a collision. */
@@ -441,6 +468,10 @@ static int prepare(rc_import_job *job, ncci_state *s)
       !rc_import_prepare(job, "SELECT id FROM ptp_text WHERE text = ?1", &s->find_text))
     return 0;
   if ((source = stored_text_id(s, job->name)) == 0) return rc_import_db_fail(job, "storing the dataset name");
+  s->setting = setting;
+  s->source = source;
+  if ((s->feed_rc = rc_pack_feed_begin(job->conn, &s->feed)) != SQLITE_OK)
+    return rc_import_db_fail(job, "reading the codes ptp_edit holds");
   sqlite3_bind_int(s->insert, 3, setting);
   sqlite3_bind_int64(s->insert, 8, source);
   switch (may_skip_rows(job)) {
@@ -526,23 +557,12 @@ static int own_triggers_only(rc_import_job *job)
   return rc == SQLITE_ROW ? yes : -1;
 }
 
-/* Drops the ptp_pack rows of the column 1 codes of the rows kept. */
-static int drop_packs(rc_import_job *job, const ncci_state *s)
+/* The feed's packs of the codes new to ptp_edit, the last one stored. */
+static int end_feed(rc_import_job *job, ncci_state *s)
 {
-  sqlite3_stmt *st = NULL;
-  char *list;
-  size_t n, i;
-  int rc = SQLITE_DONE;
-  if (!codes_of(s->col1s, &list, &n)) return rc_import_fail(job, "out of memory");
-  if (!rc_import_prepare(job, "DELETE FROM ptp_pack WHERE col1 = ?1", &st)) return free(list), 0;
-  for (i = 0; i < n && rc == SQLITE_DONE; i++) {
-    sqlite3_bind_text(st, 1, list + 5 * i, 5, SQLITE_STATIC);
-    if ((rc = sqlite3_step(st)) != SQLITE_DONE) rc_import_db_fail(job, "dropping the packs of the codes loaded");
-    sqlite3_reset(st);
-  }
-  sqlite3_finalize(st);
-  free(list);
-  return rc == SQLITE_DONE;
+  if (s->feed_rc == SQLITE_OK) s->feed_rc = rc_pack_feed_end(s->feed);
+  if (s->feed_rc != SQLITE_OK) return rc_import_fail(job, "packing the PTP rows: %s", sqlite3_errstr(s->feed_rc));
+  return 1;
 }
 
 /* Replaces the dataset's rows (the earlier import's go) with the files'. */
@@ -551,9 +571,9 @@ static int load(rc_import_job *job, ncci_state *s)
   static const rc_table_spec spec = {columns, NCOLUMNS, 0, 0, row, header, end_file};
   static const char old_packs[] =
     "DELETE FROM ptp_pack WHERE col1 IN (SELECT col1 FROM ptp_edit WHERE source IN (SELECT id FROM ptp_text WHERE text = ?1))";
-  return (s->col1s == NULL || rc_import_exec(job, old_packs, NULL)) &&
+  return (!s->own_triggers || rc_import_exec(job, old_packs, NULL)) &&
          rc_import_exec(job, "DELETE FROM ptp_edit WHERE source IN (SELECT id FROM ptp_text WHERE text = ?1)", NULL) &&
-         prepare(job, s) && rc_table_import(job, &spec, s) && (s->col1s == NULL || drop_packs(job, s));
+         prepare(job, s) && rc_table_import(job, &spec, s) && end_feed(job, s);
 }
 
 /* Loads with triggers off when only the schema's own would run (their
@@ -562,7 +582,7 @@ static int load_unpacking(rc_import_job *job, ncci_state *s)
 {
   int own = own_triggers_only(job), was = 1, ok;
   if (own < 0) return 0;
-  if (own && (s->col1s = calloc((size_t)(CODE_SPACE / 8 + 1), 1)) == NULL) return rc_import_fail(job, "out of memory");
+  s->own_triggers = own;
   if (own) {   /* the int written is the setting after the call: read it first */
     sqlite3_db_config(job->conn, SQLITE_DBCONFIG_ENABLE_TRIGGER, -1, &was);
     sqlite3_db_config(job->conn, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, NULL);
@@ -588,7 +608,7 @@ int rc_import_ncci(rc_import_job *job)
   sqlite3_finalize(s->add_text);
   sqlite3_finalize(s->find_text);
   free(s->named);
-  free(s->col1s);
+  rc_pack_feed_free(s->feed);
   free(s);
   return ok;
 }

@@ -397,11 +397,13 @@ int rc_ptp_pack_build(sqlite3 *conn)
 
 struct rc_pack_feed {
   packer pk;
+  sqlite3_stmt *drop;            /* a code's pack, when the feed cannot make it */
   char **prior;                  /* column-1 codes with rows before the import, sorted */
   size_t nprior, capprior;
   char col1[RC_PACK_COL2_MAX + 1];   /* the code whose rows are gathering; "" none */
   int unpackable;                /* ... which had rows before, or came out of order */
   char last[RC_PACK_COL2_MAX + 1];   /* the greatest code gathered so far */
+  char dropped[RC_PACK_COL2_MAX + 1];   /* the unpackable code of the current run */
 };
 
 static int add_prior(rc_pack_feed *fd, const char *code)
@@ -446,6 +448,7 @@ int rc_pack_feed_begin(sqlite3 *conn, rc_pack_feed **feed)
 {
   rc_pack_feed *fd = calloc(1, sizeof *fd);
   int rc = fd ? packer_prepare(&fd->pk, conn) : SQLITE_NOMEM;
+  if (rc == SQLITE_OK) rc = sqlite3_prepare_v2(conn, "DELETE FROM ptp_pack WHERE col1 = ?1", -1, &fd->drop, NULL);
   if (rc == SQLITE_OK) rc = gather_prior(fd);
   if (rc != SQLITE_OK) {
     rc_pack_feed_free(fd);
@@ -483,19 +486,39 @@ static int flush_code(rc_pack_feed *fd)
   return rc;
 }
 
+/* Drops the pack of a code the feed cannot make (rc_ptp_pack_build makes
+ * it from ptp_edit): the triggers that would drop it may be off. */
+static int drop_pack(rc_pack_feed *fd, const char *col1)
+{
+  int rc;
+  sqlite3_bind_text(fd->drop, 1, col1, -1, SQLITE_STATIC);
+  rc = sqlite3_step(fd->drop);
+  sqlite3_reset(fd->drop);
+  return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* The first row of a run of col1's rows: the last code's pack is stored,
+ * and col1's gathered when it is new to ptp_edit and comes after every
+ * code so far; otherwise (it had rows before, or it came before: the pack
+ * made of its first run lacks these rows) its pack is dropped. */
+static int start_code(rc_pack_feed *fd, const char *col1)
+{
+  const char *key = col1;
+  int rc = flush_code(fd), after = strcmp(col1, fd->last) > 0, fits = strlen(col1) <= RC_PACK_COL2_MAX;
+  if (rc != SQLITE_OK) return rc;
+  fd->unpackable = !fits || !after || bsearch(&key, fd->prior, fd->nprior, sizeof *fd->prior, by_string) != NULL;
+  if (after && fits) strcpy(fd->last, col1);
+  if (!fd->unpackable) strcpy(fd->col1, col1);
+  return fd->unpackable ? drop_pack(fd, col1) : SQLITE_OK;
+}
+
 int rc_pack_feed_row(rc_pack_feed *fd, const char *col1, const char *col2, const rc_pack_shape *s)
 {
-  int rc = SQLITE_OK;
+  int rc;
   if (fd == NULL) return SQLITE_OK;
-  if (strcmp(col1, fd->col1) != 0) {
-    const char *key = col1;
-    if ((rc = flush_code(fd)) != SQLITE_OK) return rc;
-    /* a code not after the last one may have come before: its first pack
-     * went with its first new row (the trigger), ptp_edit gives it whole */
-    fd->unpackable = strlen(col1) > RC_PACK_COL2_MAX || strcmp(col1, fd->last) <= 0 ||
-                     bsearch(&key, fd->prior, fd->nprior, sizeof *fd->prior, by_string) != NULL;
-    if (!fd->unpackable) strcpy(fd->col1, col1);
-    if (strcmp(col1, fd->last) > 0 && strlen(col1) <= RC_PACK_COL2_MAX) strcpy(fd->last, col1);
+  if (strcmp(col1, fd->col1) != 0 && (fd->unpackable == 0 || strcmp(col1, fd->dropped) != 0)) {
+    if ((rc = start_code(fd, col1)) != SQLITE_OK) return rc;
+    if (fd->unpackable && strlen(col1) <= RC_PACK_COL2_MAX) strcpy(fd->dropped, col1);
   }
   if (fd->unpackable) return SQLITE_OK;
   return add_row(&fd->pk, col2, s) ? SQLITE_OK : SQLITE_NOMEM;
@@ -511,6 +534,7 @@ void rc_pack_feed_free(rc_pack_feed *fd)
   size_t i;
   if (fd == NULL) return;
   packer_free(&fd->pk);
+  sqlite3_finalize(fd->drop);
   for (i = 0; i < fd->nprior; i++) free(fd->prior[i]);
   free(fd->prior);
   free(fd);

@@ -53,14 +53,16 @@ int rc_pack_end(const rc_pack_reader *rd);
  * (SQLITE_NOMEM when out of memory). */
 int rc_ptp_pack_build(sqlite3 *conn);
 
-/* Packs made from an import's rows as they are inserted, so the codes new
- * to ptp_edit need not be read back: begin before the first insert (it
- * notes the codes ptp_edit already has: those are left to
- * rc_ptp_pack_build), feed every row actually inserted (rows of one code
- * together; a code whose rows come again later loses its pack to the
- * trigger and is packed by rc_ptp_pack_build), end, then call
- * rc_ptp_pack_build for the rest. Each returns SQLITE_OK or SQLite's error
- * code; a NULL feed takes rows and does nothing. */
+/* Packs made from an import's rows as they are stored, so the codes new to
+ * ptp_edit need not be read back: begin before the first insert (it notes
+ * the codes ptp_edit already has), feed every row actually stored, in the
+ * order stored, end, then call rc_ptp_pack_build. The feed packs a code
+ * new to ptp_edit whose rows come together and after every code before
+ * them (a file sorted by column 1, as CMS's are); any other code's pack it
+ * drops (once a run of its rows), so the feed is right with the
+ * pack-dropping triggers on or off, and rc_ptp_pack_build makes those
+ * packs from ptp_edit. Each returns SQLITE_OK or SQLite's error code; a
+ * NULL feed takes rows and does nothing. */
 typedef struct rc_pack_feed rc_pack_feed;
 int rc_pack_feed_begin(sqlite3 *conn, rc_pack_feed **feed);
 int rc_pack_feed_row(rc_pack_feed *feed, const char *col1, const char *col2, const rc_pack_shape *shape);

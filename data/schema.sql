@@ -117,7 +117,9 @@ CREATE TABLE ptp_edit (
 -- the format), so a check loads a code's edits with one read. A cache: a
 -- change to a code's rows drops its pack (the triggers below), a code
 -- without a pack is read from ptp_edit, and an NCCI import or an upgrade
--- packs the codes that have none.
+-- packs the codes that have none. csrc/import_ncci.c knows the three
+-- triggers by their exact text (it does their work itself while it loads
+-- with triggers off): change them there too.
 CREATE TABLE ptp_pack (
   col1 TEXT PRIMARY KEY,
   rows BLOB NOT NULL

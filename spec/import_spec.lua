@@ -594,6 +594,19 @@ describe("rc:import on the real CMS files", function()
     assert.are.same({ "1" }, sql(path, q:format("77290", "77280")))
     assert.are.same({ tostring(active) }, sql(path, "SELECT count(*) FROM ptp WHERE valid_to IS NULL"
       .. " AND source = 'CMS NCCI PTP practitioner v30.1'"))
+    -- every code is packed (ptp_pack), and the packs made from the file's
+    -- rows are those ptp_edit gives (a copy upgraded from schema 7 is
+    -- packed anew from ptp_edit)
+    local copy = dir .. "/repacked.db"
+    H.run(("env -u LD_PRELOAD cp %s %s"):format(H.quote(path), H.quote(copy)))
+    sql(copy, "DELETE FROM ptp_pack", "UPDATE meta SET value = '7' WHERE key = 'schema_version'")
+    assert(radcode.open({ db = copy })):close()
+    local packs = "SELECT col1 || ' ' || hex(rows) FROM ptp_pack ORDER BY col1"
+    local made, repacked = sql(path, packs), sql(copy, packs)
+    assert.are.equal(tonumber(sql(path, "SELECT count(DISTINCT col1) FROM ptp_edit")[1]), #made)
+    assert.is_true(#made == #repacked and table.concat(made, "\n") == table.concat(repacked, "\n"),
+      "the import's packs differ from those made from ptp_edit")
+    os.remove(copy)
   end)
 
   it("loads the MUE file: 77407 is 2 with MAI 3 for practitioners", function()

@@ -131,6 +131,60 @@ describe("ptp_pack", function()
     assert.are.equal("0", packed("77306"))
   end)
 
+  -- A CSV of PTP rows: codes in order, each with several column 2 codes
+  -- and versions; then a code again (out of order), a code the default
+  -- data has rows for (77301), and codes in order again.
+  local function ptp_csv(seed)
+    local lines = { "column_1,column_2,prior_1996,deletion_date,modifier,rationale" }
+    local function add(c1, c2, del, mod, rat) lines[#lines + 1] = table.concat({ c1, c2, "", del, mod, rat }, ",") end
+    for i = 1, 40 do
+      local c1 = ("%05d"):format(10000 + i * seed)
+      for j = 1, 1 + i % 5 do
+        local c2 = ("%05d"):format(20000 + j * 7)
+        if (i + j) % 3 == 0 then add(c1, c2, "20191231", "1", "Mutually exclusive procedures") end
+        add(c1, c2, "*", tostring((i + j) % 2), j % 2 == 0 and "" or "Misuse of column two code with column one code")
+      end
+    end
+    add(("%05d"):format(10000 + 5 * seed), "29999", "*", "0", "")
+    add("77301", "29998", "*", "1", "")
+    for i = 1, 10 do add(("G%04d"):format(i), "77300", "*", "0", "") end
+    return table.concat(lines, "\n") .. "\n"
+  end
+
+  --- The packs of a database, and those made from its ptp_edit alone (a
+  -- copy upgraded from schema 7 is packed anew from ptp_edit).
+  local function packs_and_rebuilt(db)
+    local copy = db .. ".copy"
+    H.run(("env -u LD_PRELOAD cp %s %s"):format(H.quote(db), H.quote(copy)))
+    sql(copy, "DELETE FROM ptp_pack", "UPDATE meta SET value = '7' WHERE key = 'schema_version'")
+    assert(radcode.open({ db = copy })):close()
+    local q = "SELECT col1 || ' ' || hex(rows) FROM ptp_pack ORDER BY col1"
+    return sql(db, q), sql(copy, q)
+  end
+
+  it("packs an import makes from its rows are those ptp_edit gives, triggers on or off", function()
+    H.write(dir .. "/a.csv", ptp_csv(3))
+    H.write(dir .. "/b.csv", ptp_csv(2))
+    for _, setup in ipairs({ "SELECT 1", "CREATE TRIGGER spec_alone BEFORE INSERT ON ptp_edit BEGIN SELECT 1; END" }) do
+      local own = H.tmpdir()
+      local db = H.new_db(own)
+      sql(db, setup)
+      local rc = assert(radcode.open({ db = db }))
+      assert(rc:import("ncci-ptp", dir .. "/a.csv", { setting = "practitioner", edition = "v1" }))
+      local packs, rebuilt = packs_and_rebuilt(db)
+      assert.is_true(#packs > 150)
+      assert.are.same(rebuilt, packs)
+      -- another dataset, then the first again (its rows replaced)
+      assert(rc:import("ncci-ptp", dir .. "/b.csv", { setting = "practitioner", edition = "v2" }))
+      assert(rc:import("ncci-ptp", dir .. "/b.csv", { setting = "practitioner", edition = "v1" }))
+      rc:close()
+      packs, rebuilt = packs_and_rebuilt(db)
+      assert.are.same(rebuilt, packs)
+      assert.are.same(sql(db, "SELECT count(DISTINCT col1) FROM ptp_edit"), sql(db, "SELECT count(*) FROM ptp_pack"))
+      H.remove_tree(own)
+    end
+  end)
+
   it("an upgrade from schema 7 packs every code", function()
     local codes = ptp_codes(path)
     local expected = answers(path, codes)
