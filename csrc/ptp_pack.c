@@ -34,9 +34,10 @@ static int get_signed(rc_pack_reader *rd, sqlite3_int64 *v)
 int rc_pack_begin(rc_pack_reader *rd, const void *blob, size_t len)
 {
   memset(rd, 0, sizeof *rd);
+  if (blob == NULL || len < 3) return 0;   /* SQLite gives NULL for an empty blob */
   rd->p = blob;
   rd->end = rd->p + len;
-  if (blob == NULL || len < 3 || rd->p[0] != 'R' || rd->p[1] != 'P' || rd->p[2] != 1) return 0;
+  if (rd->p[0] != 'R' || rd->p[1] != 'P' || rd->p[2] != 1) return 0;
   rd->p += 3;
   if (!get_varint(rd, &rd->shapes) || rd->shapes > (uint64_t)(rd->end - rd->p)) return 0;
   rd->shapes_left = rd->shapes;
