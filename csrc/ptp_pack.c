@@ -89,7 +89,7 @@ typedef struct buf { unsigned char *p; size_t n, cap; int oom; } buf;
 
 static void put_bytes(buf *b, const void *bytes, size_t n)
 {
-  if (b->oom) return;
+  if (b->oom || n == 0) return;
   if (b->n + n > b->cap) {
     size_t cap = b->cap ? b->cap : 1024;
     unsigned char *p;
@@ -507,7 +507,8 @@ static int start_code(rc_pack_feed *fd, const char *col1)
   const char *key = col1;
   int rc = flush_code(fd), after = strcmp(col1, fd->last) > 0, fits = strlen(col1) <= RC_PACK_COL2_MAX;
   if (rc != SQLITE_OK) return rc;
-  fd->unpackable = !fits || !after || bsearch(&key, fd->prior, fd->nprior, sizeof *fd->prior, by_string) != NULL;
+  fd->unpackable = !fits || !after ||
+                   (fd->nprior > 0 && bsearch(&key, fd->prior, fd->nprior, sizeof *fd->prior, by_string) != NULL);
   if (after && fits) strcpy(fd->last, col1);
   if (!fd->unpackable) strcpy(fd->col1, col1);
   return fd->unpackable ? drop_pack(fd, col1) : SQLITE_OK;
