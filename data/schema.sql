@@ -162,11 +162,14 @@ BEGIN
           (SELECT id FROM ptp_text WHERE text = NEW.source));
 END;
 
+-- a row of the view is one row of ptp_edit: its key includes the dataset,
+-- so deleting one dataset's row leaves another's of the same pair and start
 CREATE TRIGGER ptp_delete INSTEAD OF DELETE ON ptp
 BEGIN
   DELETE FROM ptp_edit WHERE col1 = OLD.col1 AND col2 = OLD.col2
     AND setting = CASE OLD.setting WHEN 'practitioner' THEN 1 ELSE 2 END
-    AND valid_from = CAST(julianday(OLD.valid_from) - 2440587.5 AS INTEGER);
+    AND valid_from = CAST(julianday(OLD.valid_from) - 2440587.5 AS INTEGER)
+    AND source = (SELECT id FROM ptp_text WHERE text = OLD.source);
 END;
 
 -- NCCI add-on code edits. type 1: needs one of the listed primaries; type 2:

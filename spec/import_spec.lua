@@ -120,6 +120,17 @@ describe("rc:import", function()
       assert.are.same({ "0" }, sql(path, "SELECT count(*) FROM ptp_edit WHERE col1 = '77401' AND col2 = '77999'"))
     end)
 
+    it("deletes through the view only the dataset's row named, not another's of the same pair and start", function()
+      local key = " WHERE col1 = '77301' AND col2 = '77295' AND setting = 'practitioner'"
+      local curated = sql(path, "SELECT valid_from, source FROM ptp" .. key .. " ORDER BY valid_from LIMIT 1")[1]
+      assert.is_truthy(curated, "the default data pairs 77301 with 77295")
+      local from = curated:match("^([^|]+)")
+      sql(path, ("INSERT INTO ptp VALUES ('77301', '77295', 'practitioner', '%s', NULL, 1, NULL, 'my own edits')"):format(from))
+      sql(path, "DELETE FROM ptp" .. key .. " AND source = 'my own edits'")
+      assert.are.same({ curated }, sql(path, ("SELECT valid_from, source FROM ptp%s AND valid_from = '%s'"):format(key, from)))
+      assert.are.same({ "0" }, sql(path, "SELECT count(*) FROM ptp WHERE source = 'my own edits'"))
+    end)
+
     it("names the dataset after the file when no edition is given", function()
       local r = assert(rc:import("ncci-ptp", FIX .. "ptp_practitioner_f1.txt", { setting = "practitioner" }))
       assert.are.equal("CMS NCCI PTP practitioner ptp_practitioner_f1", r.source)
