@@ -91,6 +91,9 @@ typedef struct ncci_state {
   ptp_edit last;                     /* the greatest key inserted so far */
   int have_last;
   unsigned char *named;              /* bitmap of the codes of the rows kept */
+  long *marked;                      /* ... and their list, in the order first seen */
+  size_t nmarked, capmarked;
+  int marked_oom;                    /* the list could not grow */
   int own_triggers;                  /* triggers are off while the rows load */
   rc_pack_feed *feed;                /* packs the codes new to ptp_edit from the rows stored */
   int setting;                       /* 1 practitioner, 2 hospital */
@@ -183,12 +186,32 @@ static void feed_row(ncci_state *s, const ptp_edit *e)
   if (s->feed_rc == SQLITE_OK) s->feed_rc = rc_pack_feed_row(s->feed, col1, col2, &shape);
 }
 
+/* Marks a code (its index) named; a code marked for the first time joins
+ * the list (the bitmap is never scanned: it spans 60 million codes). */
+static void mark_code(ncci_state *s, long i)
+{
+  unsigned char bit = (unsigned char)(1u << (i & 7));
+  if (s->named[i >> 3] & bit) return;
+  if (s->nmarked == s->capmarked) {
+    size_t cap = s->capmarked ? s->capmarked * 2 : 1024;
+    long *grown = realloc(s->marked, cap * sizeof *grown);
+    if (grown == NULL) {
+      s->marked_oom = 1;
+      return;
+    }
+    s->marked = grown;
+    s->capmarked = cap;
+  }
+  s->named[i >> 3] |= bit;
+  s->marked[s->nmarked++] = i;
+}
+
 /* A row was stored: its codes are named, its column 1 code packed. */
 static void mark_named(ncci_state *s, const ptp_edit *e)
 {
   long a = code_index(e->col1), b = code_index(e->col2);
-  s->named[a >> 3] |= (unsigned char)(1u << (a & 7));
-  s->named[b >> 3] |= (unsigned char)(1u << (b & 7));
+  mark_code(s, a);
+  mark_code(s, b);
   feed_row(s, e);
 }
 
@@ -499,27 +522,32 @@ static int append_code(char **list, size_t *n, size_t *cap, long i)
   return 1;
 }
 
-/* The codes of a bitmap, in code order, as a list of five-character codes
- * (*list NULL when there are none). 0 when out of memory. */
-static int codes_of(const unsigned char *bits, char **list, size_t *n)
+static int by_index(const void *a, const void *b)
 {
-  size_t cap = 0;
-  long i;
+  long x = *(const long *)a, y = *(const long *)b;
+  return (x > y) - (x < y);
+}
+
+/* The codes marked, in code order, as a list of five-character codes
+ * (*list NULL when there are none). 0 when out of memory. */
+static int codes_of(ncci_state *s, char **list, size_t *n)
+{
+  size_t cap = 0, k;
   *list = NULL;
   *n = 0;
-  for (i = 0; i < CODE_SPACE; i++) {
-    if (bits[i >> 3] == 0) i |= 7;
-    else if ((bits[i >> 3] & (1u << (i & 7))) && !append_code(list, n, &cap, i)) return 0;
-  }
+  if (s->marked_oom) return 0;
+  if (s->nmarked > 1) qsort(s->marked, s->nmarked, sizeof *s->marked, by_index);
+  for (k = 0; k < s->nmarked; k++)
+    if (!append_code(list, n, &cap, s->marked[k])) return 0;
   return 1;
 }
 
 /* Makes the codes of the rows kept known (codes rows), in code order. */
-static int name_codes(rc_import_job *job, const ncci_state *s)
+static int name_codes(rc_import_job *job, ncci_state *s)
 {
   char *list;
   size_t n;
-  int ok = codes_of(s->named, &list, &n) ? rc_import_name_list(job, list, n) : rc_import_fail(job, "out of memory");
+  int ok = codes_of(s, &list, &n) ? rc_import_name_list(job, list, n) : rc_import_fail(job, "out of memory");
   free(list);
   return ok;
 }
@@ -608,6 +636,7 @@ int rc_import_ncci(rc_import_job *job)
   sqlite3_finalize(s->add_text);
   sqlite3_finalize(s->find_text);
   free(s->named);
+  free(s->marked);
   rc_pack_feed_free(s->feed);
   free(s);
   return ok;

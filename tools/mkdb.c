@@ -14,6 +14,7 @@
 #include <sqlite3.h>
 
 #include "db.h"
+#include "ptp_pack.h"
 #include "tsv.h"
 
 static char *read_file(const char *path)
@@ -134,6 +135,16 @@ static int load_all(sqlite3 *conn, int count, char **paths)
   return 1;
 }
 
+/* Packs the curated PTP rows (ptp_pack.h), so a database saved from the
+ * image starts with every code packed and an import packs only what it
+ * touches. */
+static int pack_ptp(sqlite3 *conn)
+{
+  int rc = rc_ptp_pack_build(conn);
+  if (rc != SQLITE_OK) fprintf(stderr, "mkdb: packing the PTP rows: %s\n", sqlite3_errstr(rc));
+  return rc == SQLITE_OK;
+}
+
 static int build(sqlite3 *conn, int argc, char **argv)
 {
   return create_schema(conn, argv[2]) && exec(conn, "BEGIN") &&
@@ -141,7 +152,7 @@ static int build(sqlite3 *conn, int argc, char **argv)
                     " ('radcode_version', '" RC_VERSION "')") &&
          record_id(conn, argc - 2, argv + 2) &&
          load_all(conn, argc - 3, argv + 3) && exec(conn, sql_cited) &&
-         rc_db_refresh_search(conn) == SQLITE_OK && exec(conn, "COMMIT") &&
+         rc_db_refresh_search(conn) == SQLITE_OK && pack_ptp(conn) && exec(conn, "COMMIT") &&
          exec(conn, "VACUUM");
 }
 
