@@ -454,6 +454,16 @@ static int prepare_batch(rc_import_job *job, ncci_state *s, int setting, sqlite3
          rc_import_prepare(job, sql, &s->batch);
 }
 
+/* Steps a prepared question about the schema and finalizes it: 1 yes, 0
+ * no, -1 on a database error (recorded in the job). */
+static int schema_says(rc_import_job *job, sqlite3_stmt *st)
+{
+  int rc = sqlite3_step(st), yes = rc == SQLITE_ROW && sqlite3_column_int(st, 0) != 0;
+  if (rc != SQLITE_ROW) rc_import_db_fail(job, "reading the schema");
+  sqlite3_finalize(st);
+  return rc == SQLITE_ROW ? yes : -1;
+}
+
 /* Could a trigger on ptp_edit skip a row (a BEFORE trigger's RAISE(IGNORE))
  * unseen by a batch? 1 when some trigger on it is not written the plain way
  * as an AFTER trigger ("CREATE TRIGGER name AFTER ...", like the schema's
@@ -467,13 +477,8 @@ static int may_skip_rows(rc_import_job *job)
     " WHERE type = 'trigger' AND tbl_name = 'ptp_edit' COLLATE NOCASE)"
     " WHERE upper(substr(sql, 1, length(name) + 22)) IS NOT upper('CREATE TRIGGER ' || name || ' AFTER '))";
   sqlite3_stmt *st = NULL;
-  int rc, yes;
   if (!rc_import_prepare(job, sql, &st)) return -1;
-  rc = sqlite3_step(st);
-  yes = rc == SQLITE_ROW && sqlite3_column_int(st, 0) != 0;
-  if (rc != SQLITE_ROW) rc_import_db_fail(job, "reading the schema");
-  sqlite3_finalize(st);
-  return rc == SQLITE_ROW ? yes : -1;
+  return schema_says(job, st);
 }
 
 /* Prepares the statements and binds what every row shares: the setting
@@ -573,16 +578,11 @@ static int own_triggers_only(rc_import_job *job)
     " WHERE type = 'trigger' AND lower(tbl_name) IN ('ptp_edit', 'ptp_text', 'ptp_pack') UNION ALL"
     " SELECT sql FROM sqlite_temp_schema WHERE type = 'trigger' AND lower(tbl_name) IN ('ptp_edit', 'ptp_text', 'ptp_pack'))";
   sqlite3_stmt *st = NULL;
-  int rc, yes;
   if (!rc_import_prepare(job, sql, &st)) return -1;
   sqlite3_bind_text(st, 1, trigger_insert, -1, SQLITE_STATIC);
   sqlite3_bind_text(st, 2, trigger_delete, -1, SQLITE_STATIC);
   sqlite3_bind_text(st, 3, trigger_update, -1, SQLITE_STATIC);
-  rc = sqlite3_step(st);
-  yes = rc == SQLITE_ROW && sqlite3_column_int(st, 0) != 0;
-  if (rc != SQLITE_ROW) rc_import_db_fail(job, "reading the schema");
-  sqlite3_finalize(st);
-  return rc == SQLITE_ROW ? yes : -1;
+  return schema_says(job, st);
 }
 
 /* The feed's packs of the codes new to ptp_edit, the last one stored. */

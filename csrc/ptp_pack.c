@@ -375,21 +375,34 @@ static int next_code(packer *pk, sqlite3_value *prev, sqlite3_value **code)
   return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-int rc_ptp_pack_build(sqlite3 *conn)
+/* Calls visit(arg, code) for each column-1 code of ptp_edit, in order;
+ * stops at the first result that is not SQLITE_OK and returns it. */
+static int each_code(packer *pk, int (*visit)(void *, sqlite3_value *), void *arg)
 {
-  packer pk;
   sqlite3_value *code = NULL, *next = NULL;
-  int rc;
-  memset(&pk, 0, sizeof pk);
-  rc = packer_prepare(&pk, conn);
-  if (rc == SQLITE_OK) rc = next_code(&pk, NULL, &code);
+  int rc = next_code(pk, NULL, &code);
   while (rc == SQLITE_OK && code != NULL) {
-    rc = pack_code(&pk, code);
-    if (rc == SQLITE_OK) rc = next_code(&pk, code, &next);
+    rc = visit(arg, code);
+    if (rc == SQLITE_OK) rc = next_code(pk, code, &next);
     sqlite3_value_free(code);
     code = rc == SQLITE_OK ? next : NULL;
   }
   sqlite3_value_free(code);
+  return rc;
+}
+
+static int visit_pack(void *pk, sqlite3_value *code)
+{
+  return pack_code(pk, code);
+}
+
+int rc_ptp_pack_build(sqlite3 *conn)
+{
+  packer pk;
+  int rc;
+  memset(&pk, 0, sizeof pk);
+  rc = packer_prepare(&pk, conn);
+  if (rc == SQLITE_OK) rc = each_code(&pk, visit_pack, &pk);
   packer_free(&pk);
   return rc;
 }
@@ -401,10 +414,9 @@ struct rc_pack_feed {
   sqlite3_stmt *drop;            /* a code's pack, when the feed cannot make it */
   char **prior;                  /* column-1 codes with rows before the import, sorted */
   size_t nprior, capprior;
-  char col1[RC_PACK_COL2_MAX + 1];   /* the code whose rows are gathering; "" none */
-  int unpackable;                /* ... which had rows before, or came out of order */
+  char col1[RC_PACK_COL2_MAX + 1];   /* the code of the current run of rows; "" none */
+  int unpackable;                /* ... had rows before, or came out of order: not gathered */
   char last[RC_PACK_COL2_MAX + 1];   /* the greatest code gathered so far */
-  char dropped[RC_PACK_COL2_MAX + 1];   /* the unpackable code of the current run */
 };
 
 static int add_prior(rc_pack_feed *fd, const char *code)
@@ -423,21 +435,12 @@ static int add_prior(rc_pack_feed *fd, const char *code)
   return 1;
 }
 
-/* The text column-1 codes ptp_edit holds now (in order: the seek loop
- * walks the key). */
-static int gather_prior(rc_pack_feed *fd)
+/* Notes a text column-1 code ptp_edit holds now (each_code walks the key,
+ * so the list comes sorted). */
+static int visit_prior(void *fd, sqlite3_value *code)
 {
-  sqlite3_value *code = NULL, *next = NULL;
-  int rc = next_code(&fd->pk, NULL, &code);
-  while (rc == SQLITE_OK && code != NULL) {
-    if (sqlite3_value_type(code) == SQLITE_TEXT && !add_prior(fd, (const char *)sqlite3_value_text(code)))
-      rc = SQLITE_NOMEM;
-    if (rc == SQLITE_OK) rc = next_code(&fd->pk, code, &next);
-    sqlite3_value_free(code);
-    code = rc == SQLITE_OK ? next : NULL;
-  }
-  sqlite3_value_free(code);
-  return rc;
+  if (sqlite3_value_type(code) != SQLITE_TEXT) return SQLITE_OK;
+  return add_prior(fd, (const char *)sqlite3_value_text(code)) ? SQLITE_OK : SQLITE_NOMEM;
 }
 
 static int by_string(const void *a, const void *b)
@@ -450,7 +453,7 @@ int rc_pack_feed_begin(sqlite3 *conn, rc_pack_feed **feed)
   rc_pack_feed *fd = calloc(1, sizeof *fd);
   int rc = fd ? packer_prepare(&fd->pk, conn) : SQLITE_NOMEM;
   if (rc == SQLITE_OK) rc = sqlite3_prepare_v2(conn, "DELETE FROM ptp_pack WHERE col1 = ?1", -1, &fd->drop, NULL);
-  if (rc == SQLITE_OK) rc = gather_prior(fd);
+  if (rc == SQLITE_OK) rc = each_code(&fd->pk, visit_prior, fd);
   if (rc != SQLITE_OK) {
     rc_pack_feed_free(fd);
     fd = NULL;
@@ -477,11 +480,10 @@ static int by_key(const void *a, const void *b)
 static int flush_code(rc_pack_feed *fd)
 {
   int rc = SQLITE_OK;
-  if (fd->col1[0] != '\0' && !fd->unpackable && fd->pk.nrows > 0) {
+  if (!fd->unpackable && fd->pk.nrows > 0) {
     qsort(fd->pk.row, fd->pk.nrows, sizeof *fd->pk.row, by_key);
     rc = store(&fd->pk, NULL, fd->col1);
   }
-  fd->col1[0] = '\0';
   fd->pk.nrows = 0;
   fd->pk.too_long = 0;
   return rc;
@@ -510,7 +512,8 @@ static int start_code(rc_pack_feed *fd, const char *col1)
   fd->unpackable = !fits || !after ||
                    (fd->nprior > 0 && bsearch(&key, fd->prior, fd->nprior, sizeof *fd->prior, by_string) != NULL);
   if (after && fits) strcpy(fd->last, col1);
-  if (!fd->unpackable) strcpy(fd->col1, col1);
+  if (fits) strcpy(fd->col1, col1);
+  else fd->col1[0] = '\0';   /* never met again as a run: each row drops the pack */
   return fd->unpackable ? drop_pack(fd, col1) : SQLITE_OK;
 }
 
@@ -518,10 +521,7 @@ int rc_pack_feed_row(rc_pack_feed *fd, const char *col1, const char *col2, const
 {
   int rc;
   if (fd == NULL) return SQLITE_OK;
-  if (strcmp(col1, fd->col1) != 0 && (fd->unpackable == 0 || strcmp(col1, fd->dropped) != 0)) {
-    if ((rc = start_code(fd, col1)) != SQLITE_OK) return rc;
-    if (fd->unpackable && strlen(col1) <= RC_PACK_COL2_MAX) strcpy(fd->dropped, col1);
-  }
+  if (strcmp(col1, fd->col1) != 0 && (rc = start_code(fd, col1)) != SQLITE_OK) return rc;
   if (fd->unpackable) return SQLITE_OK;
   return add_row(&fd->pk, col2, s) ? SQLITE_OK : SQLITE_NOMEM;
 }

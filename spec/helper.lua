@@ -125,4 +125,19 @@ function H.new_db(dir)
   return path
 end
 
+--- The packs (ptp_pack) of a database file, and those made from its
+-- ptp_edit alone: a copy upgraded from schema 7 is packed anew from
+-- ptp_edit. Each as "code HEX" lines in code order.
+function H.packs_and_repacked(path)
+  local copy = path .. ".repacked"
+  local _, err, code = H.run(("env -u LD_PRELOAD cp %s %s"):format(H.quote(path), H.quote(copy)))
+  assert(code == 0, err)
+  H.sql(copy, "DELETE FROM ptp_pack", "UPDATE meta SET value = '7' WHERE key = 'schema_version'")
+  assert(require("radcode").open({ db = copy })):close()
+  local q = "SELECT col1 || ' ' || hex(rows) FROM ptp_pack ORDER BY col1"
+  local packs, repacked = H.sql(path, q), H.sql(copy, q)
+  os.remove(copy)
+  return packs, repacked
+end
+
 return H

@@ -178,15 +178,21 @@ describe("rc:import", function()
       return table.concat(lines, "\n") .. "\n", want
     end
 
-    -- Imports dir/ptp.csv into a new copy of the default data, after the
-    -- SQL setup; what the import did and the tables it wrote.
-    local function import_into(name, setup)
+    -- A new copy of the default data in dir, after the SQL setup.
+    local function saved_copy(name, setup)
       local db = dir .. "/" .. name
       local h = assert(radcode.open())
       assert(h:save(db))
       h:close()
       if setup then sql(db, setup) end
-      h = assert(radcode.open({ db = db }))
+      return db
+    end
+
+    -- Imports dir/ptp.csv into a new copy of the default data, after the
+    -- SQL setup; what the import did and the tables it wrote.
+    local function import_into(name, setup)
+      local db = saved_copy(name, setup)
+      local h = assert(radcode.open({ db = db }))
       local r = assert(h:import("ncci-ptp", dir .. "/ptp.csv", { setting = "practitioner", edition = "v99.1" }))
       h:close()
       return { counts = { r.rows_read, r.rows_kept, r.rows_rejected, r.rows_skipped }, rejects = rejected(r),
@@ -237,12 +243,8 @@ describe("rc:import", function()
       -- imports made with the triggers on (a user's trigger keeps them on)
       local first, second = ptp_csv(600), ptp_csv(300)
       local function imports(name, setup)
-        local db = dir .. "/" .. name
-        local h = assert(radcode.open())
-        assert(h:save(db))
-        h:close()
-        if setup then sql(db, setup) end
-        h = assert(radcode.open({ db = db }))
+        local db = saved_copy(name, setup)
+        local h = assert(radcode.open({ db = db }))
         for _, text in ipairs({ first, second }) do
           H.write(dir .. "/ptp.csv", text)
           assert(h:import("ncci-ptp", dir .. "/ptp.csv", { setting = "practitioner", edition = "v99.1" }))
@@ -608,16 +610,10 @@ describe("rc:import on the real CMS files", function()
     -- every code is packed (ptp_pack), and the packs made from the file's
     -- rows are those ptp_edit gives (a copy upgraded from schema 7 is
     -- packed anew from ptp_edit)
-    local copy = dir .. "/repacked.db"
-    H.run(("env -u LD_PRELOAD cp %s %s"):format(H.quote(path), H.quote(copy)))
-    sql(copy, "DELETE FROM ptp_pack", "UPDATE meta SET value = '7' WHERE key = 'schema_version'")
-    assert(radcode.open({ db = copy })):close()
-    local packs = "SELECT col1 || ' ' || hex(rows) FROM ptp_pack ORDER BY col1"
-    local made, repacked = sql(path, packs), sql(copy, packs)
+    local made, repacked = H.packs_and_repacked(path)
     assert.are.equal(tonumber(sql(path, "SELECT count(DISTINCT col1) FROM ptp_edit")[1]), #made)
     assert.is_true(#made == #repacked and table.concat(made, "\n") == table.concat(repacked, "\n"),
       "the import's packs differ from those made from ptp_edit")
-    os.remove(copy)
   end)
 
   it("loads the MUE file: 77407 is 2 with MAI 3 for practitioners", function()

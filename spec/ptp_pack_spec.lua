@@ -151,17 +151,6 @@ describe("ptp_pack", function()
     return table.concat(lines, "\n") .. "\n"
   end
 
-  --- The packs of a database, and those made from its ptp_edit alone (a
-  -- copy upgraded from schema 7 is packed anew from ptp_edit).
-  local function packs_and_rebuilt(db)
-    local copy = db .. ".copy"
-    H.run(("env -u LD_PRELOAD cp %s %s"):format(H.quote(db), H.quote(copy)))
-    sql(copy, "DELETE FROM ptp_pack", "UPDATE meta SET value = '7' WHERE key = 'schema_version'")
-    assert(radcode.open({ db = copy })):close()
-    local q = "SELECT col1 || ' ' || hex(rows) FROM ptp_pack ORDER BY col1"
-    return sql(db, q), sql(copy, q)
-  end
-
   it("packs an import makes from its rows are those ptp_edit gives, triggers on or off", function()
     H.write(dir .. "/a.csv", ptp_csv(3))
     H.write(dir .. "/b.csv", ptp_csv(2))
@@ -171,14 +160,14 @@ describe("ptp_pack", function()
       sql(db, setup)
       local rc = assert(radcode.open({ db = db }))
       assert(rc:import("ncci-ptp", dir .. "/a.csv", { setting = "practitioner", edition = "v1" }))
-      local packs, rebuilt = packs_and_rebuilt(db)
+      local packs, rebuilt = H.packs_and_repacked(db)
       assert.is_true(#packs > 150)
       assert.are.same(rebuilt, packs)
       -- another dataset, then the first again (its rows replaced)
       assert(rc:import("ncci-ptp", dir .. "/b.csv", { setting = "practitioner", edition = "v2" }))
       assert(rc:import("ncci-ptp", dir .. "/b.csv", { setting = "practitioner", edition = "v1" }))
       rc:close()
-      packs, rebuilt = packs_and_rebuilt(db)
+      packs, rebuilt = H.packs_and_repacked(db)
       assert.are.same(rebuilt, packs)
       assert.are.same(sql(db, "SELECT count(DISTINCT col1) FROM ptp_edit"), sql(db, "SELECT count(*) FROM ptp_pack"))
       H.remove_tree(own)
