@@ -27,6 +27,7 @@
 #include <lauxlib.h>
 #include "code.h"
 #include "date.h"
+#include "ptp.h"
 #include "utf8.h"
 
 static const char *const claim_keys[] = {"id", "patient", "course", "payer", "setting", "pos",
@@ -291,6 +292,7 @@ static void read_code(lua_State *L, int idx, rc_line *line, rc_findings *f)
   const char *s = type == LUA_TSTRING ? lua_tolstring(L, -1, &len) : NULL;
   if (s != NULL && rc_code_normalize(s, len, line->code) != RC_CODE_MALFORMED) {
     line->key = rc_code_key(line->code);
+    line->ptp_key = rc_ptp_key(line->key);
     lua_pop(L, 1);
     return;
   }

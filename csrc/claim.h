@@ -18,6 +18,7 @@ typedef struct rc_line {
   int usable;                   /* code, date and units are good: edits may use it */
   char code[8];
   uint64_t key;                 /* rc_code_key(code) */
+  uint32_t ptp_key;             /* rc_ptp_key(key): the code as PTP rows key column 2 */
   long day;
   char date[11];
   long units;

@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <sqlite3.h>
 
-#define RC_SCHEMA_VERSION "8"
+#define RC_SCHEMA_VERSION "9"
 
 /* One slot per cached statement; the SQL text lives beside its user. */
 typedef enum {

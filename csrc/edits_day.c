@@ -107,13 +107,16 @@ static void ptp_day(rc_check *c, int start, int end)
   int i, j, stop, open;
   for (i = start; i < end; i = stop) {
     const rc_line *a = at(c, i);
+    const rc_rule *edit = NULL;
+    rc_ptp_walk walk;
+    rc_rule found;
     for (stop = i + 1; stop < end && at(c, stop)->key == a->key; stop++) continue;
+    rc_rules_ptp_walk(&walk, a->rules, a->day, c->setting);
     for (open = -1, j = start; j < end; j++) {
       const rc_line *b = at(c, j);
-      const rc_rule *edit;
-      rc_rule found;
       if (a->key == b->key) continue;
-      edit = rc_rules_ptp_key(a->rules, b->key, a->day, c->setting, &found);
+      if (j == start || b->key != at(c, j - 1)->key)   /* the day's lines come sorted by code */
+        edit = rc_rules_ptp_next(&walk, b->ptp_key, &found);
       if (edit != NULL && edit->a != 9) ptp_run(c, i, stop, b, edit, &open);
     }
   }

@@ -26,7 +26,7 @@ static long day_long(int32_t day)
   return day;
 }
 
-#define NO_KEY UINT32_MAX       /* a column 2 that packs into no key */
+#define NO_KEY RC_PTP_NO_KEY   /* a column 2 that packs into no key */
 
 /* A character's base-37 digit: 0-9 are 1-10, A-Z 11-36; -1 otherwise. */
 static int digit37(unsigned c)
@@ -179,23 +179,46 @@ static int is_stale(const rc_ptp_shape *p, const char *const *stale, int nstale)
   return 0;
 }
 
-/* The edit against column 2 in force on the day in the setting, written to
- * out, from rows of any dataset but the stale ones (the names of loaded
- * versions that do not answer for the day); NULL when there is none (or an
- * overlay removed it). */
-const rc_rule *rc_ptp_find(const rc_ptp *rows, int n, const rc_ptp_texts *texts, uint64_t column2, long day,
+/* Column 2's code key (rc_code_key) as the rows key it: RC_PTP_NO_KEY
+ * for a code no row can hold. */
+uint32_t rc_ptp_key(uint64_t column2)
+{
+  return pack(column2);
+}
+
+/* The first of rows [from, n) whose column 2 is not below key; rows
+ * before from must all be below it. Galloping from `from`: a walk over
+ * ascending keys (rc_rules_ptp_next) moves a short way each time. */
+int rc_ptp_seek(const rc_ptp *rows, int n, int from, uint32_t key)
+{
+  int lo = from, hi, step = 1;
+  while (lo < n && rows[lo].key < key) {   /* rows[lo] is below key: gallop past it */
+    hi = n - lo > step ? lo + step : n;
+    if (hi == n || rows[hi].key >= key) {
+      lo++;
+      while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (rows[mid].key < key) lo = mid + 1; else hi = mid;
+      }
+      return lo;
+    }
+    lo = hi;
+    step *= 2;
+  }
+  return lo;
+}
+
+/* The edit against column 2 (packed key) in force on the day in the
+ * setting among the rows from `at` (where the key's rows start, as
+ * rc_ptp_seek finds), written to out, from rows of any dataset but the
+ * stale ones (the names of loaded versions that do not answer for the
+ * day); NULL when there is none (or an overlay removed it). */
+const rc_rule *rc_ptp_pick(const rc_ptp *rows, int n, int at, const rc_ptp_texts *texts, uint32_t key, long day,
                            int setting, const char *const *stale, int nstale, rc_rule *out)
 {
-  int lo = 0, hi = n;
   const rc_ptp_shape *found = NULL;
-  uint32_t key = pack(column2);
-  if (key == NO_KEY) return NULL;
-  while (lo < hi) {
-    int mid = lo + (hi - lo) / 2;
-    if (rows[mid].key < key) lo = mid + 1; else hi = mid;
-  }
-  for (; lo < n && rows[lo].key == key; lo++) {
-    const rc_ptp_shape *p = rc_ptp_texts_shape(texts, rows[lo].shape);
+  for (; at < n && rows[at].key == key; at++) {
+    const rc_ptp_shape *p = rc_ptp_texts_shape(texts, rows[at].shape);
     if (applies(p, day, setting) && beats(p, found) && !is_stale(p, stale, nstale)) found = p;
   }
   return found != NULL && found->indicator >= 0 ? expand(found, out) : NULL;

@@ -61,7 +61,6 @@ struct rc_rules {
   int versions[RC_RULE_KINDS + 1];   /* datasets of each kind: choosing by date needs two */
 };
 
-#define STALE_MAX 32   /* versions of a kind told apart by date */
 
 /* Whole tables in the rule row layout (read_rule's columns). */
 static const char sql_places[] =
@@ -535,13 +534,13 @@ const rc_rule *rc_rules_dataset_for(const rc_rules *rules, int kind, int setting
 /* The names of the datasets of a kind that do not answer for the day in
  * the setting when several versions are loaded; their count. (A dataset
  * of another setting has rows of that setting only: none apply.) */
-static int stale_names(const rc_rules *rules, int kind, int setting, long day, const char *out[STALE_MAX])
+static int stale_names(const rc_rules *rules, int kind, int setting, long day, const char *out[RC_STALE_MAX])
 {
   const rc_rule *current;
   int i, n = 0;
   if (rules == NULL || rules->versions[kind] < 2) return 0;
   current = rc_rules_dataset_for(rules, kind, setting, day);
-  for (i = 0; i < rules->ndatasets && n < STALE_MAX; i++) {
+  for (i = 0; i < rules->ndatasets && n < RC_STALE_MAX; i++) {
     const rc_rule *d = &rules->datasets[i];
     if (d->kind == kind && d != current && fits_setting(d, setting)) out[n++] = d->other;
   }
@@ -562,7 +561,7 @@ const rc_rule *rc_rules_in_force(const rc_code_rules *cr, rc_rule_kind kind, lon
 {
   int i, n, nstale;
   const rc_rule *rows = rc_rules_of(cr, kind, &n), *found = NULL;
-  const char *stale[STALE_MAX];
+  const char *stale[RC_STALE_MAX];
   nstale = stale_names(cr->set, kind, setting, day, stale);
   for (i = 0; i < n; i++)
     if (rc_rule_applies(&rows[i], day, setting) && beats(&rows[i], found) && !is_stale(&rows[i], stale, nstale))
@@ -570,18 +569,35 @@ const rc_rule *rc_rules_in_force(const rc_code_rules *cr, rc_rule_kind kind, lon
   return found;
 }
 
-/* The PTP edit (this code as column 1) against column 2 (its code key) in
- * force on the day in the setting, written to out; NULL when none. */
-const rc_rule *rc_rules_ptp_key(const rc_code_rules *cr, uint64_t column2, long day, int setting, rc_rule *out)
-{
-  const char *stale[STALE_MAX];
-  int nstale = stale_names(cr->set, RC_RULE_PTP, setting, day, stale);
-  return rc_ptp_find(cr->ptp, cr->nptp, cr->texts, column2, day, setting, stale, nstale, out);
-}
-
+/* The PTP edit (this code as column 1) against column 2 in force on the
+ * day in the setting, written to out; NULL when none. */
 const rc_rule *rc_rules_ptp(const rc_code_rules *cr, const char *column2, long day, int setting, rc_rule *out)
 {
-  return rc_rules_ptp_key(cr, rc_code_key(column2), day, setting, out);
+  rc_ptp_walk w;
+  rc_rules_ptp_walk(&w, cr, day, setting);
+  return rc_rules_ptp_next(&w, rc_ptp_key(rc_code_key(column2)), out);
+}
+
+void rc_rules_ptp_walk(rc_ptp_walk *w, const rc_code_rules *cr, long day, int setting)
+{
+  w->cr = cr;
+  w->day = day;
+  w->setting = setting;
+  w->at = 0;
+  w->last = 0;
+  w->nstale = stale_names(cr->set, RC_RULE_PTP, setting, day, w->stale);
+}
+
+/* The walk's edit against column 2 (a packed key, rc_ptp_key), as
+ * rc_rules_ptp answers. */
+const rc_rule *rc_rules_ptp_next(rc_ptp_walk *w, uint32_t column2, rc_rule *out)
+{
+  const rc_code_rules *cr = w->cr;
+  if (column2 == RC_PTP_NO_KEY) return NULL;
+  if (column2 < w->last) w->at = 0;
+  w->last = column2;
+  w->at = rc_ptp_seek(cr->ptp, cr->nptp, w->at, column2);
+  return rc_ptp_pick(cr->ptp, cr->nptp, w->at, cr->texts, column2, w->day, w->setting, w->stale, w->nstale, out);
 }
 
 /* Does radcode hold any rule at all for the code (its record, or national

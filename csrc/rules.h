@@ -75,7 +75,26 @@ const char *rc_rules_intern(rc_rules *rules, const char *s);
 const rc_rule *rc_rules_of(const rc_code_rules *cr, rc_rule_kind kind, int *count);
 const rc_rule *rc_rules_in_force(const rc_code_rules *cr, rc_rule_kind kind, long day, int setting);
 const rc_rule *rc_rules_ptp(const rc_code_rules *cr, const char *column2, long day, int setting, rc_rule *out);
-const rc_rule *rc_rules_ptp_key(const rc_code_rules *cr, uint64_t column2, long day, int setting, rc_rule *out);
+
+#define RC_STALE_MAX 32          /* versions of a kind told apart by date */
+
+/* A code's PTP edits (the code as column 1) asked about column 2 codes in
+ * ascending order (a day's lines, sorted by code): each answer starts
+ * where the last one ended, and the versions that do not answer for the
+ * day are named once. Asking about a lower code than the last still
+ * answers right (the walk starts over). */
+typedef struct rc_ptp_walk {
+  const rc_code_rules *cr;
+  long day;
+  int setting;
+  int at;                        /* rows before it are below the last code asked about */
+  uint32_t last;                 /* that code's packed key (rc_ptp_key) */
+  int nstale;
+  const char *stale[RC_STALE_MAX];
+} rc_ptp_walk;
+
+void rc_rules_ptp_walk(rc_ptp_walk *w, const rc_code_rules *cr, long day, int setting);
+const rc_rule *rc_rules_ptp_next(rc_ptp_walk *w, uint32_t column2, rc_rule *out);
 int rc_rule_applies(const rc_rule *r, long day, int setting);
 int rc_rule_payer_matches(const rc_rule *r, const char *payer);
 const char *rc_rules_family(const rc_code_rules *cr);

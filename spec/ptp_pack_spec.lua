@@ -174,6 +174,64 @@ describe("ptp_pack", function()
     end
   end)
 
+  it("an upgrade from schema 8 keeps the packs in a rowid table and packs every code", function()
+    local codes = ptp_codes(path)
+    local expected = answers(path, codes)
+    -- schema 8 kept the packs WITHOUT ROWID, where a blob larger than a page
+    -- sat in interior pages too and every lookup read its overflow again
+    sql(path, "PRAGMA legacy_alter_table = ON",
+      "CREATE TABLE old_pack (col1 TEXT PRIMARY KEY, rows BLOB NOT NULL) WITHOUT ROWID",
+      "INSERT INTO old_pack SELECT col1, rows FROM ptp_pack WHERE col1 > '7'", "DROP TABLE ptp_pack",
+      "ALTER TABLE old_pack RENAME TO ptp_pack", "UPDATE meta SET value = '8' WHERE key = 'schema_version'")
+    assert.matches("WITHOUT ROWID", sql(path, "SELECT sql FROM sqlite_schema WHERE name = 'ptp_pack'")[1])
+    local rc = assert(radcode.open({ db = path }))
+    rc:close()
+    assert.are.same({ radcode.schema_version }, sql(path, "SELECT value FROM meta WHERE key = 'schema_version'"))
+    assert.is_nil(sql(path, "SELECT sql FROM sqlite_schema WHERE name = 'ptp_pack'")[1]:match("WITHOUT ROWID"))
+    assert.are.same(sql(path, "SELECT count(DISTINCT col1) FROM ptp_edit"), sql(path, "SELECT count(*) FROM ptp_pack"))
+    local packs, rebuilt = H.packs_and_repacked(path)
+    assert.are.same(rebuilt, packs)
+    assert.are.same({}, differences(expected, answers(path, codes)))
+  end)
+
+  -- The PTP edits of a day are looked up by walking each column 1 code's
+  -- rows over the day's codes in ascending order (rc_rules_ptp_next): on a
+  -- claim of every code, shuffled and some twice, the findings are those
+  -- the codes' pairs get, each pair on a claim of its own.
+  it("a claim of every code gets the PTP findings of its pairs", function()
+    local codes = ptp_codes(path)
+    local extra = sql(path, "SELECT DISTINCT col2 FROM ptp_edit WHERE col1 IN ('77301', '77295', '77014')")
+    for _, code in ipairs(extra) do codes[#codes + 1] = code end
+    local rc = assert(radcode.open({ db = path }))
+    local function ptp_rules(lines, found)
+      local result = rc:check({ id = "walk", setting = "practitioner", diagnoses = { "C61" }, lines = lines })
+      for _, f in ipairs(result.findings) do
+        if f.edit == "ptp" then found[f.rule .. " " .. f.severity] = true end
+      end
+      return found
+    end
+    local function line(code) return { code = code, date = "2024-06-03", units = 1 } end
+    local expected = {}
+    for i, a in ipairs(codes) do
+      for j = i + 1, #codes do
+        if a ~= codes[j] then ptp_rules({ line(a), line(codes[j]) }, expected) end
+      end
+    end
+    local lines, seed = {}, 7
+    for _, code in ipairs(codes) do lines[#lines + 1] = line(code) end
+    for k = 1, 20 do lines[#lines + 1] = line(codes[1 + (k * 37) % #codes]) end
+    for k = #lines, 2, -1 do   -- a fixed shuffle
+      seed = (seed * 1103515245 + 12345) % 2147483648
+      local m = 1 + seed % k
+      lines[k], lines[m] = lines[m], lines[k]
+    end
+    local got = ptp_rules(lines, {})
+    rc:close()
+    local function keys(t) local out = {} for k in pairs(t) do out[#out + 1] = k end table.sort(out) return out end
+    assert.is_true(#keys(expected) > 50)
+    assert.are.same(keys(expected), keys(got))
+  end)
+
   it("an upgrade from schema 7 packs every code", function()
     local codes = ptp_codes(path)
     local expected = answers(path, codes)
