@@ -356,6 +356,28 @@ describe("radcode check", function()
     assert.are.equal(13, #lines)
   end)
 
+  -- The batch file is read in blocks of 256 KiB and split at "\n".
+  it("reads a batch's lines across blocks: a line longer than a block, CRLF, blank lines, no last newline", function()
+    local dir = H.tmpdir()
+    local claim = [[{"id": "%s", "setting": "practitioner", "diagnoses": ["C61"],%s"lines": [{"code": "77301",]]
+      .. [[ "date": "2024-05-06", "units": 1, "dx": [1]}, {"code": "77300", "date": "2024-05-06", "units": 9}]}]]
+    local long = claim:format("long", (" "):rep(600 * 1024))
+    local text = long .. "\n\n" .. claim:format("crlf", " ") .. "\r\n{\"id\": \n" .. claim:format("last", "")
+    H.write(dir .. "/blocks.jsonl", text)
+    local out, err, code = H.radcode({ "check", "--batch", dir .. "/blocks.jsonl" })
+    assert.are.equal(1, code)
+    assert.matches("^radcode: [^\n]*blocks%.jsonl line 4: json: [^\n]+\n$", err)
+    local lines = lines_of(out)
+    assert.matches("^line 1 long: ", lines[1])
+    assert.matches("^line 3 crlf: ", lines[2])
+    assert.matches("^line 5 last: ", lines[3])
+    assert.are.equal("claims    3 checked, 1 not read (line 4)", lines[4])
+    assert.are.equal("lines     6", lines[5])
+    local quiet = lines_of((H.radcode({ "check", "--batch", dir .. "/blocks.jsonl", "--quiet" })))
+    assert.are.same({ table.unpack(lines, 4, 7) }, { table.unpack(quiet, 1, 4) })
+    H.remove_tree(dir)
+  end)
+
   it("prints only the summary with --quiet, and JSON lines with --json", function()
     local out, _, code = H.radcode({ "check", "--batch", EXAMPLES .. "batch.jsonl", "--quiet" })
     assert.are.equal(1, code)

@@ -369,6 +369,42 @@ end
 -- Lines of a batch file decoded before their claims are checked together.
 local BATCH_LIST = 64
 
+-- Bytes of a batch file read at a time.
+local BATCH_READ = 256 * 1024
+
+--- The lines of f, as f:lines() gives them (split at "\n", which is left
+-- out; a last line without one is given too), read in large blocks:
+-- f:lines() reads a byte at a time, which was 4% of a batch's time. A line
+-- longer than a block is gathered in parts (no quadratic copying).
+local function lines_of(f)
+  local block, at = "", 1
+  return function()
+    local stop = block:find("\n", at, true)
+    if stop then
+      local line = block:sub(at, stop - 1)
+      at = stop + 1
+      return line
+    end
+    local parts = { block:sub(at) }
+    while true do
+      block, at = f:read(BATCH_READ), 1
+      if block == nil then
+        block = ""
+        local last = table.concat(parts)
+        if last ~= "" then return last end
+        return nil
+      end
+      stop = block:find("\n", 1, true)
+      if stop then
+        parts[#parts + 1] = block:sub(1, stop - 1)
+        at = stop + 1
+        return table.concat(parts)
+      end
+      parts[#parts + 1] = block
+    end
+  end
+end
+
 --- The batch file read BATCH_LIST lines at a time, each list checked by
 -- rc:check_all (--quiet: only the summary is printed).
 local function batch_lists(ctx, state, rc, f)
@@ -380,7 +416,7 @@ local function batch_lists(ctx, state, rc, f)
     claims, numbers = {}, {}
     if state.bar then state.bar.update(done, state.stats.claims) end
   end
-  for text in f:lines() do
+  for text in lines_of(f) do
     number, done = number + 1, done + #text + 1
     if not text:match("^%s*$") then
       local claim, err = decode_claim(text)
@@ -411,7 +447,7 @@ local function batch(ctx, path)
   local mode = collectgarbage("generational")   -- claims die young; the handle's rules stay
   local ok, err = pcall(function()
     if summary_only(ctx) then return batch_lists(ctx, state, rc, f) end
-    for text in f:lines() do
+    for text in lines_of(f) do
       number, done = number + 1, done + #text + 1
       batch_line(ctx, state, rc, text, number)
       if state.bar then state.bar.update(done, state.stats.claims) end
