@@ -72,16 +72,16 @@ static void validity(rc_check *c, const rc_line *line)
   x = add(c, line, RC_EDIT_VALIDITY, RC_DENY, code);
   if (line->day < code->from) {
     rc_date_format(code->from, from);
-    snprintf(x->message, sizeof x->message, "%s is not valid until %s (date of service %s)",
-             line->code, from, line->date);
+    rc_cat(x->message, sizeof x->message, line->code, " is not valid until ", from, " (date of service ", line->date,
+           ")", (const char *)NULL);
   } else {
     rc_date_format(code->to, to);
-    snprintf(x->message, sizeof x->message, "%s was deleted: its last valid date of service was %s (this line: %s)",
-             line->code, to, line->date);
+    rc_cat(x->message, sizeof x->message, line->code, " was deleted: its last valid date of service was ", to,
+           " (this line: ", line->date, ")", (const char *)NULL);
   }
-  snprintf(x->rule, sizeof x->rule, "validity %s", line->code);
-  if (instead[0]) snprintf(x->fix, sizeof x->fix, "bill instead: %s", instead);
-  else snprintf(x->fix, sizeof x->fix, "bill a code valid on %s", line->date);
+  rc_cat(x->rule, sizeof x->rule, "validity ", line->code, (const char *)NULL);
+  if (instead[0]) rc_cat(x->fix, sizeof x->fix, "bill instead: ", instead, (const char *)NULL);
+  else rc_cat(x->fix, sizeof x->fix, "bill a code valid on ", line->date, (const char *)NULL);
 }
 
 /* A hospital claim's code that Medicare's OPPS does not take (status B,
@@ -123,17 +123,19 @@ static void setting_edit(rc_check *c, const rc_line *line)
   if (pay == NULL || pay->a != 0) return;
   rc_replacement_list(c, line, instead, sizeof instead);
   x = add(c, line, RC_EDIT_SETTING, RC_DENY, pay);
-  snprintf(x->rule, sizeof x->rule, "status %s %s %s", line->code, rc_setting_name(c->setting), pay->other);
+  rc_cat(x->rule, sizeof x->rule, "status ", line->code, " ", rc_setting_name(c->setting), " ", pay->other,
+         (const char *)NULL);
   if (c->setting == RC_SET_HOSPITAL) {
     hospital_status(line, pay, x, instead);
     return;
   }
-  snprintf(x->message, sizeof x->message, "Medicare does not recognise %s on a professional claim on %s (PFS status %s: %s)",
-           line->code, line->date, pay->other, pay->text);
+  rc_cat(x->message, sizeof x->message, "Medicare does not recognise ", line->code, " on a professional claim on ",
+         line->date, " (PFS status ", pay->other, ": ", pay->text, ")", (const char *)NULL);
   if (instead[0])
-    snprintf(x->fix, sizeof x->fix, "use %s for Medicare professional claims on this date", instead);
+    rc_cat(x->fix, sizeof x->fix, "use ", instead, " for Medicare professional claims on this date", (const char *)NULL);
   else
-    snprintf(x->fix, sizeof x->fix, "bill the code Medicare recognises for this service on a professional claim");
+    rc_cat(x->fix, sizeof x->fix, "bill the code Medicare recognises for this service on a professional claim",
+           (const char *)NULL);
 }
 
 static void modifier_finding(rc_check *c, const rc_line *line, rc_severity sev, const rc_rule *rule,

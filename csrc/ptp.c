@@ -65,6 +65,21 @@ static uint32_t pack(uint64_t key)
   return (((((uint32_t)d0 * 37 + (uint32_t)d1) * 37 + (uint32_t)d2) * 37 + (uint32_t)d3) * 37) + (uint32_t)d4;
 }
 
+/* A code's text packed as pack(rc_code_key(code)) packs it, read straight
+ * from its characters (a national file's rows load this way). */
+static uint32_t pack_text(const char *code)
+{
+  uint32_t packed = 0;
+  int i, digit;
+  for (i = 0; i < 5 && code[i] != '\0'; i++) {
+    if ((digit = digit37((unsigned char)code[i])) < 0) return NO_KEY;
+    packed = packed * 37 + (uint32_t)digit;
+  }
+  if (code[i] != '\0') return NO_KEY;   /* a sixth character or more */
+  for (; i < 5; i++) packed *= 37;
+  return packed;
+}
+
 /* Rule row r (a PTP row) in compact form into p: 0 when its shape cannot
  * be kept (out of memory); *kept = 0 when its column 2 packs into no key
  * (the row is left out). */
@@ -116,7 +131,7 @@ int rc_ptp_append(rc_ptp **rows, int *n, int *cap, const rc_rule *r, rc_ptp_text
  * rc_ptp_append would for a row of that shape); 0 when out of memory. */
 int rc_ptp_append_shaped(rc_ptp **rows, int *n, int *cap, const char *column2, uint32_t shape)
 {
-  uint32_t key = pack(rc_code_key(column2));
+  uint32_t key = pack_text(column2);
   if (key == NO_KEY) return 1;
   if (!room(rows, *n, cap)) return 0;
   (*rows)[*n].key = key;
@@ -184,6 +199,41 @@ static int is_stale(const rc_ptp_shape *p, const char *const *stale, int nstale)
 uint32_t rc_ptp_key(uint64_t column2)
 {
   return pack(column2);
+}
+
+/* A filter of a code's rows: one bit per column 2 code (hashed), about
+ * eight bits a row (a power of two, at least 64), so at most one in eight
+ * codes the rows do not hold passes it. Most codes of a claim have no edit
+ * with each other: the filter answers them without a search. */
+static uint32_t filter_bit(uint32_t key, unsigned shift)
+{
+  return (uint32_t)(key * 2654435761u) >> shift;
+}
+
+/* The filter of rows (n of them), *shift set for rc_ptp_may_hold; NULL for
+ * none or when out of memory (a search then answers every question). */
+uint64_t *rc_ptp_filter(const rc_ptp *rows, int n, unsigned *shift)
+{
+  unsigned bits = 6;           /* log2 of the filter's bits */
+  uint64_t *words;
+  int i;
+  if (n <= 0) return NULL;
+  while (bits < 31 && (1u << bits) < 8u * (unsigned)n) bits++;
+  if ((words = calloc((size_t)1 << (bits - 6), sizeof *words)) == NULL) return NULL;
+  *shift = 32 - bits;
+  for (i = 0; i < n; i++) {
+    uint32_t bit = filter_bit(rows[i].key, *shift);
+    words[bit >> 6] |= (uint64_t)1 << (bit & 63);
+  }
+  return words;
+}
+
+/* Can the rows behind the filter hold column 2 (a packed key)? 0 only when
+ * they cannot. */
+int rc_ptp_may_hold(const uint64_t *filter, unsigned shift, uint32_t key)
+{
+  uint32_t bit = filter_bit(key, shift);
+  return (int)((filter[bit >> 6] >> (bit & 63)) & 1u);
 }
 
 /* The first of rows [from, n) whose column 2 is not below key; rows

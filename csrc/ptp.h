@@ -26,6 +26,8 @@ int rc_ptp_append_shaped(rc_ptp **rows, int *n, int *cap, const char *column2, u
 rc_ptp *rc_ptp_copy(const rc_ptp *rows, int n, int *ok);
 uint32_t rc_ptp_key(uint64_t column2);
 int rc_ptp_seek(const rc_ptp *rows, int n, int from, uint32_t key);
+uint64_t *rc_ptp_filter(const rc_ptp *rows, int n, unsigned *shift);
+int rc_ptp_may_hold(const uint64_t *filter, unsigned shift, uint32_t key);
 const rc_rule *rc_ptp_pick(const rc_ptp *rows, int n, int at, const rc_ptp_texts *texts, uint32_t key, long day,
                            int setting, const char *const *stale, int nstale, rc_rule *out);
 int rc_ptp_merge(const rc_ptp *national, int n, const rc_rule *extra, int nextra, rc_ptp_texts *texts,

@@ -38,6 +38,8 @@ struct rc_rules {
   rc_pool *pool;
   rc_modifier *modifiers;
   int nmodifiers;
+  int *bypass;                   /* the modifiers that may bypass an edit, as indexes (name order) */
+  int nbypass;
   group_row *groups;
   int ngroups;
   dx_row *dx;
@@ -183,6 +185,7 @@ void rc_rules_free_code(void *p)
   rc_code_rules *cr = p;
   free(cr->rows);
   free(cr->ptp);
+  free(cr->ptp_filter);
   free(cr->memo);
   free(cr);
 }
@@ -360,6 +363,7 @@ static int load_ptp(rc_rules *rules, rc_code_rules *cr, const char *code)
   if (ok == 1) {
     cr->ptp = rc_ptp_copy(rules->ptp_scratch, n, &ok);
     cr->nptp = ok ? n : 0;
+    cr->ptp_filter = rc_ptp_filter(cr->ptp, cr->nptp, &cr->ptp_filter_shift);
     cr->texts = &rules->pairs;
   }
   return ok;
@@ -594,6 +598,8 @@ const rc_rule *rc_rules_ptp_next(rc_ptp_walk *w, uint32_t column2, rc_rule *out)
 {
   const rc_code_rules *cr = w->cr;
   if (column2 == RC_PTP_NO_KEY) return NULL;
+  if (cr->ptp_filter != NULL && !rc_ptp_may_hold(cr->ptp_filter, cr->ptp_filter_shift, column2))
+    return NULL;   /* the rows before w->at stay below any later column 2 */
   if (column2 < w->last) w->at = 0;
   w->last = column2;
   w->at = rc_ptp_seek(cr->ptp, cr->nptp, w->at, column2);
@@ -632,6 +638,7 @@ rc_code_rules *rc_rules_merge(const rc_code_rules *national, const rc_rule *extr
     rc_rules_free_code(cr);
     return NULL;
   }
+  cr->ptp_filter = rc_ptp_filter(cr->ptp, cr->nptp, &cr->ptp_filter_shift);
   while (i < n || j < nextra) {
     if (j < nextra && extra[j].kind == RC_RULE_PTP) j++;
     else if (j >= nextra || (i < n && row_order(&national->rows[i], &extra[j]) <= 0)) cr->rows[k++] = national->rows[i++];
@@ -642,6 +649,18 @@ rc_code_rules *rc_rules_merge(const rc_code_rules *national, const rc_rule *extr
 }
 
 /* ---- tables that are not about one code, loaded whole ---- */
+
+/* The modifiers that may bypass an edit (a handful of hundreds): a
+ * finding's fix lists them. 0 when out of memory. */
+static int index_bypass(rc_rules *rules)
+{
+  int i;
+  if (rules->nmodifiers > 0 && (rules->bypass = malloc((size_t)rules->nmodifiers * sizeof *rules->bypass)) == NULL)
+    return 0;
+  for (i = 0; i < rules->nmodifiers; i++)
+    if (rules->modifiers[i].bypass) rules->bypass[rules->nbypass++] = i;
+  return 1;
+}
 
 static int load_modifiers(rc_rules *rules, sqlite3 *conn)
 {
@@ -666,7 +685,7 @@ static int load_modifiers(rc_rules *rules, sqlite3 *conn)
   }
   rules->nmodifiers = n;
   sqlite3_finalize(st);
-  return rc == SQLITE_DONE;
+  return rc == SQLITE_DONE && index_bypass(rules);
 }
 
 static int load_groups(rc_rules *rules, sqlite3 *conn)
@@ -905,6 +924,7 @@ void rc_rules_free(rc_rules *rules)
   rc_codemap_free(rules->codes, rc_rules_free_code);
   rc_pool_free(rules->pool);
   free(rules->modifiers);
+  free(rules->bypass);
   free(rules->groups);
   free(rules->dx);
   free(rules->dx_families);
@@ -974,9 +994,9 @@ int rc_rules_bypass_list(const rc_rules *rules, const char *kind, const char *co
   out[0] = '\0';
   *first = NULL;
   for (pass = 0; pass < 2; pass++)
-    for (i = 0; i < rules->nmodifiers; i++) {
-      const rc_modifier *m = &rules->modifiers[i];
-      if (!m->bypass || strcmp(m->kind, kind) != 0 || day > m->terminated || !rc_modifier_fits(rules, m, code, day))
+    for (i = 0; i < rules->nbypass; i++) {
+      const rc_modifier *m = &rules->modifiers[rules->bypass[i]];
+      if (strcmp(m->kind, kind) != 0 || day > m->terminated || !rc_modifier_fits(rules, m, code, day))
         continue;
       if (pass == 0) {
         if (total++ == 0) *first = m;

@@ -55,6 +55,8 @@ typedef struct rc_code_rules {
   int first[RC_RULE_KINDS + 1];  /* rows of kind k: [first[k], first[k + 1]) */
   rc_ptp *ptp;                   /* sorted by column 2 key, then start, then layer */
   int nptp;
+  uint64_t *ptp_filter;          /* which column 2 codes ptp may hold (rc_ptp_filter); NULL: any */
+  unsigned ptp_filter_shift;
   struct rc_ptp_texts *texts;    /* the rule set's row shapes, which the rows index */
   const struct rc_rules *set;    /* the rule set (its datasets choose among versions) */
   void *memo;                    /* the checker's cached answers about the code (edits_dx.c); freed with it */
