@@ -25,6 +25,9 @@ typedef struct dx_row { char from[8], to[8]; const char *family, *payer, *note; 
 
 struct rc_rules {
   sqlite3_stmt *load, *load_ptp, *load_ptp_text, *load_listed;
+  sqlite3_stmt *load_common;     /* load without the tables that name few codes */
+  const char **few_codes;        /* the codes those tables name, sorted, interned */
+  int nfew_codes;
   sqlite3_stmt *load_pack;       /* NULL when the file has no ptp_pack table */
   uint32_t *pack_shapes;         /* a pack's shapes as indexes into pairs: grown once, reused */
   uint64_t pack_shapes_cap;
@@ -81,19 +84,23 @@ static const char sql_revenue[] =
   "SELECT 0, valid_from, valid_to, 'hospital', family, 0, 0, 0, '*', revenue_prefix, label, source"
   " FROM revenue_codes ORDER BY family, valid_from";
 
-static const char sql_code_rules[] =
-  "SELECT 0, effective, terminated, '*', family, addon, 0, 0, '*', system, summary, source, 0, ''"
-  " FROM codes WHERE code = ?1"
-  " UNION ALL SELECT 2, valid_from, valid_to, setting, '', value, mai, 0, '*', '',"
-  " coalesce(rationale, ''), source, 0, '' FROM mue WHERE code = ?1"
-  " UNION ALL SELECT 3, i.valid_from, i.valid_to, '*', i.pctc, 0, 0, 0, '*',"
-  " coalesce(m.component, 'none'), coalesce(i.global, ''), i.source, 0, ''"
-  " FROM indicators i LEFT JOIN pctc_meanings m ON m.pctc = i.pctc WHERE i.code = ?1"
-  " UNION ALL SELECT 4, p.valid_from, p.valid_to, p.setting, p.status, coalesce(s.recognized, 1),"
-  " 0, 0, '*', '', coalesce(s.meaning, ''), p.source, 0, '' FROM payment_status p"
-  " LEFT JOIN status_meanings s ON s.setting = p.setting AND s.status = p.status WHERE p.code = ?1"
-  " UNION ALL SELECT 5, valid_from, valid_to, '*', coalesce(primary_code, ''), type, 0, 0, '*', '',"
+/* Every rule table about the code; the tables that name only a few codes
+ * (rows of kinds 6 to 10) are asked only for those codes (sql_few_codes):
+ * asking them about every code cost each new code five index searches. */
+#define SQL_COMMON_RULES \
+  "SELECT 0, effective, terminated, '*', family, addon, 0, 0, '*', system, summary, source, 0, ''" \
+  " FROM codes WHERE code = ?1" \
+  " UNION ALL SELECT 2, valid_from, valid_to, setting, '', value, mai, 0, '*', ''," \
+  " coalesce(rationale, ''), source, 0, '' FROM mue WHERE code = ?1" \
+  " UNION ALL SELECT 3, i.valid_from, i.valid_to, '*', i.pctc, 0, 0, 0, '*'," \
+  " coalesce(m.component, 'none'), coalesce(i.global, ''), i.source, 0, ''" \
+  " FROM indicators i LEFT JOIN pctc_meanings m ON m.pctc = i.pctc WHERE i.code = ?1" \
+  " UNION ALL SELECT 4, p.valid_from, p.valid_to, p.setting, p.status, coalesce(s.recognized, 1)," \
+  " 0, 0, '*', '', coalesce(s.meaning, ''), p.source, 0, '' FROM payment_status p" \
+  " LEFT JOIN status_meanings s ON s.setting = p.setting AND s.status = p.status WHERE p.code = ?1" \
+  " UNION ALL SELECT 5, valid_from, valid_to, '*', coalesce(primary_code, ''), type, 0, 0, '*', ''," \
   " '', source, 0, '' FROM aoc WHERE addon = ?1"
+static const char sql_code_rules[] = SQL_COMMON_RULES
   " UNION ALL SELECT 6, valid_from, valid_to, setting, modifier, 0, 0, 0, '*', kind, reason, source, 0, ''"
   " FROM required_modifiers WHERE code = ?1"
   " UNION ALL SELECT 7, valid_from, valid_to, setting, replacement, 0, 0, 0, payer, '', reason,"
@@ -105,6 +112,10 @@ static const char sql_code_rules[] =
   " FROM frequency_limits WHERE code = ?1"
   " UNION ALL SELECT 10, '2015-01-01', NULL, '*', '', 0, 0, 0, '*', '', '', source, 0, ''"
   " FROM fraction_codes WHERE code = ?1";   /* sorted in C: a sorter costs SQLite a large allocation */
+static const char sql_common_rules[] = SQL_COMMON_RULES;
+static const char sql_few_codes[] =
+  "SELECT code FROM required_modifiers UNION SELECT code FROM replacements UNION SELECT code FROM companions"
+  " UNION SELECT code FROM frequency_limits UNION SELECT code FROM fraction_codes ORDER BY 1";
 
 /* PTP rows in primary key order (column 2, setting, start): no sort. The
  * setting is 1 or 2 (practitioner, hospital), the dates day numbers, the
@@ -383,11 +394,25 @@ static int load_listed(rc_rules *rules, rc_code_rules *cr, const char *code)
   return rc == SQLITE_ROW ? 1 : -1;
 }
 
-/* Reads the current result row into the code's rows. */
-static int take_row(rc_rules *rules, rc_code_rules *cr, int *n, int *cap)
+/* Reads the current result row of st into the code's rows. */
+static int take_row(rc_rules *rules, sqlite3_stmt *st, rc_code_rules *cr, int *n, int *cap)
 {
   rc_rule r;
-  return read_rule(rules, rules->load, &r) && append_row(cr, &r, n, cap);
+  return read_rule(rules, st, &r) && append_row(cr, &r, n, cap);
+}
+
+static int by_text(const void *a, const void *b)
+{
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The query of a code's rules: the whole one for a code the tables that
+ * name few codes name, the common one otherwise. */
+static sqlite3_stmt *rules_query(const rc_rules *rules, const char *code)
+{
+  int few = rules->nfew_codes > 0 &&
+            bsearch(&code, rules->few_codes, (size_t)rules->nfew_codes, sizeof code, by_text) != NULL;
+  return few ? rules->load : rules->load_common;
 }
 
 /* Gives back what the doubling left unused: rows stay for the life of the
@@ -403,22 +428,23 @@ static void trim(rc_code_rules *cr, int n, int cap)
 static rc_code_rules *load_code(rc_rules *rules, const char *code, char *err, size_t errlen)
 {
   rc_code_rules *cr = calloc(1, sizeof *cr);
+  sqlite3_stmt *st = rules_query(rules, code);
   int rc, n = 0, cap = 0, ok = cr != NULL;
   if (ok) snprintf(cr->code, sizeof cr->code, "%s", code);
   if (ok) cr->set = rules;
-  sqlite3_reset(rules->load);
-  sqlite3_bind_text(rules->load, 1, code, -1, SQLITE_STATIC);
-  while (ok && (rc = sqlite3_step(rules->load)) == SQLITE_ROW) ok = take_row(rules, cr, &n, &cap);
+  sqlite3_reset(st);
+  sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+  while (ok && (rc = sqlite3_step(st)) == SQLITE_ROW) ok = take_row(rules, st, cr, &n, &cap);
   if (ok && rc != SQLITE_DONE) ok = -1;
   if (ok == 1) ok = load_ptp(rules, cr, code);
   if (ok == 1) ok = load_listed(rules, cr, code);
   if (ok == -1) {
-    sqlite3 *conn = sqlite3_db_handle(rules->load);
+    sqlite3 *conn = sqlite3_db_handle(st);
     snprintf(err, errlen, "loading rules for %s: %s%s", code, sqlite3_errmsg(conn), rc_db_damage_hint(conn));
   } else if (ok != 1) {
     snprintf(err, errlen, "out of memory loading rules for %s", code);
   }
-  sqlite3_reset(rules->load);
+  sqlite3_reset(st);
   if (ok != 1) {
     if (cr) rc_rules_free_code(cr);
     return NULL;
@@ -874,9 +900,30 @@ long rc_rules_article_epoch(const rc_rules *rules, const char *date)
          count_below(rules->article_ends, rules->nends, date, 0);
 }
 
+/* The codes the tables that name few codes name (sql_few_codes), sorted and interned. */
+static int load_few_codes(rc_rules *rules, sqlite3 *conn)
+{
+  sqlite3_stmt *st;
+  int cap = 0, rc;
+  if (sqlite3_prepare_v2(conn, sql_few_codes, -1, &st, NULL) != SQLITE_OK) return 0;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    const char *code;
+    if (rules->nfew_codes == cap) {
+      const char **grown = realloc(rules->few_codes, (size_t)(cap = cap ? cap * 2 : 64) * sizeof *grown);
+      if (grown == NULL) break;
+      rules->few_codes = grown;
+    }
+    if ((code = text_of(rules, st, 0)) == NULL) break;
+    rules->few_codes[rules->nfew_codes++] = code;
+  }
+  sqlite3_finalize(st);
+  if (rules->nfew_codes > 1) qsort(rules->few_codes, (size_t)rules->nfew_codes, sizeof *rules->few_codes, by_text);
+  return rc == SQLITE_DONE;
+}
+
 static int load_whole_tables(rc_rules *rules, sqlite3 *conn)
 {
-  return load_modifiers(rules, conn) && load_groups(rules, conn) && load_dx_support(rules, conn) &&
+  return load_few_codes(rules, conn) && load_modifiers(rules, conn) && load_groups(rules, conn) && load_dx_support(rules, conn) &&
          load_dx_required(rules, conn) &&
          load_rows(rules, conn, sql_places, &rules->places, &rules->nplaces) &&
          load_rows(rules, conn, sql_setting_mods, &rules->setting_mods, &rules->nsetting_mods) &&
@@ -897,6 +944,7 @@ rc_rules *rc_rules_new(sqlite3 *conn, char *err, size_t errlen)
   }
   if (sqlite3_prepare_v2(conn, sql_code_pack, -1, &rules->load_pack, NULL) != SQLITE_OK) rules->load_pack = NULL;
   if (sqlite3_prepare_v2(conn, sql_code_rules, -1, &rules->load, NULL) != SQLITE_OK ||
+      sqlite3_prepare_v2(conn, sql_common_rules, -1, &rules->load_common, NULL) != SQLITE_OK ||
       sqlite3_prepare_v2(conn, sql_code_ptp, -1, &rules->load_ptp, NULL) != SQLITE_OK ||
       sqlite3_prepare_v2(conn, sql_ptp_text, -1, &rules->load_ptp_text, NULL) != SQLITE_OK ||
       sqlite3_prepare_v2(conn, sql_code_listed, -1, &rules->load_listed, NULL) != SQLITE_OK ||
@@ -913,6 +961,7 @@ void rc_rules_free(rc_rules *rules)
   if (rules == NULL) return;
   if (rules->load != NULL) rc_rules_batch_end(rules);
   sqlite3_finalize(rules->load);
+  sqlite3_finalize(rules->load_common);
   sqlite3_finalize(rules->load_ptp);
   sqlite3_finalize(rules->load_ptp_text);
   sqlite3_finalize(rules->load_listed);
@@ -925,6 +974,7 @@ void rc_rules_free(rc_rules *rules)
   rc_pool_free(rules->pool);
   free(rules->modifiers);
   free(rules->bypass);
+  free(rules->few_codes);
   free(rules->groups);
   free(rules->dx);
   free(rules->dx_families);
