@@ -270,7 +270,7 @@ static void push_pair(lua_State *L, const rc_rules *rules, const char *a, const 
     lua_pushfstring(L, "the NCCI edit %s/%s does not apply (indicator 9): they may be billed together", col1, col2);
   else if (edit->a == 0)
     lua_pushfstring(L, "%s (column 2) is denied beside %s (column 1): %s; no modifier allows both", col2, col1, edit->text);
-  else if (rc_rules_bypass_list(rules, "ncci", col2, day, list, sizeof list, &first) > 0)
+  else if (rc_rules_bypass_list(rules, col2, day, list, sizeof list, &first) > 0)
     lua_pushfstring(L, "%s (column 2) is denied beside %s (column 1) unless the record supports %s on %s (%s: %s)",
                     col2, col1, list, col2, first->modifier, first->meaning);
   else

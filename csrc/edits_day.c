@@ -51,7 +51,7 @@ static void bypass_fix(rc_check *c, const rc_line *col2, rc_finding *x)
 {
   char list[64];
   const rc_modifier *first;
-  if (rc_rules_bypass_list(c->rules, "ncci", col2->code, col2->day, list, sizeof list, &first) == 0) {
+  if (rc_rules_bypass_list(c->rules, col2->code, col2->day, list, sizeof list, &first) == 0) {
     rc_cat(x->fix, sizeof x->fix, "remove ", col2->code, ", or bill it on another date if it was a separate service",
            (const char *)NULL);
     return;

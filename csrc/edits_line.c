@@ -238,7 +238,7 @@ static void misplaced(rc_check *c, const rc_line *line, const rc_modifier *m)
     return;
   }
   if (rc_modifier_fits(c->rules, m, line->code, line->day)) return;
-  rc_rules_bypass_list(c->rules, "ncci", line->code, line->day, list, sizeof list, &first);
+  rc_rules_bypass_list(c->rules, line->code, line->day, list, sizeof list, &first);
   snprintf(msg, sizeof msg, "modifier %s is %s %s codes (%s is %sone): it bypasses no edit here", m->modifier,
            em ? "only for" : "not for", rc_rules_group_label(c->rules, em ? m->applies_to : m->applies_to + 4),
            line->code, em ? "not " : "");

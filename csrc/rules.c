@@ -14,6 +14,7 @@
 #include "code.h"
 #include "date.h"
 #include "db.h"
+#include "findings.h"
 #include "pool.h"
 #include "ptp.h"
 #include "ptp_pack.h"
@@ -41,7 +42,7 @@ struct rc_rules {
   rc_pool *pool;
   rc_modifier *modifiers;
   int nmodifiers;
-  int *bypass;                   /* the modifiers that may bypass an edit, as indexes (name order) */
+  int *bypass;                   /* the NCCI modifiers that may bypass an edit, as indexes (name order) */
   int nbypass;
   group_row *groups;
   int ngroups;
@@ -676,15 +677,15 @@ rc_code_rules *rc_rules_merge(const rc_code_rules *national, const rc_rule *extr
 
 /* ---- tables that are not about one code, loaded whole ---- */
 
-/* The modifiers that may bypass an edit (a handful of hundreds): a
- * finding's fix lists them. 0 when out of memory. */
+/* The NCCI-associated modifiers that may bypass a PTP edit (a handful of
+ * hundreds): a PTP finding's fix lists them. 0 when out of memory. */
 static int index_bypass(rc_rules *rules)
 {
   int i;
   if (rules->nmodifiers > 0 && (rules->bypass = malloc((size_t)rules->nmodifiers * sizeof *rules->bypass)) == NULL)
     return 0;
   for (i = 0; i < rules->nmodifiers; i++)
-    if (rules->modifiers[i].bypass) rules->bypass[rules->nbypass++] = i;
+    if (rules->modifiers[i].bypass && strcmp(rules->modifiers[i].kind, "ncci") == 0) rules->bypass[rules->nbypass++] = i;
   return 1;
 }
 
@@ -1034,29 +1035,26 @@ int rc_modifier_fits(const rc_rules *rules, const rc_modifier *m, const char *co
   return rc_rules_in_group(rules, to, code, day);
 }
 
-/* "59, XE, XP, XS or XU": the modifiers of a kind that may bypass an edit
- * and fit the code. Returns how many; out gets the first one's row. */
-int rc_rules_bypass_list(const rc_rules *rules, const char *kind, const char *code, long day, char *out,
-                         size_t size, const rc_modifier **first)
+/* "59, XE, XP, XS or XU": the NCCI-associated modifiers that may bypass a
+ * PTP edit and fit the code on the day. Returns how many; *first gets the
+ * first one's row. */
+int rc_rules_bypass_list(const rc_rules *rules, const char *code, long day, char *out, size_t size,
+                         const rc_modifier **first)
 {
-  int i, pass, total = 0, shown = 0;
-  size_t used = 0;
+  const rc_modifier *fit[64];
+  int i, n = 0;
   out[0] = '\0';
   *first = NULL;
-  for (pass = 0; pass < 2; pass++)
-    for (i = 0; i < rules->nbypass; i++) {
-      const rc_modifier *m = &rules->modifiers[rules->bypass[i]];
-      if (strcmp(m->kind, kind) != 0 || day > m->terminated || !rc_modifier_fits(rules, m, code, day))
-        continue;
-      if (pass == 0) {
-        if (total++ == 0) *first = m;
-      } else if (used < size) {
-        shown++;
-        used += (size_t)snprintf(out + used, size - used, "%s%s",
-                                 shown == 1 ? "" : shown == total ? " or " : ", ", m->modifier);
-      }
-    }
-  return total;
+  for (i = 0; i < rules->nbypass && n < 64; i++) {
+    const rc_modifier *m = &rules->modifiers[rules->bypass[i]];
+    if (day <= m->terminated && rc_modifier_fits(rules, m, code, day)) fit[n++] = m;
+  }
+  for (i = 0; i < n; i++) {
+    rc_cat_n(out, size, i == 0 ? "" : i == n - 1 ? " or " : ", ", 4);
+    rc_cat_n(out, size, fit[i]->modifier, sizeof fit[i]->modifier);
+  }
+  if (n > 0) *first = fit[0];
+  return n;
 }
 
 int rc_rules_dx_required(const rc_rules *rules, const char *family)

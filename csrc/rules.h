@@ -115,8 +115,8 @@ const rc_modifier *rc_rules_modifier(const rc_rules *rules, const char *modifier
 int rc_rules_in_group(const rc_rules *rules, const char *group, const char *code, long day);
 const char *rc_rules_group_label(const rc_rules *rules, const char *group);
 int rc_modifier_fits(const rc_rules *rules, const rc_modifier *m, const char *code, long day);
-int rc_rules_bypass_list(const rc_rules *rules, const char *kind, const char *code, long day, char *out,
-                         size_t size, const rc_modifier **first);
+int rc_rules_bypass_list(const rc_rules *rules, const char *code, long day, char *out, size_t size,
+                         const rc_modifier **first);
 int rc_rules_dx_required(const rc_rules *rules, const char *family);
 const char *rc_rules_dx_support(const rc_rules *rules, const char *dx, const char *family,
                                 const char *payer, long day);
