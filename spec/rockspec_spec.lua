@@ -14,7 +14,7 @@ end
 
 -- Every lua/radcode/**/*.lua file, as the module name it provides.
 local function tree_modules()
-  local out = H.run("cd " .. H.quote(H.root) .. " && find lua -name '*.lua' | sort")
+  local out = H.run("unset LD_PRELOAD; cd " .. H.quote(H.root) .. " && find lua -name '*.lua' | sort")
   local found = {}
   for path in out:gmatch("[^\n]+") do
     local name = path:gsub("^lua/", ""):gsub("%.lua$", ""):gsub("/init$", ""):gsub("/", ".")
