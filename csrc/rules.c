@@ -500,6 +500,30 @@ const rc_code_rules *rc_rules_code(rc_rules *rules, const char *code, char *err,
   return cr;
 }
 
+static int by_code(const void *a, const void *b)
+{
+  return strcmp((const char *)a, (const char *)b);
+}
+
+/* Loads the rules of the codes not yet cached among codes[0..n) (each a
+ * normalized code in RC_PREFETCH_CODE bytes), in code order, in one read
+ * transaction: the codes' rows then come from neighbouring pages of each
+ * table, where loading them as claims meet them reads a random page of
+ * every table for each (SQLite's small page cache keeps few). Sorts codes.
+ * A code that cannot be loaded is left for its claim to report. */
+void rc_rules_prefetch(rc_rules *rules, char (*codes)[RC_PREFETCH_CODE], int n)
+{
+  char err[256];
+  int i;
+  if (n <= 0) return;
+  qsort(codes, (size_t)n, sizeof *codes, by_code);
+  rc_rules_batch_begin(rules);
+  for (i = 0; i < n; i++)
+    if ((i == 0 || strcmp(codes[i], codes[i - 1]) != 0) && rc_codemap_get(rules->codes, codes[i]) == NULL)
+      rc_rules_code(rules, codes[i], err, sizeof err);
+  rc_rules_batch_end(rules);
+}
+
 const rc_rule *rc_rules_of(const rc_code_rules *cr, rc_rule_kind kind, int *count)
 {
   *count = cr->first[kind + 1] - cr->first[kind];

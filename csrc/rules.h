@@ -68,6 +68,8 @@ typedef struct rc_rules rc_rules;
 rc_rules *rc_rules_new(sqlite3 *conn, char *err, size_t errlen);
 void rc_rules_free(rc_rules *rules);
 const rc_code_rules *rc_rules_code(rc_rules *rules, const char *code, char *err, size_t errlen);
+#define RC_PREFETCH_CODE 8        /* a code and its terminator, zero padded */
+void rc_rules_prefetch(rc_rules *rules, char (*codes)[RC_PREFETCH_CODE], int n);
 void rc_rules_batch_begin(rc_rules *rules);
 void rc_rules_batch_end(rc_rules *rules);
 void rc_rules_batch_read(rc_rules *rules);
