@@ -98,15 +98,11 @@ static void push_error(Dec *d) {
 }
 
 /* With a duplicates list: the key on top of the stack (at byte at) is
-** already in the object below it, so the list says where. */
+** already in its object, so the list says where. */
 static void note_duplicate(Dec *d, const unsigned char *at) {
   lua_State *L = d->L;
-  int line, column, present;
+  int line, column;
   const char *key;
-  lua_pushvalue(L, -1);
-  present = lua_rawget(L, -3) != LUA_TNIL;
-  lua_pop(L, 1);
-  if (!present) return;
   position(d, at, &line, &column);
   key = lua_tostring(L, -1);
   lua_pushfstring(L, "json: duplicate key '%s' at line %d, column %d; the last value is kept",
@@ -294,12 +290,23 @@ static int decode_literal(Dec *d) {
   return 1;
 }
 
-/* Open an array or object: count the level and make room on the stack. */
-static int enter(Dec *d) {
+/* The members of an array or object wait on the stack, up to GATHER of
+** them, so that its table is made at its final size: a table made empty
+** and filled key by key is resized again and again.  Past GATHER members
+** the table is made for those and grows as the rest come, as it did. */
+#define GATHER 32
+
+/* Open an array or object: count the level and make room on the stack
+** for the members it gathers; *gather gets how many (0 when the stack
+** cannot grow that far: the table is then made before the first). */
+static int enter(Dec *d, int *gather) {
   if (++d->depth > MAXDEPTH)
     return fail(d, d->p, "nesting deeper than 200");
-  luaL_checkstack(d->L, 4, "json: nesting too deep");
-  lua_newtable(d->L);
+  if (lua_checkstack(d->L, 2 * GATHER + 8)) *gather = GATHER;
+  else {
+    luaL_checkstack(d->L, 4, "json: nesting too deep");
+    *gather = 0;
+  }
   d->p++;
   skip_ws(d);
   return 1;
@@ -312,14 +319,26 @@ static int no_trailing_comma(Dec *d, const unsigned char *comma, int close) {
   return 1;
 }
 
+/* The values of an array wait on the stack above base: put a table sized
+** for them in their place, holding them as 1..n. */
+static void make_array(lua_State *L, int base) {
+  int i, n = lua_gettop(L) - base;
+  lua_createtable(L, n, 0);
+  lua_insert(L, base + 1);
+  for (i = n; i > 0; i--) lua_rawseti(L, base + 1, i);
+}
+
 static int decode_array(Dec *d) {
-  lua_Integer n = 0;
+  lua_State *L = d->L;
+  int base = lua_gettop(L), gather;
+  lua_Integer n = 0;   /* values so far: the first gather wait, the rest go in */
   const unsigned char *comma;
-  if (!enter(d)) return 0;
+  if (!enter(d, &gather)) return 0;
   if (*d->p != ']') {
     for (;;) {
+      if (n == gather) make_array(L, base);
       if (!decode_value(d)) return 0;
-      lua_rawseti(d->L, -2, ++n);
+      if (++n > gather) lua_rawseti(L, -2, n);
       skip_ws(d);
       if (*d->p == ']') break;
       if (*d->p != ',') return expected(d, "expected ',' or ']'");
@@ -327,33 +346,72 @@ static int decode_array(Dec *d) {
       if (!no_trailing_comma(d, comma, ']')) return 0;
     }
   }
+  if (n <= gather) make_array(L, base);
   d->p++;
   d->depth--;
   return 1;
 }
 
-/* One "key": value pair of an object, stored into the table on top. */
-static int decode_member(Dec *d) {
+/* The members of an object wait on the stack above base (key, value,
+** key, value...): put a table sized for them in their place.  They go in
+** in order, so a key given twice keeps its last value. */
+static void make_object(lua_State *L, int base) {
+  int i, top = lua_gettop(L);
+  lua_createtable(L, 0, (top - base) / 2);
+  lua_insert(L, base + 1);
+  for (i = base + 2; i <= top; i += 2) {
+    lua_pushvalue(L, i);
+    lua_pushvalue(L, i + 1);
+    lua_rawset(L, base + 1);
+  }
+  lua_settop(L, base + 1);
+}
+
+/* Whether the key on top of the stack is already in its object: among
+** the keys gathered from stack index first on, or with first == 0, in the
+** table just below the key. */
+static int is_duplicate(lua_State *L, int first) {
+  int i, top = lua_gettop(L), present;
+  if (first == 0) {
+    lua_pushvalue(L, -1);
+    present = lua_rawget(L, -3) != LUA_TNIL;
+    lua_pop(L, 1);
+    return present;
+  }
+  for (i = first; i < top; i += 2)
+    if (lua_rawequal(L, i, top)) return 1;
+  return 0;
+}
+
+/* One "key": value pair of an object.  With first > 0 the object is being
+** gathered: the pair stays on the stack after those from index first on;
+** with first == 0 it is stored into the table on top. */
+static int decode_member(Dec *d, int first) {
   const unsigned char *key;
   skip_ws(d);
   key = d->p;
   if (*d->p != '"') return expected(d, "expected string key");
   if (!decode_string(d)) return 0;
-  if (d->dups) note_duplicate(d, key);
+  if (d->dups && is_duplicate(d->L, first)) note_duplicate(d, key);
   skip_ws(d);
   if (*d->p != ':') return expected(d, "expected ':' after key");
   d->p++;
   if (!decode_value(d)) return 0;
-  lua_rawset(d->L, -3);
+  if (first == 0) lua_rawset(d->L, -3);
   return 1;
 }
 
 static int decode_object(Dec *d) {
+  lua_State *L = d->L;
+  int base = lua_gettop(L), gather;
+  lua_Integer n = 0;   /* members so far: the first gather wait, the rest go in */
   const unsigned char *comma;
-  if (!enter(d)) return 0;
+  if (!enter(d, &gather)) return 0;
   if (*d->p != '}') {
     for (;;) {
-      if (!decode_member(d)) return 0;
+      if (n == gather) make_object(L, base);
+      if (!decode_member(d, n < gather ? base + 1 : 0)) return 0;
+      n++;
       skip_ws(d);
       if (*d->p == '}') break;
       if (*d->p != ',') return expected(d, "expected ',' or '}'");
@@ -361,6 +419,7 @@ static int decode_object(Dec *d) {
       if (!no_trailing_comma(d, comma, '}')) return 0;
     }
   }
+  if (n <= gather) make_object(L, base);
   d->p++;
   d->depth--;
   return 1;
