@@ -609,6 +609,41 @@ describe("radcode.core json", function()
         rejects("[" .. filler .. text .. "]", "^json: nesting deeper than 200")
       end)
 
+      it("still decodes when the Lua stack has no room for N members", function()
+        -- then the table is made at once and filled as members come
+        local fill = {}
+        for i = 1, 1000000 do fill[i] = false end
+        -- decode(text) in a coroutine whose stack already holds k values; nil
+        -- when there is no room left (a stack overflow error)
+        local function near_full(text, k)
+          local co = coroutine.create(function()
+            local function f(...)
+              local v = decode(text, {})   -- not a tail call: the k values stay
+              return v
+            end
+            return f(table.unpack(fill, 1, k))
+          end)
+          local ok, v = coroutine.resume(co)
+          return ok and v or nil
+        end
+        -- the largest k with which text still decodes
+        local function room(text)
+          local lo, hi = 0, #fill
+          while hi - lo > 1 do
+            local mid = (lo + hi) // 2
+            if near_full(text, mid) ~= nil then lo = mid else hi = mid end
+          end
+          return lo
+        end
+        local members = numbered(3 * N)
+        members[N + 1] = { "k1", array_text(3 * N) }
+        local text = array_text(3 * N):gsub("%]$", "," .. object_text(members) .. "]")
+        local k = room(text)
+        assert.is_true(room('"x"') - k < 10, room('"x"') - k)
+        assert.same(decode(text), near_full(text, k))
+        collectgarbage()
+      end)
+
       it("decodes a 2,000,000-element array", function()
         local n = 2000000
         local text = "[" .. ("7,"):rep(n - 1) .. "8]"
