@@ -291,14 +291,16 @@ static int decode_literal(Dec *d) {
 }
 
 /* The members of an array or object wait on the stack, up to GATHER of
-** them, so that its table is made at its final size: a table made empty
-** and filled key by key is resized again and again.  Past GATHER members
-** the table is made for those and grows as the rest come, as it did. */
+** them, above a slot kept for its table, so that the table is made at its
+** final size: one made empty and filled key by key is resized again and
+** again.  Past GATHER members the table is made for those and grows as
+** the rest come, as it did. */
 #define GATHER 32
 
-/* Open an array or object: count the level and make room on the stack
-** for the members it gathers; *gather gets how many (0 when the stack
-** cannot grow that far: the table is then made before the first). */
+/* Open an array or object: count the level, make room on the stack for
+** the members it gathers (*gather gets how many: 0 when the stack cannot
+** grow that far, and the table is then made before the first) and push
+** the slot for its table. */
 static int enter(Dec *d, int *gather) {
   if (++d->depth > MAXDEPTH)
     return fail(d, d->p, "nesting deeper than 200");
@@ -307,6 +309,7 @@ static int enter(Dec *d, int *gather) {
     luaL_checkstack(d->L, 4, "json: nesting too deep");
     *gather = 0;
   }
+  lua_pushnil(d->L);
   d->p++;
   skip_ws(d);
   return 1;
@@ -319,24 +322,25 @@ static int no_trailing_comma(Dec *d, const unsigned char *comma, int close) {
   return 1;
 }
 
-/* The values of an array wait on the stack above base: put a table sized
-** for them in their place, holding them as 1..n. */
-static void make_array(lua_State *L, int base) {
-  int i, n = lua_gettop(L) - base;
+/* The values of an array wait on the stack above its slot t: make its
+** table there, sized for them, and move them in as 1..n. */
+static void make_array(lua_State *L, int t) {
+  int i, n = lua_gettop(L) - t;
   lua_createtable(L, n, 0);
-  lua_insert(L, base + 1);
-  for (i = n; i > 0; i--) lua_rawseti(L, base + 1, i);
+  lua_replace(L, t);
+  for (i = n; i > 0; i--) lua_rawseti(L, t, i);
 }
 
 static int decode_array(Dec *d) {
   lua_State *L = d->L;
-  int base = lua_gettop(L), gather;
+  int t, gather;
   lua_Integer n = 0;   /* values so far: the first gather wait, the rest go in */
   const unsigned char *comma;
   if (!enter(d, &gather)) return 0;
+  t = lua_gettop(L);
   if (*d->p != ']') {
     for (;;) {
-      if (n == gather) make_array(L, base);
+      if (n == gather) make_array(L, t);
       if (!decode_value(d)) return 0;
       if (++n > gather) lua_rawseti(L, -2, n);
       skip_ws(d);
@@ -346,25 +350,25 @@ static int decode_array(Dec *d) {
       if (!no_trailing_comma(d, comma, ']')) return 0;
     }
   }
-  if (n <= gather) make_array(L, base);
+  if (n <= gather) make_array(L, t);
   d->p++;
   d->depth--;
   return 1;
 }
 
-/* The members of an object wait on the stack above base (key, value,
-** key, value...): put a table sized for them in their place.  They go in
-** in order, so a key given twice keeps its last value. */
-static void make_object(lua_State *L, int base) {
+/* The members of an object wait on the stack above its slot t (key,
+** value, key, value...): make its table there, sized for them, and move
+** them in, in order, so a key given twice keeps its last value. */
+static void make_object(lua_State *L, int t) {
   int i, top = lua_gettop(L);
-  lua_createtable(L, 0, (top - base) / 2);
-  lua_insert(L, base + 1);
-  for (i = base + 2; i <= top; i += 2) {
+  lua_createtable(L, 0, (top - t) / 2);
+  lua_replace(L, t);
+  for (i = t + 1; i < top; i += 2) {
     lua_pushvalue(L, i);
     lua_pushvalue(L, i + 1);
-    lua_rawset(L, base + 1);
+    lua_rawset(L, t);
   }
-  lua_settop(L, base + 1);
+  lua_settop(L, t);
 }
 
 /* Whether the key on top of the stack is already in its object: among
@@ -403,14 +407,15 @@ static int decode_member(Dec *d, int first) {
 
 static int decode_object(Dec *d) {
   lua_State *L = d->L;
-  int base = lua_gettop(L), gather;
+  int t, gather;
   lua_Integer n = 0;   /* members so far: the first gather wait, the rest go in */
   const unsigned char *comma;
   if (!enter(d, &gather)) return 0;
+  t = lua_gettop(L);
   if (*d->p != '}') {
     for (;;) {
-      if (n == gather) make_object(L, base);
-      if (!decode_member(d, n < gather ? base + 1 : 0)) return 0;
+      if (n == gather) make_object(L, t);
+      if (!decode_member(d, n < gather ? t + 1 : 0)) return 0;
       n++;
       skip_ws(d);
       if (*d->p == '}') break;
@@ -419,7 +424,7 @@ static int decode_object(Dec *d) {
       if (!no_trailing_comma(d, comma, '}')) return 0;
     }
   }
-  if (n <= gather) make_object(L, base);
+  if (n <= gather) make_object(L, t);
   d->p++;
   d->depth--;
   return 1;
