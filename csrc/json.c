@@ -19,6 +19,7 @@
 #include <limits.h>
 #include <locale.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,8 @@ typedef struct Dec {
   char what[64];
   int depth;
   int dups;   /* stack index of the duplicates list, or 0 */
+  const char *str;   /* the string decode_string pushed last */
+  size_t len;
 } Dec;
 
 static int fail(Dec *d, const unsigned char *at, const char *what) {
@@ -219,7 +222,11 @@ static int decode_string(Dec *d) {
   if (buffered) {
     luaL_addlstring(&b, (const char *)run, (size_t)(p - run));
     luaL_pushresult(&b);
-  } else lua_pushlstring(d->L, (const char *)run, (size_t)(p - run));
+    d->str = lua_tolstring(d->L, -1, &d->len);
+  } else {
+    d->len = (size_t)(p - run);
+    d->str = lua_pushlstring(d->L, (const char *)run, d->len);
+  }
   d->p = p + 1;
   return 1;
 }
@@ -371,16 +378,32 @@ static void make_object(lua_State *L, int t) {
   lua_settop(L, t);
 }
 
-/* Whether the key on top of the stack is already in its object: among
-** the keys gathered from stack index first on, or with first == 0, in the
-** table just below the key. */
-static int is_duplicate(lua_State *L, int first) {
+/* One of 64 bits for the string s[0..len), from its length and end bytes. */
+static uint64_t key_bit(const char *s, size_t len) {
+  const unsigned char *u = (const unsigned char *)s;
+  if (len == 0) return 1;
+  return (uint64_t)1 << ((len * 31 + u[0] * 7u + u[len - 1]) & 63);
+}
+
+/* Whether the key just decoded, on top of the stack, is already in its
+** object: among the keys gathered from stack index first on, or with
+** first == 0, in the table just below the key.  *seen has the key_bit of
+** each gathered key set: a key whose bit is clear is new, and the
+** gathered keys need no comparing. */
+static int is_duplicate(Dec *d, int first, uint64_t *seen) {
+  lua_State *L = d->L;
   int i, top = lua_gettop(L), present;
+  uint64_t bit;
   if (first == 0) {
     lua_pushvalue(L, -1);
     present = lua_rawget(L, -3) != LUA_TNIL;
     lua_pop(L, 1);
     return present;
+  }
+  bit = key_bit(d->str, d->len);
+  if (!(*seen & bit)) {
+    *seen |= bit;
+    return 0;
   }
   for (i = first; i < top; i += 2)
     if (lua_rawequal(L, i, top)) return 1;
@@ -388,15 +411,16 @@ static int is_duplicate(lua_State *L, int first) {
 }
 
 /* One "key": value pair of an object.  With first > 0 the object is being
-** gathered: the pair stays on the stack after those from index first on;
-** with first == 0 it is stored into the table on top. */
-static int decode_member(Dec *d, int first) {
+** gathered: the pair stays on the stack after those from index first on
+** (*seen as is_duplicate says); with first == 0 it is stored into the
+** table on top. */
+static int decode_member(Dec *d, int first, uint64_t *seen) {
   const unsigned char *key;
   skip_ws(d);
   key = d->p;
   if (*d->p != '"') return expected(d, "expected string key");
   if (!decode_string(d)) return 0;
-  if (d->dups && is_duplicate(d->L, first)) note_duplicate(d, key);
+  if (d->dups && is_duplicate(d, first, seen)) note_duplicate(d, key);
   skip_ws(d);
   if (*d->p != ':') return expected(d, "expected ':' after key");
   d->p++;
@@ -409,13 +433,14 @@ static int decode_object(Dec *d) {
   lua_State *L = d->L;
   int t, gather;
   lua_Integer n = 0;   /* members so far: the first gather wait, the rest go in */
+  uint64_t seen = 0;
   const unsigned char *comma;
   if (!enter(d, &gather)) return 0;
   t = lua_gettop(L);
   if (*d->p != '}') {
     for (;;) {
       if (n == gather) make_object(L, t);
-      if (!decode_member(d, n < gather ? t + 1 : 0)) return 0;
+      if (!decode_member(d, n < gather ? t + 1 : 0, &seen)) return 0;
       n++;
       skip_ws(d);
       if (*d->p == '}') break;

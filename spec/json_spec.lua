@@ -565,6 +565,9 @@ describe("radcode.core json", function()
           ("json: duplicate key '%s...' at line 1, column %d; the last value is kept"):format(("é"):rep(20), at1),
           ("json: duplicate key 'a' at line 1, column %d; the last value is kept"):format(at2),
         }, found)
+        found = {}
+        assert.same({ [""] = 3, ["\0"] = 2 }, decode('{"":1,"\\u0000":2,"":3}', found))
+        assert.same({ "json: duplicate key '' at line 1, column 18; the last value is kept" }, found)
       end)
 
       it("decodes nested mixes of sizes around the boundary", function()
