@@ -305,9 +305,10 @@ static int decode_literal(Dec *d) {
 #define GATHER 32
 
 /* Open an array or object: count the level, make room on the stack for
-** the members it gathers (*gather gets how many: 0 when the stack cannot
-** grow that far, and the table is then made before the first) and push
-** the slot for its table. */
+** the members it gathers, its table's slot and what one member needs on
+** the way (*gather gets how many: 0 when the stack cannot grow that far,
+** and the table is then made before the first), and push the slot.  So a
+** level holds at most 2 * GATHER + 8 slots, whatever its size. */
 static int enter(Dec *d, int *gather) {
   if (++d->depth > MAXDEPTH)
     return fail(d, d->p, "nesting deeper than 200");
