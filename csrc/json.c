@@ -19,6 +19,7 @@
 #include <limits.h>
 #include <locale.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,8 @@ typedef struct Dec {
   char what[64];
   int depth;
   int dups;   /* stack index of the duplicates list, or 0 */
+  const char *str;   /* the string decode_string pushed last */
+  size_t len;
 } Dec;
 
 static int fail(Dec *d, const unsigned char *at, const char *what) {
@@ -98,15 +101,11 @@ static void push_error(Dec *d) {
 }
 
 /* With a duplicates list: the key on top of the stack (at byte at) is
-** already in the object below it, so the list says where. */
+** already in its object, so the list says where. */
 static void note_duplicate(Dec *d, const unsigned char *at) {
   lua_State *L = d->L;
-  int line, column, present;
+  int line, column;
   const char *key;
-  lua_pushvalue(L, -1);
-  present = lua_rawget(L, -3) != LUA_TNIL;
-  lua_pop(L, 1);
-  if (!present) return;
   position(d, at, &line, &column);
   key = lua_tostring(L, -1);
   lua_pushfstring(L, "json: duplicate key '%s' at line %d, column %d; the last value is kept",
@@ -223,7 +222,11 @@ static int decode_string(Dec *d) {
   if (buffered) {
     luaL_addlstring(&b, (const char *)run, (size_t)(p - run));
     luaL_pushresult(&b);
-  } else lua_pushlstring(d->L, (const char *)run, (size_t)(p - run));
+    d->str = lua_tolstring(d->L, -1, &d->len);
+  } else {
+    d->len = (size_t)(p - run);
+    d->str = lua_pushlstring(d->L, (const char *)run, d->len);
+  }
   d->p = p + 1;
   return 1;
 }
@@ -294,12 +297,27 @@ static int decode_literal(Dec *d) {
   return 1;
 }
 
-/* Open an array or object: count the level and make room on the stack. */
-static int enter(Dec *d) {
+/* The members of an array or object wait on the stack, up to GATHER of
+** them, above a slot kept for its table, so that the table is made at its
+** final size: one made empty and filled key by key is resized again and
+** again.  Past GATHER members the table is made for those and grows as
+** the rest come, as it did. */
+#define GATHER 32
+
+/* Open an array or object: count the level, make room on the stack for
+** the members it gathers, its table's slot and what one member needs on
+** the way (*gather gets how many: 0 when the stack cannot grow that far,
+** and the table is then made before the first), and push the slot.  So a
+** level holds at most 2 * GATHER + 8 slots, whatever its size. */
+static int enter(Dec *d, int *gather) {
   if (++d->depth > MAXDEPTH)
     return fail(d, d->p, "nesting deeper than 200");
-  luaL_checkstack(d->L, 4, "json: nesting too deep");
-  lua_newtable(d->L);
+  if (lua_checkstack(d->L, 2 * GATHER + 8)) *gather = GATHER;
+  else {
+    luaL_checkstack(d->L, 4, "json: nesting too deep");
+    *gather = 0;
+  }
+  lua_pushnil(d->L);
   d->p++;
   skip_ws(d);
   return 1;
@@ -312,14 +330,27 @@ static int no_trailing_comma(Dec *d, const unsigned char *comma, int close) {
   return 1;
 }
 
+/* The values of an array wait on the stack above its slot t: make its
+** table there, sized for them, and move them in as 1..n. */
+static void make_array(lua_State *L, int t) {
+  int i, n = lua_gettop(L) - t;
+  lua_createtable(L, n, 0);
+  lua_replace(L, t);
+  for (i = n; i > 0; i--) lua_rawseti(L, t, i);
+}
+
 static int decode_array(Dec *d) {
-  lua_Integer n = 0;
+  lua_State *L = d->L;
+  int t, gather;
+  lua_Integer n = 0;   /* values so far: the first gather wait, the rest go in */
   const unsigned char *comma;
-  if (!enter(d)) return 0;
+  if (!enter(d, &gather)) return 0;
+  t = lua_gettop(L);
   if (*d->p != ']') {
     for (;;) {
+      if (n == gather) make_array(L, t);
       if (!decode_value(d)) return 0;
-      lua_rawseti(d->L, -2, ++n);
+      if (++n > gather) lua_rawseti(L, -2, n);
       skip_ws(d);
       if (*d->p == ']') break;
       if (*d->p != ',') return expected(d, "expected ',' or ']'");
@@ -327,33 +358,91 @@ static int decode_array(Dec *d) {
       if (!no_trailing_comma(d, comma, ']')) return 0;
     }
   }
+  if (n <= gather) make_array(L, t);
   d->p++;
   d->depth--;
   return 1;
 }
 
-/* One "key": value pair of an object, stored into the table on top. */
-static int decode_member(Dec *d) {
+/* The members of an object wait on the stack above its slot t (key,
+** value, key, value...): make its table there, sized for them, and move
+** them in, in order, so a key given twice keeps its last value. */
+static void make_object(lua_State *L, int t) {
+  int i, top = lua_gettop(L);
+  lua_createtable(L, 0, (top - t) / 2);
+  lua_replace(L, t);
+  for (i = t + 1; i < top; i += 2) {
+    lua_pushvalue(L, i);
+    lua_pushvalue(L, i + 1);
+    lua_rawset(L, t);
+  }
+  lua_settop(L, t);
+}
+
+/* One of 64 bits for the string s[0..len), from its length and end bytes. */
+static uint64_t key_bit(const char *s, size_t len) {
+  const unsigned char *u = (const unsigned char *)s;
+  if (len == 0) return 1;
+  return (uint64_t)1 << ((len * 31 + u[0] * 7u + u[len - 1]) & 63);
+}
+
+/* Whether the key just decoded, on top of the stack, is already in its
+** object: among the keys gathered from stack index first on, or with
+** first == 0, in the table just below the key.  *seen has the key_bit of
+** each gathered key set: a key whose bit is clear is new, and the
+** gathered keys need no comparing. */
+static int is_duplicate(Dec *d, int first, uint64_t *seen) {
+  lua_State *L = d->L;
+  int i, top = lua_gettop(L), present;
+  uint64_t bit;
+  if (first == 0) {
+    lua_pushvalue(L, -1);
+    present = lua_rawget(L, -3) != LUA_TNIL;
+    lua_pop(L, 1);
+    return present;
+  }
+  bit = key_bit(d->str, d->len);
+  if (!(*seen & bit)) {
+    *seen |= bit;
+    return 0;
+  }
+  for (i = first; i < top; i += 2)
+    if (lua_rawequal(L, i, top)) return 1;
+  return 0;
+}
+
+/* One "key": value pair of an object.  With first > 0 the object is being
+** gathered: the pair stays on the stack after those from index first on
+** (*seen as is_duplicate says); with first == 0 it is stored into the
+** table on top. */
+static int decode_member(Dec *d, int first, uint64_t *seen) {
   const unsigned char *key;
   skip_ws(d);
   key = d->p;
   if (*d->p != '"') return expected(d, "expected string key");
   if (!decode_string(d)) return 0;
-  if (d->dups) note_duplicate(d, key);
+  if (d->dups && is_duplicate(d, first, seen)) note_duplicate(d, key);
   skip_ws(d);
   if (*d->p != ':') return expected(d, "expected ':' after key");
   d->p++;
   if (!decode_value(d)) return 0;
-  lua_rawset(d->L, -3);
+  if (first == 0) lua_rawset(d->L, -3);
   return 1;
 }
 
 static int decode_object(Dec *d) {
+  lua_State *L = d->L;
+  int t, gather;
+  lua_Integer n = 0;   /* members so far: the first gather wait, the rest go in */
+  uint64_t seen = 0;
   const unsigned char *comma;
-  if (!enter(d)) return 0;
+  if (!enter(d, &gather)) return 0;
+  t = lua_gettop(L);
   if (*d->p != '}') {
     for (;;) {
-      if (!decode_member(d)) return 0;
+      if (n == gather) make_object(L, t);
+      if (!decode_member(d, n < gather ? t + 1 : 0, &seen)) return 0;
+      n++;
       skip_ws(d);
       if (*d->p == '}') break;
       if (*d->p != ',') return expected(d, "expected ',' or '}'");
@@ -361,6 +450,7 @@ static int decode_object(Dec *d) {
       if (!no_trailing_comma(d, comma, '}')) return 0;
     }
   }
+  if (n <= gather) make_object(L, t);
   d->p++;
   d->depth--;
   return 1;

@@ -435,6 +435,251 @@ describe("radcode.core json", function()
       assert.equals("é€😀", decode('"é€😀"'))
     end)
 
+    -- csrc/json.c gathers up to N = 32 members (GATHER) on the stack, then
+    -- makes the table at its final size; past N it grows as members come.
+    describe("tables made at their final size", function()
+      local N = 32
+      local sizes = { 0, 1, 2, 3, N - 1, N, N + 1, N + 2, 2 * N, 2 * N + 1, 3 * N + 5 }
+
+      -- An array of n values i * 10 (null at every 7th), one per line when multiline.
+      local function array_text(n)
+        local parts = {}
+        for i = 1, n do parts[i] = i % 7 == 0 and "null" or tostring(i * 10) end
+        return "[" .. table.concat(parts, ",") .. "]"
+      end
+
+      -- An object of members (key, JSON text) given as a list of pairs, one per line:
+      -- member i starts at line i + 1, column 1.
+      local function object_text(members)
+        local parts = {}
+        for i, m in ipairs(members) do parts[i] = ('"%s":%s'):format(m[1], m[2]) end
+        return "{\n" .. table.concat(parts, ",\n") .. "\n}"
+      end
+
+      local function numbered(n)
+        local members = {}
+        for i = 1, n do members[i] = { "k" .. i, tostring(i) } end
+        return members
+      end
+
+      local function dup(key, line)
+        return ("json: duplicate key '%s' at line %d, column 1; the last value is kept"):format(key, line)
+      end
+
+      it("decodes arrays of every size around the boundary", function()
+        for _, n in ipairs(sizes) do
+          local v = decode(array_text(n))
+          assert.equals(n, #v, n)
+          for i = 1, n do
+            assert.equals(i % 7 == 0 and null or i * 10, v[i], n .. ":" .. i)
+          end
+          assert.is_nil(v[n + 1])
+          assert.equals(array_text(n), encode(v))
+        end
+      end)
+
+      it("decodes objects of every size around the boundary", function()
+        for _, n in ipairs(sizes) do
+          local v, found = nil, {}
+          v = decode(object_text(numbered(n)), found)
+          local expect, count = {}, 0
+          for i = 1, n do expect["k" .. i] = i end
+          assert.same(expect, v, n)
+          for _ in pairs(v) do count = count + 1 end
+          assert.equals(n, count)
+          assert.same({}, found, n)
+        end
+      end)
+
+      it("lets the last duplicate win and lists each, at every place around the boundary", function()
+        -- key "k1" given again as member `at`, for places inside the gathered
+        -- members, at the last of them, at the first after the table is made, and later
+        for _, n in ipairs { N - 1, N, N + 1, 2 * N + 1 } do
+          for _, at in ipairs { 2, N - 1, N, N + 1, N + 2, n } do
+            if at <= n then
+              local members = numbered(n)
+              members[at] = { "k1", '"again"' }
+              local found = {}
+              local v = decode(object_text(members), found)
+              assert.equals("again", v.k1, n .. "/" .. at)
+              assert.is_nil(v["k" .. at])
+              assert.same({ dup("k1", at + 1) }, found, n .. "/" .. at)
+            end
+          end
+        end
+      end)
+
+      it("lists duplicates across the boundary in order, with line and column", function()
+        local members = numbered(2 * N + 1)
+        members[5] = { "k2", "5" }                        -- gathered, repeats a gathered key
+        members[N] = { "k3", "32" }                       -- the last gathered member
+        members[N + 1] = { "k3", "33" }                   -- the first after the table is made
+        members[N + 3] = { "k" .. N + 2, "35" }           -- a key given first after the table
+        members[2 * N] = { "k2", "64" }                   -- k2 a third time
+        members[2 * N + 1] = { "k" .. N + 2, "65" }
+        local found = {}
+        local v = decode(object_text(members), found)
+        assert.same({ dup("k2", 6), dup("k3", N + 1), dup("k3", N + 2),
+                      dup("k" .. N + 2, N + 4), dup("k2", 2 * N + 1),
+                      dup("k" .. N + 2, 2 * N + 2) }, found)
+        assert.equals(64, v.k2); assert.equals(33, v.k3); assert.equals(65, v["k" .. N + 2])
+        assert.is_nil(v.k5); assert.is_nil(v["k" .. N]); assert.is_nil(v["k" .. 2 * N])
+        local count = 0
+        for _ in pairs(v) do count = count + 1 end
+        assert.equals(2 * N + 1 - 6, count)
+        -- without a duplicates list the values are the same
+        assert.same(v, decode(object_text(members)))
+      end)
+
+      it("lists a key's duplicate before those inside its value, as they are read", function()
+        local found = {}
+        local v = decode('{"a":1,"a":{"b":1,"b":2},"c":{"d":[{"e":1,"e":2}],"d":0},"c":3}', found)
+        assert.same({ a = { b = 2 }, c = 3 }, v)
+        assert.same({
+          "json: duplicate key 'a' at line 1, column 8; the last value is kept",
+          "json: duplicate key 'b' at line 1, column 19; the last value is kept",
+          "json: duplicate key 'e' at line 1, column 43; the last value is kept",
+          "json: duplicate key 'd' at line 1, column 51; the last value is kept",
+          "json: duplicate key 'c' at line 1, column 58; the last value is kept",
+        }, found)
+        -- the same past the boundary: the repeated key is member N + 1
+        local members = numbered(N)
+        members[N + 1] = { "k1", '{"x":1,"x":2}' }
+        found = {}
+        v = decode(object_text(members), found)
+        assert.same({ x = 2 }, v.k1)
+        assert.same({ dup("k1", N + 2),
+                      ("json: duplicate key 'x' at line %d, column 13; the last value is kept"):format(N + 2) },
+                    found)
+      end)
+
+      it("treats long keys and keys with NUL bytes as keys", function()
+        local long = ("é"):rep(30)
+        local text = ('{"%s":1,"%sx":2,"a\\u0000":3,"a":4,"%s":5,"a\\u0000":6}'):format(long, long, long)
+        local found = {}
+        local v = decode(text, found)
+        assert.same({ [long] = 5, [long .. "x"] = 2, ["a\0"] = 6, a = 4 }, v)
+        local at1 = text:find('"' .. long .. '":5', 1, true)
+        local at2 = text:find('"a\\u0000":6', 1, true)
+        assert.same({
+          ("json: duplicate key '%s...' at line 1, column %d; the last value is kept"):format(("é"):rep(20), at1),
+          ("json: duplicate key 'a' at line 1, column %d; the last value is kept"):format(at2),
+        }, found)
+        found = {}
+        assert.same({ [""] = 3, ["\0"] = 2 }, decode('{"":1,"\\u0000":2,"":3}', found))
+        assert.same({ "json: duplicate key '' at line 1, column 18; the last value is kept" }, found)
+      end)
+
+      it("decodes nested mixes of sizes around the boundary", function()
+        local value = {}
+        for i, n in ipairs(sizes) do
+          local arr, obj = {}, {}
+          for j = 1, n do
+            arr[j] = { j, { ["k" .. j] = j % 3 == 0 and null or "v" .. j } }
+            obj["key" .. j] = { { j }, {}, j * 0.5 }
+          end
+          value["a" .. i] = arr
+          value["o" .. i] = obj
+        end
+        local text = encode(value)
+        assert.same(value, decode(text))
+        assert.equals(text, encode(decode(text)))
+        assert.equals(encode(value, true), encode(decode(encode(value, true)), true))
+      end)
+
+      it("nests 200 levels with more than N members at each", function()
+        -- 100 arrays of 2N + 8 values and 100 objects of N + 4 members (N + 1 of
+        -- them "b"), alternating; the nested one in the middle of each
+        local filler = ("1,"):rep(N + 3)
+        local open, close = {}, {}
+        for i = 1, 100 do
+          open[#open + 1] = "[" .. filler .. '{"a":1,' .. ('"b":2,'):rep(N + 1) .. '"n":'
+          close[#close + 1] = ',"z":' .. i .. "}," .. filler .. "0]"
+        end
+        local text = table.concat(open) .. '"deep"' .. table.concat(close)
+        local found = {}
+        local v = decode(text, found)
+        assert.is_table(v, select(2, decode(text)))
+        assert.equals(100 * N, #found)
+        for i = 1, 100 do
+          assert.equals(2 * N + 8, #v)
+          assert.equals(1, v[N + 3]); assert.equals(0, v[2 * N + 8])
+          v = v[N + 4]
+          assert.equals(2, v.b); assert.equals(101 - i, v.z)
+          v = v.n
+        end
+        assert.equals("deep", v)
+        rejects("[" .. filler .. text .. "]", "^json: nesting deeper than 200")
+      end)
+
+      it("still decodes when the Lua stack has no room for N members", function()
+        -- then the table is made at once and filled as members come
+        local fill = {}
+        for i = 1, 1000000 do fill[i] = false end
+        -- decode(text) in a coroutine whose stack already holds k values; nil
+        -- when there is no room left (a stack overflow error)
+        local function near_full(text, k)
+          local co = coroutine.create(function()
+            local function f(...)
+              local v = decode(text, {})   -- not a tail call: the k values stay
+              return v
+            end
+            return f(table.unpack(fill, 1, k))
+          end)
+          local ok, v = coroutine.resume(co)
+          return ok and v or nil
+        end
+        -- the largest k with which text still decodes
+        local function room(text)
+          local lo, hi = 0, #fill
+          while hi - lo > 1 do
+            local mid = (lo + hi) // 2
+            if near_full(text, mid) ~= nil then lo = mid else hi = mid end
+          end
+          return lo
+        end
+        local members = numbered(3 * N)
+        members[N + 1] = { "k1", array_text(3 * N) }
+        local text = array_text(3 * N):gsub("%]$", "," .. object_text(members) .. "]")
+        local k = room(text)
+        assert.is_true(room('"x"') - k < 10, room('"x"') - k)
+        assert.same(decode(text), near_full(text, k))
+        collectgarbage()
+      end)
+
+      it("decodes a 2,000,000-element array", function()
+        local n = 2000000
+        local text = "[" .. ("7,"):rep(n - 1) .. "8]"
+        local v = decode(text)
+        assert.equals(n, #v)
+        assert.equals(7, v[1]); assert.equals(7, v[N + 1]); assert.equals(7, v[n - 1])
+        assert.equals(8, v[n])
+        v = decode("[[" .. ("[],"):rep(n - 1) .. "{}]]")
+        assert.equals(1, #v); assert.equals(n, #v[1])
+      end)
+
+      it("decodes a 1,000,000-member object, with a duplicate at its end", function()
+        local n = 1000000
+        local parts = {}
+        for i = 1, n do parts[i] = '"' .. i .. '":' .. i end
+        parts[n + 1] = '"1":"last"'
+        local text = "{" .. table.concat(parts, ",") .. "}"
+        parts = nil
+        local found = {}
+        local v = decode(text, found)
+        assert.equals(1, #found)
+        assert.equals(("json: duplicate key '1' at line 1, column %d; the last value is kept"):format(#text - 10),
+                      found[1])
+        assert.equals("last", v["1"])
+        local count = 0
+        for k, val in pairs(v) do
+          count = count + 1
+          if k ~= "1" then assert(math.tointeger(k) == val, k) end
+        end
+        assert.equals(n, count)
+      end)
+    end)
+
     it("checks its argument type but never raises for bad text", function()
       assert.has_error(function() decode() end)
       assert.has_error(function() decode(nil) end)
