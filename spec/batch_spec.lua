@@ -116,6 +116,26 @@ describe("rc:check_all", function()
     assert.are_not.same(rc:check_all(claims, { payer = "medicare" }), as_payer)
   end)
 
+  -- check_all first loads the rules of the codes its claims name, in code
+  -- order (at most 8,192 lines' codes): the counts stay rc:check's.
+  it("counts what rc:check finds on a list naming more lines than it loads ahead, codes of every shape", function()
+    local shapes = { "77301", " 77300 ", "g6015", "7738X", "", "ABCDEFG", 77427, true }
+    local claims = generated(1700)
+    for i, claim in ipairs(claims) do
+      for k, line in ipairs(claim.lines or {}) do
+        if (i + k) % 7 == 0 then line.code = shapes[1 + (i + k) % #shapes] end
+      end
+      if i % 101 == 0 then claim.lines = setmetatable({}, { __index = function() return { code = "77301" } end }) end
+    end
+    local lines = 0
+    for _, claim in ipairs(claims) do lines = lines + #(claim.lines or {}) end
+    assert.is_true(lines > 8192)
+    local fresh = assert(radcode.open())
+    local got = fresh:check_all(claims)
+    fresh:close()
+    assert.same(by_check(rc, claims), got)
+  end)
+
   it("gives zeros for an empty list and raises on claims that are not tables", function()
     assert.same({ claims = 0, lines = 0, denied = 0, findings = { deny = 0, review = 0, warn = 0, info = 0 },
                   errors = {} }, rc:check_all({}))
