@@ -1,9 +1,12 @@
 /* rules.c: the rule set behind rc:check. On first sight of a code, one
- * query (a UNION ALL over every rule table) loads all the dated rows that
- * concern it, sorted by kind; they are cached in a code map for the life of
- * the handle, so checking a claim is pure computation once its codes have
- * been seen. Small tables that are not about one code (modifiers, code
- * groups, diagnosis support) are loaded whole when the rule set is made. */
+ * query (a UNION ALL over the rule tables) loads all the dated rows that
+ * concern it, sorted by kind, and its PTP edits come from its pack; they
+ * are cached in a code map for the life of the handle, so checking a claim
+ * is pure computation once its codes have been seen (rc:check_all loads a
+ * list's codes first, in code order: rc_rules_prefetch). Small tables that
+ * are not about one code (modifiers, code groups, diagnosis support, the
+ * codes the few-code tables name) are loaded whole when the rule set is
+ * made. A day's PTP edits are found by a walk (rc_rules_ptp_walk). */
 #include "rules.h"
 
 #include <limits.h>
@@ -66,7 +69,6 @@ struct rc_rules {
   int ndatasets;
   int versions[RC_RULE_KINDS + 1];   /* datasets of each kind: choosing by date needs two */
 };
-
 
 /* Whole tables in the rule row layout (read_rule's columns). */
 static const char sql_places[] =
