@@ -73,6 +73,30 @@ describe("radcode.open", function()
     assert.matches("schema version 999, this radcode reads version " .. radcode.schema_version, err, 1, true)
   end)
 
+  it("sizes the page cache with cache_mb: the same answers, bad sizes refused", function()
+    local path = dir .. "/cache.db"
+    local plain = assert(radcode.open())
+    assert(plain:save(path))
+    local claim = { id = "c", setting = "practitioner", diagnoses = { "C61" },
+                    lines = { { code = "77301", date = "2025-03-03", units = 1 }, { code = "77300", date = "2025-03-03", units = 3 },
+                              { code = "77014", date = "2025-03-03", units = 1, modifiers = { "59" } } } }
+    local expected = plain:check(claim)
+    plain:close()
+    for _, mb in ipairs({ 1, 32, 4096 }) do
+      local rc = assert(radcode.open({ db = path, cache_mb = mb }))
+      assert.same(expected, rc:check(claim))
+      rc:close()
+    end
+    local rc = assert(radcode.open({ cache_mb = 8 }))   -- the embedded image takes it too
+    assert.same(expected, rc:check(claim))
+    rc:close()
+    for _, bad in ipairs({ 0, -1, 4097, 1.5, "32", true }) do
+      local ok, err = pcall(radcode.open, { db = path, cache_mb = bad })
+      assert.is_false(ok)
+      assert.matches("option 'cache_mb' must be", err)
+    end
+  end)
+
   it("raises on wrong argument types and unknown options", function()
     assert.has_error(function() radcode.open("cms.db") end)
     assert.has_error(function() radcode.open({ db = 5 }) end)

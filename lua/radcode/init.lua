@@ -142,7 +142,9 @@ end
 -- opts.db; opts.history names the SQLite file of recorded claims (in memory
 -- without it); opts.payers lists payer overlays (paths, shipped names or
 -- Lua source) to load; opts.overlay_memory (bytes, default 16 MiB) and
--- opts.overlay_instructions (per claim, default 1e6) bound each overlay.
+-- opts.overlay_instructions (per claim, default 1e6) bound each overlay;
+-- opts.cache_mb (1 to 4096) sizes the database's page cache (SQLite's
+-- default is 2 MiB).
 -- Returns a handle, or nil and a message.
 -- Options are read raw, as core.open and claims read them (no __index,
 -- __pairs or __len runs).
