@@ -201,39 +201,47 @@ uint32_t rc_ptp_key(uint64_t column2)
   return pack(column2);
 }
 
-/* A filter of a code's rows: one bit per column 2 code (hashed), about
- * eight bits a row (a power of two, at least 64), so at most one in eight
- * codes the rows do not hold passes it. Most codes of a claim have no edit
- * with each other: the filter answers them without a search. */
-static uint32_t filter_bit(uint32_t key, unsigned shift)
+/* A filter of a code's rows (a blocked Bloom filter): each column 2 code
+ * sets two bits of one 64-bit word, both chosen by hashing it; about eight
+ * bits a row (a power of two of words, at least two), so about one code in
+ * twenty the rows do not hold passes it, and a question reads one word.
+ * Most codes of a claim have no edit with each other: the filter answers
+ * them without a search. */
+static uint64_t filter_hash(uint32_t key)
 {
-  return (uint32_t)(key * 2654435761u) >> shift;
+  return (uint64_t)key * 0x9E3779B97F4A7C15u;
+}
+
+static uint64_t filter_bits(uint64_t hash)
+{
+  uint64_t mixed = (hash ^ (hash >> 31)) * 0xBF58476D1CE4E5B9u;
+  return ((uint64_t)1 << (mixed >> 58)) | ((uint64_t)1 << ((mixed >> 52) & 63));
 }
 
 /* The filter of rows (n of them), *shift set for rc_ptp_may_hold; NULL for
  * none or when out of memory (a search then answers every question). */
 uint64_t *rc_ptp_filter(const rc_ptp *rows, int n, unsigned *shift)
 {
-  unsigned bits = 6;           /* log2 of the filter's bits */
-  uint64_t *words;
+  unsigned words = 1;           /* log2 of the filter's words */
+  uint64_t *filter;
   int i;
   if (n <= 0) return NULL;
-  while (bits < 31 && (1u << bits) < 8u * (unsigned)n) bits++;
-  if ((words = calloc((size_t)1 << (bits - 6), sizeof *words)) == NULL) return NULL;
-  *shift = 32 - bits;
+  while (words < 25 && ((size_t)64 << words) < 8 * (size_t)n) words++;
+  if ((filter = calloc((size_t)1 << words, sizeof *filter)) == NULL) return NULL;
+  *shift = 64 - words;
   for (i = 0; i < n; i++) {
-    uint32_t bit = filter_bit(rows[i].key, *shift);
-    words[bit >> 6] |= (uint64_t)1 << (bit & 63);
+    uint64_t hash = filter_hash(rows[i].key);
+    filter[hash >> *shift] |= filter_bits(hash);
   }
-  return words;
+  return filter;
 }
 
 /* Can the rows behind the filter hold column 2 (a packed key)? 0 only when
  * they cannot. */
 int rc_ptp_may_hold(const uint64_t *filter, unsigned shift, uint32_t key)
 {
-  uint32_t bit = filter_bit(key, shift);
-  return (int)((filter[bit >> 6] >> (bit & 63)) & 1u);
+  uint64_t hash = filter_hash(key), bits = filter_bits(hash);
+  return (filter[hash >> shift] & bits) == bits;
 }
 
 /* The first of rows [from, n) whose column 2 is not below key; rows
