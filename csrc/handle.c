@@ -125,8 +125,8 @@ static int open_with(lua_State *L)
 
 /* core.open([opts]): opts.db is a database path; without it, the embedded
  * default dataset. opts.overlay_memory and opts.overlay_instructions bound
- * each payer overlay's sandbox; opts.cache_mb sizes the page cache. Returns the handle, or nil, message. The
- * options are read raw (opts.c). */
+ * each payer overlay's sandbox; opts.cache_mb sizes the page cache.
+ * Returns the handle, or nil, message. The options are read raw (opts.c). */
 int rc_handle_open(lua_State *L)
 {
   lua_settop(L, 1);

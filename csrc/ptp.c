@@ -10,7 +10,6 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include "code.h"
 
 static int32_t day32(long day)
 {
@@ -36,37 +35,9 @@ static int digit37(unsigned c)
   return -1;
 }
 
-/* A code shorter than five characters, or NO_KEY. */
-static uint32_t pack_short(uint64_t key)
-{
-  uint32_t packed = 0;
-  int i, ended = 0;
-  for (i = 0; i < 5; i++) {
-    unsigned c = (unsigned)(key >> (56 - 8 * i)) & 0xFFu;
-    int digit = c == 0 ? 0 : digit37(c);
-    if (c == 0) ended = 1;
-    else if (ended || digit < 0) return NO_KEY;
-    packed = packed * 37 + (uint32_t)digit;
-  }
-  return packed;
-}
-
-/* A code key (rc_code_key) packed into 32 bits: up to five characters 0-9
- * (1-10) and A-Z (11-36), 0 past the end, in base 37: the packed keys are
- * ordered as the codes are. NO_KEY for anything else. Five characters (every
- * code a claim line can hold) take the short way. */
-static uint32_t pack(uint64_t key)
-{
-  int d0 = digit37((unsigned)(key >> 56) & 0xFFu), d1 = digit37((unsigned)(key >> 48) & 0xFFu),
-      d2 = digit37((unsigned)(key >> 40) & 0xFFu), d3 = digit37((unsigned)(key >> 32) & 0xFFu),
-      d4 = digit37((unsigned)(key >> 24) & 0xFFu);
-  if ((key & 0xFFFFFFu) != 0) return NO_KEY;   /* a sixth character or more */
-  if ((d0 | d1 | d2 | d3 | d4) < 0) return pack_short(key);
-  return (((((uint32_t)d0 * 37 + (uint32_t)d1) * 37 + (uint32_t)d2) * 37 + (uint32_t)d3) * 37) + (uint32_t)d4;
-}
-
-/* A code's text packed as pack(rc_code_key(code)) packs it, read straight
- * from its characters (a national file's rows load this way). */
+/* A code packed into 32 bits: up to five characters 0-9 (1-10) and A-Z
+ * (11-36), 0 past the end, in base 37, so the packed keys are ordered as
+ * the codes are; NO_KEY for anything else. */
 static uint32_t pack_text(const char *code)
 {
   uint32_t packed = 0;
@@ -80,12 +51,23 @@ static uint32_t pack_text(const char *code)
   return packed;
 }
 
+/* A code key (rc_code_key: its first eight bytes, big-endian) packed as
+ * pack_text packs the code. */
+static uint32_t pack(uint64_t key)
+{
+  char code[9];
+  int i;
+  for (i = 0; i < 8; i++) code[i] = (char)((key >> (56 - 8 * i)) & 0xFFu);
+  code[8] = '\0';
+  return pack_text(code);
+}
+
 /* Rule row r (a PTP row) in compact form into p: 0 when its shape cannot
  * be kept (out of memory); *kept = 0 when its column 2 packs into no key
  * (the row is left out). */
 static int compact(const rc_rule *r, rc_ptp_texts *texts, rc_ptp *p, int *kept)
 {
-  *kept = (p->key = pack(rc_code_key(r->other))) != NO_KEY;
+  *kept = (p->key = pack_text(r->other)) != NO_KEY;
   return !*kept || rc_ptp_shape_index(r, texts, &p->shape);
 }
 

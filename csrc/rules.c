@@ -927,7 +927,8 @@ long rc_rules_article_epoch(const rc_rules *rules, const char *date)
          count_below(rules->article_ends, rules->nends, date, 0);
 }
 
-/* The codes the tables that name few codes name (sql_few_codes), sorted and interned. */
+/* The codes the tables that name few codes name (sql_few_codes: sorted as
+ * strcmp sorts, for rules_query's bsearch), interned. */
 static int load_few_codes(rc_rules *rules, sqlite3 *conn)
 {
   sqlite3_stmt *st;
@@ -944,14 +945,13 @@ static int load_few_codes(rc_rules *rules, sqlite3 *conn)
     rules->few_codes[rules->nfew_codes++] = code;
   }
   sqlite3_finalize(st);
-  if (rules->nfew_codes > 1) qsort(rules->few_codes, (size_t)rules->nfew_codes, sizeof *rules->few_codes, by_text);
   return rc == SQLITE_DONE;
 }
 
 static int load_whole_tables(rc_rules *rules, sqlite3 *conn)
 {
-  return load_few_codes(rules, conn) && load_modifiers(rules, conn) && load_groups(rules, conn) && load_dx_support(rules, conn) &&
-         load_dx_required(rules, conn) &&
+  return load_few_codes(rules, conn) && load_modifiers(rules, conn) && load_groups(rules, conn) &&
+         load_dx_support(rules, conn) && load_dx_required(rules, conn) &&
          load_rows(rules, conn, sql_places, &rules->places, &rules->nplaces) &&
          load_rows(rules, conn, sql_setting_mods, &rules->setting_mods, &rules->nsetting_mods) &&
          load_rows(rules, conn, sql_payer_codes, &rules->payer_codes, &rules->npayer_codes) &&
