@@ -8,7 +8,9 @@
  * The counts are those of the findings rc:check would list (a claim past
  * RC_MAX_FINDINGS counts as rc:check lists it: the last finding replaced by
  * the one that counts the rest). A claim that cannot be checked (a
- * database error) is in errors and not counted. Wrong argument types raise
+ * database error) is in errors and not counted. Only counts leave, so
+ * the edits write no finding texts (rule, message, fix) unless a payer
+ * overlay's rules read them (rc_check_run). Wrong argument types raise
  * (an element of claims that is not a table). Nothing is malloc'd here:
  * each claim's storage lives on the C stack or in userdata on the Lua stack,
  * dropped when the next claim starts. */
@@ -90,7 +92,7 @@ static void check_one(lua_State *L, rc_handle *h, lua_Integer i, int errors, con
   lua_Integer lines;
   if (!lua_istable(L, idx)) luaL_error(L, "bad argument #1 to 'check_all' (claims[%d] is not a table)", (int)i);
   lines = lines_of(L, idx);
-  if (!rc_check_run(L, h, idx, payer_opt, max_lines, &c, &f, &claim, payer, err, sizeof err)) {
+  if (!rc_check_run(L, h, idx, payer_opt, max_lines, 1, &c, &f, &claim, payer, err, sizeof err)) {
     add_error(L, errors, i, err);
     return;
   }

@@ -32,12 +32,34 @@ static int by_day(const void *a, const void *b)
   return x->pos - y->pos;
 }
 
+/* Cache hints for the lines' rules (rules.h), before the edits reach
+ * them one by one: the slots where they are cached, then (once found)
+ * the rules, then their rows. National rules only: an overlay merges its
+ * own on first use. */
+static void hint_slots(const rc_check *c)
+{
+  int i;
+  for (i = 0; c->overlay == NULL && i < c->claim->nlines; i++)
+    if (c->claim->lines[i].usable) rc_rules_code_hint(c->rules, c->claim->lines[i].code);
+}
+
+static void hint_rules(const rc_check *c, int rows)
+{
+  int i;
+  for (i = 0; i < c->nby_day; i++) {
+    const rc_code_rules *cr = c->claim->lines[c->by_day[i].pos].rules;
+    if (rows) rc_rules_hint_rows(cr);
+    else rc_rules_hint(cr);
+  }
+}
+
 /* Gives usable lines their rules and pushes the sorted day index. Returns
  * 0 with err on a database error. */
 static int index_lines(lua_State *L, rc_check *c, char *err, size_t errlen)
 {
   rc_claim *claim = c->claim;
   int i;
+  hint_slots(c);
   if (claim->nlines <= RC_INLINE_LINES) {   /* the check's own storage; nil keeps the stack's shape */
     c->by_day = c->inline_by_day;
     lua_pushnil(L);
@@ -56,7 +78,9 @@ static int index_lines(lua_State *L, rc_check *c, char *err, size_t errlen)
     c->by_day[c->nby_day++].pos = i;
   }
   if (i < claim->nlines) return 0;
+  hint_rules(c, 0);
   qsort(c->by_day, (size_t)c->nby_day, sizeof *c->by_day, by_day);
+  hint_rules(c, 1);
   return 1;
 }
 
@@ -137,11 +161,13 @@ static void find_place(rc_check *c)
 /* The edit passes of rc:check, shared by rc:check and rc:check_all
  * (batch.c): reads the claim table at idx into claim and its findings
  * into f, and runs every pass with the payer payer_opt (NULL: the
- * claim's), lower-cased into payer. Leaves on the stack what the read and
+ * claim's), lower-cased into payer. counts_only: the caller only counts
+ * the findings (rc:check_all), so without an overlay (whose rules read
+ * them) the edits write no texts. Leaves on the stack what the read and
  * the passes push (the caller resets the top). Returns 0 with err on a
  * database error; raises only on memory errors. */
-int rc_check_run(lua_State *L, rc_handle *h, int idx, const char *payer_opt, int max_lines, rc_check *c,
-                 rc_findings *f, rc_claim *claim, char payer[32], char *err, size_t errlen)
+int rc_check_run(lua_State *L, rc_handle *h, int idx, const char *payer_opt, int max_lines, int counts_only,
+                 rc_check *c, rc_findings *f, rc_claim *claim, char payer[32], char *err, size_t errlen)
 {
   memset(c, 0, sizeof *c);
   if ((c->rules = rc_handle_rules(h, err, errlen)) == NULL) return 0;
@@ -155,6 +181,7 @@ int rc_check_run(lua_State *L, rc_handle *h, int idx, const char *payer_opt, int
   c->setting = claim->setting;
   c->claim_idx = idx;
   find_overlay(h, c);
+  f->texts = !counts_only || c->overlay != NULL;
   find_place(c);
   /* one read transaction for the claim's rule loads and article queries
    * (each transaction costs SQLite a lock, a stat and a header read) */
@@ -192,7 +219,7 @@ static int check(lua_State *L)
   lua_settop(L, 3);   /* opts keep slot 3 whatever the check pushes */
   rc_opts_check(L, 3, allowed);
   max_lines = (int)rc_opts_integer(L, 3, "max_lines", RC_DEFAULT_MAX_LINES, 1, 100000);
-  if (!rc_check_run(L, h, 2, rc_opts_string(L, 3, "payer"), max_lines, &c, &f, &claim, payer, err, sizeof err))
+  if (!rc_check_run(L, h, 2, rc_opts_string(L, 3, "payer"), max_lines, 0, &c, &f, &claim, payer, err, sizeof err))
     return rc_failf(L, "%s", err);
   rc_findings_push(&f);
   rc_coverage_push_data(&c);

@@ -3,6 +3,7 @@
  * at 70% load. Values are caller-owned pointers; rc_codemap_free can free
  * them with the given function. */
 #include "codemap.h"
+#include "hint.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -67,6 +68,11 @@ void *rc_codemap_get(const rc_codemap *map, const char *code)
 {
   slot *s = find(map->slots, map->capacity, key_of(code));
   return s->key != 0 ? s->value : NULL;
+}
+
+void rc_codemap_hint(const rc_codemap *map, const char *code)
+{
+  RC_HINT(&map->slots[index_of(key_of(code), map->capacity)]);
 }
 
 static int grow(rc_codemap *map)

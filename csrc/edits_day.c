@@ -66,6 +66,7 @@ static void ptp_finding(rc_check *c, const rc_line *col1, const rc_line *col2, c
   rc_finding *x = rc_findings_add(c->f, col2->index, RC_EDIT_PTP, mod ? RC_INFO : RC_DENY, col2->code, edit->source);
   char n[24];
   x->other = col1->index;
+  if (!c->f->texts) return;
   rc_cat(x->rule, sizeof x->rule, "PTP ", col1->code, "/", col2->code, " indicator ", rc_itoa(edit->a, n),
          (const char *)NULL);
   if (mod) {
@@ -129,6 +130,7 @@ static void mue_finding(rc_check *c, const rc_line *line, const rc_rule *mue, lo
 {
   rc_finding *x = rc_findings_add(c->f, line->index, RC_EDIT_MUE, mue->b == 3 ? RC_REVIEW : RC_DENY,
                                   line->code, mue->source);
+  if (!c->f->texts) return;
   snprintf(x->rule, sizeof x->rule, "MUE %s %d (MAI %d)", line->code, mue->a, mue->b);
   snprintf(x->message, sizeof x->message, "%s: %ld units %s on %s, more than the MUE of %d (%s)", line->code, units,
            mue->b == 1 ? "on this line" : "that day", line->date, mue->a, mai_words[mue->b < 1 || mue->b > 3 ? 0 : mue->b]);
@@ -191,6 +193,7 @@ static void addon_finding(rc_check *c, const rc_line *line, const rc_rule *row, 
 {
   rc_finding *x = rc_findings_add(c->f, line->index, RC_EDIT_ADDON, type == 1 ? RC_DENY : RC_REVIEW,
                                   line->code, row->source);
+  if (!c->f->texts) return;
   snprintf(x->rule, sizeof x->rule, "AOC %s type %d", line->code, type);
   if (type == 1) {
     snprintf(x->message, sizeof x->message, "%s is an add-on code: it needs %s on the same date (%s)",

@@ -39,8 +39,9 @@ static const char sql_covered[] =
   " ORDER BY c.article_id LIMIT 1";
 
 typedef struct article {
-  char id[24], title[120];
+  const char *id, *title;      /* the memo's interned texts, or the buffers below */
   long count;                  /* articles that list the code */
+  char id_buf[24], title_buf[120];   /* a query's answer that is not kept */
 } article;
 
 static const char *line_dx(const rc_check *c, const rc_line *line, int i)
@@ -70,8 +71,10 @@ static int query_article(rc_check *c, rc_sql_slot slot, const char *sql, const r
   if (sqlite3_bind_parameter_count(st) >= 5) sqlite3_bind_text(st, 5, dx, -1, SQLITE_STATIC);
   if (sqlite3_step(st) == SQLITE_ROW) {
     found = 1;
-    snprintf(out->id, sizeof out->id, "%s", (const char *)sqlite3_column_text(st, 0));
-    snprintf(out->title, sizeof out->title, "%s", (const char *)sqlite3_column_text(st, 1));
+    snprintf(out->id_buf, sizeof out->id_buf, "%s", (const char *)sqlite3_column_text(st, 0));
+    snprintf(out->title_buf, sizeof out->title_buf, "%s", (const char *)sqlite3_column_text(st, 1));
+    out->id = out->id_buf;
+    out->title = out->title_buf;
     out->count = sqlite3_column_count(st) > 2 ? (long)sqlite3_column_int64(st, 2) : 1;
   }
   sqlite3_reset(st);
@@ -159,11 +162,9 @@ static int find_article(rc_check *c, rc_sql_slot slot, const char *sql, const rc
                              c->claim->state, dx);
   for (i = 0; n >= 0 && m != NULL && i < m->n; i++) {
     if (strcmp(m->e[i].key, key) != 0) continue;
-    if (m->e[i].found) {
-      rc_cat(out->id, sizeof out->id, m->e[i].id, (const char *)NULL);
-      rc_cat(out->title, sizeof out->title, m->e[i].title, (const char *)NULL);
-      out->count = m->e[i].count;
-    }
+    out->id = m->e[i].id;
+    out->title = m->e[i].title;
+    out->count = m->e[i].count;
     return m->e[i].found;
   }
   found = query_article(c, slot, sql, line, dx, out);
@@ -191,6 +192,7 @@ static int by_articles(rc_check *c, const rc_line *line)
     const char *dx = line_dx(c, line, i);
     if (dx[0] && find_article(c, RC_SQL_LCD_COVERED, sql_covered, line, dx, &hit)) {
       x = rc_findings_add(c->f, line->index, RC_EDIT_NECESSITY, RC_INFO, line->code, ARTICLE_SOURCE);
+      if (!c->f->texts) return 1;
       rc_cat(x->rule, sizeof x->rule, "necessity article A", hit.id, (const char *)NULL);
       rc_cat(x->message, sizeof x->message, "diagnosis ", dx, " of ", line->code, " is covered by article A", hit.id, " (",
              (const char *)NULL);
@@ -200,6 +202,7 @@ static int by_articles(rc_check *c, const rc_line *line)
     }
   }
   x = rc_findings_add(c->f, line->index, RC_EDIT_NECESSITY, RC_REVIEW, line->code, ARTICLE_SOURCE);
+  if (!c->f->texts) return 1;
   rc_cat(x->rule, sizeof x->rule, "necessity article A", listed.id, (const char *)NULL);
   rc_cat(x->message, sizeof x->message, "no diagnosis of ", line->code, " is among the covered diagnoses of article A",
          listed.id, " (", (const char *)NULL);
@@ -232,6 +235,7 @@ void rc_edits_necessity(rc_check *c)
     family = rc_rules_family(line->rules);
     if (!rc_rules_dx_required(c->rules, family) || supported(c, line, family)) continue;
     x = rc_findings_add(c->f, line->index, RC_EDIT_NECESSITY, RC_REVIEW, line->code, NECESSITY_SOURCE);
+    if (!c->f->texts) continue;
     snprintf(x->rule, sizeof x->rule, "necessity %s", family);
     if (line->ndx == 0 && c->claim->ndiag == 0)
       snprintf(x->message, sizeof x->message, "%s (%s) has no diagnosis; it needs one that supports radiation therapy",

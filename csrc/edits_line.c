@@ -68,8 +68,9 @@ static void validity(rc_check *c, const rc_line *line)
   char instead[220], from[11], to[11];
   rc_finding *x;
   if (line->day >= code->from && line->day <= code->to) return;
-  rc_replacement_list(c, line, instead, sizeof instead);
   x = add(c, line, RC_EDIT_VALIDITY, RC_DENY, code);
+  if (!c->f->texts) return;
+  rc_replacement_list(c, line, instead, sizeof instead);
   if (line->day < code->from) {
     rc_date_format(code->from, from);
     rc_cat(x->message, sizeof x->message, line->code, " is not valid until ", from, " (date of service ", line->date,
@@ -121,8 +122,9 @@ static void setting_edit(rc_check *c, const rc_line *line)
   if (strcmp(c->payer, RC_MEDICARE) != 0 || rc_facility_flags(c, line)) return;
   pay = rc_rules_in_force(line->rules, RC_RULE_PAYMENT, line->day, c->setting);
   if (pay == NULL || pay->a != 0) return;
-  rc_replacement_list(c, line, instead, sizeof instead);
   x = add(c, line, RC_EDIT_SETTING, RC_DENY, pay);
+  if (!c->f->texts) return;
+  rc_replacement_list(c, line, instead, sizeof instead);
   rc_cat(x->rule, sizeof x->rule, "status ", line->code, " ", rc_setting_name(c->setting), " ", pay->other,
          (const char *)NULL);
   if (c->setting == RC_SET_HOSPITAL) {
@@ -142,6 +144,7 @@ static void modifier_finding(rc_check *c, const rc_line *line, rc_severity sev, 
                              const char *message, const char *fix)
 {
   rc_finding *x = add(c, line, RC_EDIT_MODIFIER, sev, rule);
+  if (!c->f->texts) return;
   snprintf(x->message, sizeof x->message, "%s", message);
   snprintf(x->fix, sizeof x->fix, "%s", fix);
   snprintf(x->rule, sizeof x->rule, "modifier %s", line->code);
@@ -306,6 +309,7 @@ static void unknown_code(rc_check *c, const rc_line *line, int i)
   if (n == 0) return;
   if (n > 1) snprintf(more, sizeof more, " (%d lines carry it)", n);
   x = add(c, line, RC_EDIT_VALIDITY, any ? RC_INFO : RC_REVIEW, NULL);
+  if (!c->f->texts) return;
   if (any)
     snprintf(x->message, sizeof x->message, "radcode has edits for %s but no record of the code%s; its dates of validity were not checked",
              line->code, more);

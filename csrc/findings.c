@@ -85,6 +85,7 @@ void rc_findings_init(rc_findings *f, lua_State *L)
   f->items = NULL;
   f->dropped = 0;
   f->dropped_worst = RC_INFO;
+  f->texts = 1;
   lua_pushnil(L);
   f->anchor = lua_gettop(L);
 }
@@ -145,7 +146,7 @@ static void grow(rc_findings *f)
   f->capacity = capacity;
 }
 
-/* A new finding with empty texts, for the caller to fill. */
+/* A new finding with empty texts, for the caller to fill (when f->texts). */
 rc_finding *rc_findings_add(rc_findings *f, int line, rc_edit edit, rc_severity severity,
                             const char *code, const char *source)
 {

@@ -39,6 +39,9 @@ typedef struct rc_findings {
   int count, capacity;
   long dropped;                  /* findings past RC_MAX_FINDINGS, not listed */
   unsigned char dropped_worst;   /* ... and the most severe of them */
+  unsigned char texts;           /* the findings get their texts (rule, message, fix); 0 when the
+                                    caller only counts them (rc:check_all without an overlay):
+                                    the edits then write no text, and the texts stay empty */
   rc_finding spare;              /* what rc_findings_add hands out past the limit */
   rc_finding inline_items[RC_INLINE_FINDINGS];   /* the usual few: on the C stack, no allocation */
 } rc_findings;

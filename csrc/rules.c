@@ -18,6 +18,7 @@
 #include "date.h"
 #include "db.h"
 #include "findings.h"
+#include "hint.h"
 #include "pool.h"
 #include "ptp.h"
 #include "ptp_pack.h"
@@ -502,9 +503,39 @@ const rc_code_rules *rc_rules_code(rc_rules *rules, const char *code, char *err,
   return cr;
 }
 
+void rc_rules_code_hint(const rc_rules *rules, const char *code)
+{
+  rc_codemap_hint(rules->codes, code);
+}
+
+void rc_rules_hint(const rc_code_rules *cr)
+{
+  size_t at;
+  for (at = 0; at < sizeof *cr; at += 64) RC_HINT((const char *)cr + at);
+}
+
+#define HINT_LINES 16   /* cache lines hinted of a code's rows and of its PTP filter (1 KiB each) */
+
+/* The code's rule rows (its record, MUE, indicators, ...), its PTP
+ * filter (every pair of the claim asks it), where its PTP rows start, and
+ * the checker's memo. */
+void rc_rules_hint_rows(const rc_code_rules *cr)
+{
+  size_t words = cr->ptp_filter != NULL ? (size_t)1 << (64 - cr->ptp_filter_shift) : 0, at;
+  size_t bytes = cr->rows != NULL ? (size_t)cr->first[RC_RULE_KINDS] * sizeof *cr->rows : 0;
+  for (at = 0; at < bytes && at < 64 * HINT_LINES; at += 64) RC_HINT((const char *)cr->rows + at);
+  for (at = 0; at < words && at < 8 * HINT_LINES; at += 8) RC_HINT(&cr->ptp_filter[at]);
+  if (cr->ptp != NULL) RC_HINT(cr->ptp);
+  if (cr->memo != NULL) RC_HINT(cr->memo);
+}
+
+#define PREFETCH_AHEAD 16   /* codes whose cache slots are hinted ahead of the one looked up */
+
+/* Code order (as strcmp orders them), by their keys: no byte loop. */
 static int by_code(const void *a, const void *b)
 {
-  return strcmp((const char *)a, (const char *)b);
+  uint64_t x = rc_code_key((const char *)a), y = rc_code_key((const char *)b);
+  return x < y ? -1 : x > y;
 }
 
 /* Loads the rules of the codes not yet cached among codes[0..n) (each a
@@ -520,9 +551,12 @@ void rc_rules_prefetch(rc_rules *rules, char (*codes)[RC_PREFETCH_CODE], int n)
   if (n <= 0) return;
   qsort(codes, (size_t)n, sizeof *codes, by_code);
   rc_rules_batch_begin(rules);
-  for (i = 0; i < n; i++)
+  for (i = 0; i < n && i < PREFETCH_AHEAD; i++) rc_codemap_hint(rules->codes, codes[i]);
+  for (i = 0; i < n; i++) {
+    if (i + PREFETCH_AHEAD < n) rc_codemap_hint(rules->codes, codes[i + PREFETCH_AHEAD]);
     if ((i == 0 || strcmp(codes[i], codes[i - 1]) != 0) && rc_codemap_get(rules->codes, codes[i]) == NULL)
       rc_rules_code(rules, codes[i], err, sizeof err);
+  }
   rc_rules_batch_end(rules);
 }
 

@@ -70,6 +70,11 @@ void rc_rules_free(rc_rules *rules);
 const rc_code_rules *rc_rules_code(rc_rules *rules, const char *code, char *err, size_t errlen);
 #define RC_PREFETCH_CODE 8        /* a code and its terminator, zero padded */
 void rc_rules_prefetch(rc_rules *rules, char (*codes)[RC_PREFETCH_CODE], int n);
+/* Cache hints (hint.h) for a claim's codes, in three rounds over its
+ * lines: where a code's rules are cached, then its rules, then their rows. */
+void rc_rules_code_hint(const rc_rules *rules, const char *code);
+void rc_rules_hint(const rc_code_rules *cr);
+void rc_rules_hint_rows(const rc_code_rules *cr);
 void rc_rules_batch_begin(rc_rules *rules);
 void rc_rules_batch_end(rc_rules *rules);
 void rc_rules_batch_read(rc_rules *rules);

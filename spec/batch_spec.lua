@@ -116,6 +116,25 @@ describe("rc:check_all", function()
     assert.are_not.same(rc:check_all(claims, { payer = "medicare" }), as_payer)
   end)
 
+  -- check_all writes no finding texts (rule, message, fix) when only counts
+  -- leave it, but an overlay's rules read them: with one, they are written.
+  it("gives an overlay's rules the findings' texts, as rc:check does", function()
+    assert.are.equal("by_text", rc:load_payer([[return { name = "by_text", inherits = "medicare", rules = {
+      { id = "column-2-by-text", check = function(claim, findings, out)
+          for _, f in ipairs(findings) do
+            if f.severity == "deny" and f.message:find("(column 2)", 1, true) and f.rule:find("^PTP ") then
+              out.downgrade(f, "info", "read from the finding's texts")
+            end
+          end
+        end } } }]]))
+    local claims = generated(200)
+    local national = rc:check_all(claims, { payer = "medicare" })
+    local got = rc:check_all(claims, { payer = "by_text" })
+    assert.same(by_check(rc, claims, { payer = "by_text" }), got)
+    assert.is_true(got.findings.deny < national.findings.deny)
+    assert.is_true(got.findings.info > national.findings.info)
+  end)
+
   -- check_all first loads the rules of the codes its claims name, in code
   -- order (at most 8,192 lines' codes): the counts stay rc:check's.
   it("counts what rc:check finds on a list naming more lines than it loads ahead, codes of every shape", function()
