@@ -123,7 +123,7 @@ FUZZ_SAN      = -fsanitize=address,undefined -fno-sanitize-recover=undefined -fn
 FUZZ_CFLAGS   = -O1 -g $(FUZZ_SAN) -std=c99 -Wall -Wextra -Werror -I$(LUA_INCDIR) -I$(SQLITE_INCDIR) \
                 -Icsrc -DRC_VERSION='"$(VERSION)"'
 FUZZ_IMPORTS  = ncci mue mue_rows aoc hcpcs rvu opps cpt
-FUZZ_TARGETS  ?= json x12 claims check claim_lua overlay classify lookup date code csv zip ptp_pack $(FUZZ_IMPORTS:%=import_%)
+FUZZ_TARGETS  ?= json x12 claims check check_json claim_lua overlay classify lookup date code csv zip ptp_pack $(FUZZ_IMPORTS:%=import_%)
 FUZZ_OBJECTS  = $(SOURCES:csrc/%.c=$(FUZZ_BUILD)/obj/%.o) $(FUZZ_BUILD)/obj/default_db.o
 FUZZ_BINS     = $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
 FUZZ_LDLIBS   = -llua$(LUA_VERSION) $(LDLIBS) -lm

@@ -16,7 +16,9 @@
  * dropped when the next claim starts. */
 #include "check.h"
 
+#include <stdio.h>
 #include <string.h>
+#include "claim_plain.h"
 #include "code.h"
 #include "handle.h"
 #include "opts.h"
@@ -80,6 +82,16 @@ static void push_totals(lua_State *L, const totals *t, int errors)
   lua_setfield(L, -2, "errors");
 }
 
+/* Adds a checked claim (lines long, its findings f) to t; f's storage is
+ * left for the next claim. */
+static void add_claim(totals *t, rc_findings *f, lua_Integer lines)
+{
+  t->claims++;
+  t->lines += lines;
+  if (tally(f, t)) t->denied++;
+  rc_findings_done(f);
+}
+
 /* Checks claims[i] (pushed at the top); adds it to t or to errors. */
 static void check_one(lua_State *L, rc_handle *h, lua_Integer i, int errors, const char *payer_opt, int max_lines,
                       totals *t)
@@ -96,10 +108,7 @@ static void check_one(lua_State *L, rc_handle *h, lua_Integer i, int errors, con
     add_error(L, errors, i, err);
     return;
   }
-  t->claims++;
-  t->lines += lines;
-  if (tally(&f, t)) t->denied++;
-  rc_findings_done(&f);   /* the next claim reuses its storage */
+  add_claim(t, &f, lines);
 }
 
 #define PREFETCH_MAX 8192   /* lines whose codes are gathered before a list is checked */
@@ -124,6 +133,14 @@ static int line_code(lua_State *L, int lines, lua_Integer j, char out[RC_PREFETC
   return ok;
 }
 
+/* Loads the rules of codes[0..count) (rc_rules_prefetch), in code order. */
+static void load_ahead(rc_handle *h, char (*codes)[RC_PREFETCH_CODE], int count)
+{
+  char err[256];
+  rc_rules *rules;
+  if (count > 0 && (rules = rc_handle_rules(h, err, sizeof err)) != NULL) rc_rules_prefetch(rules, codes, count);
+}
+
 /* The rules of every code the claims' lines name (up to PREFETCH_MAX lines)
  * loaded first, in code order (rc_rules_prefetch): a list of claims of many
  * codes otherwise reads the rule tables' pages in random order. The codes
@@ -131,10 +148,9 @@ static int line_code(lua_State *L, int lines, lua_Integer j, char out[RC_PREFETC
  * in hand. Leaves the stack as it was. */
 static void prefetch(lua_State *L, rc_handle *h, lua_Integer n)
 {
-  char (*codes)[RC_PREFETCH_CODE], err[256];
+  char (*codes)[RC_PREFETCH_CODE];
   int count = 0, top = lua_gettop(L);
   lua_Integer i, j;
-  rc_rules *rules;
   if (!lua_checkstack(L, 4)) return;
   codes = lua_newuserdatauv(L, (size_t)PREFETCH_MAX * RC_PREFETCH_CODE, 0);
   for (i = 1; i <= n && count < PREFETCH_MAX; i++) {
@@ -149,7 +165,7 @@ static void prefetch(lua_State *L, rc_handle *h, lua_Integer n)
     }
     lua_pop(L, 1);
   }
-  if (count > 0 && (rules = rc_handle_rules(h, err, sizeof err)) != NULL) rc_rules_prefetch(rules, codes, count);
+  load_ahead(h, codes, count);
   lua_settop(L, top);
 }
 
@@ -181,7 +197,112 @@ static int check_all(lua_State *L)
   return 1;
 }
 
+/* ---- claims given as JSON texts ---- */
+
+/* As prefetch, for the plain claims (claim_plain.c) among the texts; the
+ * others load their rules as they are checked. */
+static void prefetch_texts(lua_State *L, rc_handle *h, lua_Integer n, int max_lines)
+{
+  char (*codes)[RC_PREFETCH_CODE];
+  int count = 0, top = lua_gettop(L), k;
+  lua_Integer i;
+  rc_claim claim;
+  size_t len;
+  const char *json;
+  if (!lua_checkstack(L, 4)) return;
+  codes = lua_newuserdatauv(L, (size_t)PREFETCH_MAX * RC_PREFETCH_CODE, 0);
+  for (i = 1; i <= n && count < PREFETCH_MAX; i++) {
+    if (lua_rawgeti(L, 2, i) == LUA_TSTRING && (json = lua_tolstring(L, -1, &len)) != NULL &&
+        rc_claim_plain(json, len, &claim, max_lines))
+      for (k = 0; k < claim.nlines && count < PREFETCH_MAX; k++) {
+        memset(codes[count], 0, RC_PREFETCH_CODE);
+        memcpy(codes[count++], claim.lines[k].code, strlen(claim.lines[k].code));
+      }
+    lua_pop(L, 1);
+  }
+  load_ahead(h, codes, count);
+  lua_settop(L, top);
+}
+
+/* Pushes the claim table of the JSON text on top (replacing it) as
+ * radcode.claims' json_claim reads a line of JSON lines (keys given twice
+ * become problems); 0 with a message in err when the text is not a
+ * claim. The reader is Lua (radcode/claims.lua), loaded with radcode; it
+ * may raise (memory). */
+static int decode_text(lua_State *L, char *err, size_t errlen)
+{
+  int text = lua_gettop(L), ok;
+  luaL_checkstack(L, 4, "check_json");
+  luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+  if (lua_getfield(L, -1, "radcode.claims") != LUA_TTABLE || lua_getfield(L, -1, "json_claim") != LUA_TFUNCTION)
+    return luaL_error(L, "check_json needs radcode.claims: require \"radcode\" first");
+  lua_pushvalue(L, text);
+  lua_call(L, 1, 2);   /* claim | nil, message */
+  if ((ok = lua_type(L, -2) == LUA_TTABLE)) lua_copy(L, -2, text);
+  else snprintf(err, errlen, "%s", lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "not a claim");
+  lua_settop(L, text);
+  return ok;
+}
+
+/* Checks texts[i] (a string, pushed at the top): straight from the text
+ * when it is a plain claim (claim_plain.c), else decoded into a table and
+ * checked as check_all checks it; one that is not a claim is in errors. */
+static void check_text(lua_State *L, rc_handle *h, lua_Integer i, int errors, const char *payer_opt, int max_lines,
+                       totals *t)
+{
+  rc_check c;
+  rc_findings f;
+  rc_claim claim;
+  char err[512], payer[32];
+  size_t len;
+  const char *json = lua_tolstring(L, -1, &len);
+  int done = rc_check_run_json(L, h, json, len, payer_opt, max_lines, &c, &f, &claim, payer, err, sizeof err);
+  if (done < 0) {
+    if (decode_text(L, err, sizeof err)) check_one(L, h, i, errors, payer_opt, max_lines, t);
+    else add_error(L, errors, i, err);
+  } else if (done == 0) {
+    add_error(L, errors, i, err);
+  } else {
+    add_claim(t, &f, claim.nlines);
+  }
+}
+
+/* rc:check_json(texts [, {payer =, max_lines =}]): rc:check_all for
+ * claims given as JSON texts, one claim a text (a line of a JSON lines
+ * file): the same totals as check_all of their decoded tables, and a text
+ * that is not a claim (malformed JSON, not an object) is in errors with
+ * the decoder's message. Plain claims are read without tables. Elements
+ * that are not strings raise. */
+static int check_json(lua_State *L)
+{
+  static const char *const allowed[] = {"payer", "max_lines", NULL};
+  rc_handle *h = rc_handle_check(L, 1);
+  totals t;
+  lua_Integer i, n;
+  int max_lines, errors;
+  const char *payer_opt;
+  luaL_checktype(L, 2, LUA_TTABLE);
+  lua_settop(L, 3);
+  rc_opts_check(L, 3, allowed);
+  max_lines = (int)rc_opts_integer(L, 3, "max_lines", RC_DEFAULT_MAX_LINES, 1, 100000);
+  payer_opt = rc_opts_string(L, 3, "payer");
+  memset(&t, 0, sizeof t);
+  lua_newtable(L);
+  errors = lua_gettop(L);
+  n = (lua_Integer)lua_rawlen(L, 2);
+  prefetch_texts(L, h, n, max_lines);
+  for (i = 1; i <= n; i++) {
+    if (lua_rawgeti(L, 2, i) != LUA_TSTRING)
+      return luaL_error(L, "bad argument #1 to 'check_json' (texts[%d] is not a string)", (int)i);
+    check_text(L, h, i, errors, payer_opt, max_lines, &t);
+    lua_settop(L, errors);
+  }
+  push_totals(L, &t, errors);
+  return 1;
+}
+
 const luaL_Reg rc_batch_methods[] = {
   {"check_all", check_all},
+  {"check_json", check_json},
   {NULL, NULL}
 };

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "claim_plain.h"
 #include "code.h"
 #include "course_history.h"
 #include "handle.h"
@@ -158,21 +159,11 @@ static void find_place(rc_check *c)
   snprintf(x->fix, sizeof x->fix, "check claim.pos against the CMS code set (e.g. 11 office, 19 or 22 outpatient hospital)");
 }
 
-/* The edit passes of rc:check, shared by rc:check and rc:check_all
- * (batch.c): reads the claim table at idx into claim and its findings
- * into f, and runs every pass with the payer payer_opt (NULL: the
- * claim's), lower-cased into payer. counts_only: the caller only counts
- * the findings (rc:check_all), so without an overlay (whose rules read
- * them) the edits write no texts. Leaves on the stack what the read and
- * the passes push (the caller resets the top). Returns 0 with err on a
- * database error; raises only on memory errors. */
-int rc_check_run(lua_State *L, rc_handle *h, int idx, const char *payer_opt, int max_lines, int counts_only,
-                 rc_check *c, rc_findings *f, rc_claim *claim, char payer[32], char *err, size_t errlen)
+/* Every pass on a claim read into claim (from its table at idx, or from
+ * JSON text: idx 0, and no overlay then reads it), as rc_check_run says. */
+static int run_passes(lua_State *L, rc_handle *h, int idx, const char *payer_opt, int counts_only, rc_check *c,
+                      rc_findings *f, rc_claim *claim, char payer[32], char *err, size_t errlen)
 {
-  memset(c, 0, sizeof *c);
-  if ((c->rules = rc_handle_rules(h, err, errlen)) == NULL) return 0;
-  rc_findings_init(f, L);
-  rc_claim_read(L, idx, claim, f, max_lines);
   payer_of(payer_opt, claim->payer, payer);
   c->db = &h->db;
   c->claim = claim;
@@ -204,6 +195,45 @@ int rc_check_run(lua_State *L, rc_handle *h, int idx, const char *payer_opt, int
   rc_edits_coverage(c);
   rc_rules_batch_end(c->rules);
   return 1;
+}
+
+/* The edit passes of rc:check, shared by rc:check and rc:check_all
+ * (batch.c): reads the claim table at idx into claim and its findings
+ * into f, and runs every pass with the payer payer_opt (NULL: the
+ * claim's), lower-cased into payer. counts_only: the caller only counts
+ * the findings (rc:check_all), so without an overlay (whose rules read
+ * them) the edits write no texts. Leaves on the stack what the read and
+ * the passes push (the caller resets the top). Returns 0 with err on a
+ * database error; raises only on memory errors. */
+int rc_check_run(lua_State *L, rc_handle *h, int idx, const char *payer_opt, int max_lines, int counts_only,
+                 rc_check *c, rc_findings *f, rc_claim *claim, char payer[32], char *err, size_t errlen)
+{
+  memset(c, 0, sizeof *c);
+  if ((c->rules = rc_handle_rules(h, err, errlen)) == NULL) return 0;
+  rc_findings_init(f, L);
+  rc_claim_read(L, idx, claim, f, max_lines);
+  return run_passes(L, h, idx, payer_opt, counts_only, c, f, claim, payer, err, errlen);
+}
+
+/* rc:check_json's path (batch.c) for a claim given as JSON text: when the
+ * text is a plain claim (claim_plain.c) and its payer has no overlay
+ * (whose rules would read the claim's table), reads it without a table
+ * and runs the passes as rc_check_run does, for counts only. Returns -1,
+ * nothing pushed, for any other text: the caller decodes it and checks
+ * the table. Otherwise as rc_check_run. */
+int rc_check_run_json(lua_State *L, rc_handle *h, const char *json, size_t len, const char *payer_opt,
+                      int max_lines, rc_check *c, rc_findings *f, rc_claim *claim, char payer[32], char *err,
+                      size_t errlen)
+{
+  if (!rc_claim_plain(json, len, claim, max_lines)) return -1;
+  payer_of(payer_opt, claim->payer, payer);
+  if (payer[0] && h->overlays != NULL && h->overlays->head != NULL && rc_overlays_find(h->overlays, payer) != NULL)
+    return -1;
+  memset(c, 0, sizeof *c);
+  if ((c->rules = rc_handle_rules(h, err, errlen)) == NULL) return 0;
+  rc_findings_init(f, L);
+  lua_pushnil(L);   /* where a claim read from a table keeps its lines' storage */
+  return run_passes(L, h, 0, payer_opt, 1, c, f, claim, payer, err, errlen);
 }
 
 static int check(lua_State *L)

@@ -54,6 +54,9 @@ extern const luaL_Reg rc_batch_methods[];
 struct rc_handle;
 int rc_check_run(lua_State *L, struct rc_handle *h, int idx, const char *payer_opt, int max_lines, int counts_only,
                  rc_check *c, rc_findings *f, rc_claim *claim, char payer[32], char *err, size_t errlen);
+int rc_check_run_json(lua_State *L, struct rc_handle *h, const char *json, size_t len, const char *payer_opt,
+                      int max_lines, rc_check *c, rc_findings *f, rc_claim *claim, char payer[32], char *err,
+                      size_t errlen);
 
 void rc_edits_line(rc_check *c);
 void rc_edits_day(rc_check *c);

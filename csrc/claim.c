@@ -222,7 +222,7 @@ static void read_setting(lua_State *L, int idx, rc_claim *claim, rc_findings *f)
 
 /* ICD-10-CM: a letter, two characters, then up to four more after an
  * optional dot. Writes it upper case without the dot. */
-static int normalize_dx(const char *s, size_t len, char out[8])
+int rc_claim_normalize_dx(const char *s, size_t len, char out[8])
 {
   size_t i, n = 0;
   for (i = 0; i < len && n < 7; i++) {
@@ -241,7 +241,7 @@ static void read_diagnosis(lua_State *L, rc_claim *claim, int i, rc_findings *f)
   size_t len = 0;
   const char *s = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &len) : NULL;
   char *out = claim->diag[claim->ndiag++];
-  if (s == NULL || !normalize_dx(s, len, out)) {
+  if (s == NULL || !rc_claim_normalize_dx(s, len, out)) {
     rc_finding *x = input(f, 0, RC_DENY, NULL);
     out[0] = '\0';
     if (s == NULL)
@@ -361,7 +361,7 @@ static void read_units(lua_State *L, int idx, rc_line *line, rc_findings *f)
 }
 
 /* A modifier is two letters or digits; stored upper case. */
-static int normalize_modifier(const char *s, size_t len, char out[4])
+int rc_claim_normalize_modifier(const char *s, size_t len, char out[4])
 {
   size_t i;
   if (len != 2) return 0;
@@ -380,7 +380,7 @@ static void read_modifier(lua_State *L, rc_line *line, int i, rc_findings *f)
   size_t len = 0;
   const char *s = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &len) : NULL;
   char mod[4];
-  if (s != NULL && normalize_modifier(s, len, mod)) {
+  if (s != NULL && rc_claim_normalize_modifier(s, len, mod)) {
     if (line->nmods < RC_MAX_MODIFIERS) memcpy(line->mods[line->nmods++], mod, 3);
     return;
   }

@@ -50,5 +50,9 @@ typedef struct rc_claim {
 
 void rc_claim_read(lua_State *L, int idx, rc_claim *claim, rc_findings *f, int max_lines);
 int rc_line_has_modifier(const rc_line *line, const char *modifier);
+/* A diagnosis (ICD-10-CM) and a modifier as claim.c keeps them; 0 when
+ * malformed (out then holds no value). */
+int rc_claim_normalize_dx(const char *s, size_t len, char out[8]);
+int rc_claim_normalize_modifier(const char *s, size_t len, char out[4]);
 
 #endif

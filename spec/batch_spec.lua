@@ -1,5 +1,8 @@
 -- rc:check_all(claims [, opts]): a list of claims checked with rc:check's
--- passes, counts only (no result table per claim), and the command line's
+-- passes, counts only (no result table per claim); rc:check_json(texts
+-- [, opts]), the same for claims given as JSON texts, which reads plain
+-- claims without tables (counts equal to check_all of the decoded claims,
+-- on every way a text can fail to be plain); and the command line's
 -- summary-only paths that use it (radcode check FILE.837 --quiet,
 -- radcode check --batch FILE --quiet): the same counts as rc:check claim
 -- by claim, on the examples and on a generated mix with input problems,
@@ -167,6 +170,228 @@ describe("rc:check_all", function()
     local claims = generated(20)
     rc:check_all(claims)
     assert.same(by_check(rc, claims), rc:check_all(claims))
+  end)
+end)
+
+--- Calls f with radcode.claims' JSON reader counting its calls: check_json
+-- calls it for each text it does not read itself. Returns that count.
+local function decoded_by_lua(f)
+  local claims = package.loaded["radcode.claims"]
+  local reader, calls = claims.json_claim, 0
+  claims.json_claim = function(text)
+    calls = calls + 1
+    return reader(text)
+  end
+  local ok, err = pcall(f)
+  claims.json_claim = reader
+  assert(ok, err)
+  return calls
+end
+
+--- check_all's counts of the texts' decoded claims, texts that are not a
+-- claim in errors with the reader's message (what check_json must give).
+local function by_decoding(rc, texts, opts)
+  local claims, index, errors = {}, {}, {}
+  for i, text in ipairs(texts) do
+    local claim, err = require("radcode.claims").json_claim(text)
+    if claim then
+      claims[#claims + 1], index[#claims + 1] = claim, i
+    else
+      errors[#errors + 1] = { claim = i, message = err }
+    end
+  end
+  local t = rc:check_all(claims, opts)
+  for _, e in ipairs(t.errors) do errors[#errors + 1] = { claim = index[e.claim], message = e.message } end
+  table.sort(errors, function(a, b) return a.claim < b.claim end)
+  t.errors = errors
+  return t
+end
+
+local function encoded(claims)
+  local texts = {}
+  for i, claim in ipairs(claims) do texts[i] = radcode.json.encode(claim) end
+  return texts
+end
+
+--- A plain claim: every value one the claim reader takes without a finding.
+local function plain_claim(i)
+  return {
+    id = "J-" .. i, patient = "P-" .. i % 7, course = "P/c-" .. i % 3, payer = "medicare", setting = "practitioner",
+    pos = "11", diagnoses = { "C61", "C50.912" }, contractor = "12345", state = "ca", npi = "1234567893",
+    lines = {
+      { code = "77301", date = "2025-06-02", units = 1, dx = { 1 } },
+      { code = "77295", date = "2025-06-02", units = 1, modifiers = { "26", "59" }, dx = { 2, 1 } },
+      { code = "g6015", date = "2025-06-03" },
+      { code = "77427", date = "2025-06-06", units = 2 },
+    },
+  }
+end
+
+--- Texts that are claims but not plain (each read by the Lua path), and
+-- texts that are not claims at all.
+local NOT_PLAIN = {
+  [[{"id":"a\u0041","setting":"practitioner","lines":[{"code":"77301","date":"2025-06-02"}]}]],
+  [[{"id":"é","setting":"practitioner","lines":[{"code":"77301","date":"2025-06-02"}]}]],
+  "\239\187\191" .. [[{"setting":"practitioner","lines":[{"code":"77301","date":"2025-06-02"}]}]],
+  [[{"setting":"practitioner","setting":"hospital","lines":[{"code":"77301","date":"2025-06-02"}]}]],
+  [[{"setting":"practitioner","lines":[{"code":"77301","code":"77300","date":"2025-06-02"}]}]],
+  [[{"id":null,"setting":"practitioner","lines":[{"code":"77301","date":"2025-06-02"}]}]],
+  [[{"setting":"practitioner","lines":[{"code":"77301","date":"2025-06-02","units":1.0}]}]],
+  [[{"setting":"practitioner","lines":[{"code":"77301","date":"2025-06-02","units":0}]}]],
+  [[{"setting":"practitioner","lines":[{"code":"77301","date":"2025-06-02","units":10000}]}]],
+  [[{"setting":"practitioner","lines":[{"code":"77301","date":"2025-06-02","units":"1"}]}]],
+  [[{"setting":"practitioner","lines":[{"code":"77301","date":"2025-06-02","units":-1}]}]],
+  [[{"setting":"practitioner","lines":[{"code":"77301","date":"2025-06-02","units":1e0}]}]],
+  [[{"lines":[{"code":"77301","date":"2025-06-02"}]}]],
+  [[{"pos":"22","lines":[{"code":"77301","date":"2025-06-02"}]}]],
+  [[{"setting":"dme","lines":[{"code":"77301","date":"2025-06-02"}]}]],
+  [[{"setting":"*","lines":[{"code":"77301","date":"2025-06-02"}]}]],
+  [[{"setting":"Practitioner","lines":[{"code":"77301","date":"2025-06-02"}]}]],
+  [[{"setting":"practitioner","foo":1,"lines":[{"code":"77301","date":"2025-06-02"}]}]],
+  [[{"setting":"practitioner","lines":[{"code":"77301","date":"2025-06-02","charge":12.5}]}]],
+  [[{"setting":"hospital","lines":[{"code":"77301","date":"2025-06-02","revenue":"0333"}]}]],
+  [[{"setting":"practitioner","problems":[{"message":"x"}],"lines":[{"code":"77301","date":"2025-06-02"}]}]],
+  [[{"setting":"practitioner","lines":[{"code":"7740","date":"2025-06-02"}]}]],
+  [[{"setting":"practitioner","lines":[{"code":77301,"date":"2025-06-02"}]}]],
+  [[{"setting":"practitioner","lines":[{"code":"77301","date":"2025-02-30"}]}]],
+  [[{"setting":"practitioner","lines":[{"code":"77301","date":"2014-12-31"}]}]],
+  [[{"setting":"practitioner","lines":[{"code":"77301"}]}]],
+  [[{"setting":"practitioner","lines":[{"date":"2025-06-02"}]}]],
+  [[{"setting":"practitioner","diagnoses":["C61"],"lines":[{"code":"77301","date":"2025-06-02","dx":[2]}]}]],
+  [[{"setting":"practitioner","diagnoses":["C61"],"lines":[{"code":"77301","date":"2025-06-02","dx":[0]}]}]],
+  [[{"setting":"practitioner","diagnoses":["BAD"],"lines":[{"code":"77301","date":"2025-06-02"}]}]],
+  [[{"setting":"practitioner","lines":[{"code":"77301","date":"2025-06-02","modifiers":["5"]}]}]],
+  [[{"setting":"practitioner","lines":[{"code":"77301","date":"2025-06-02","modifiers":"26"}]}]],
+  [[{"setting":"practitioner","lines":[{"code":"77301","date":"2025-06-02","modifiers":["26","26","59","XS","XE","XU","XP","GZ","GA"]}]}]],
+  [[{"setting":"practitioner","pos":"1","lines":[{"code":"77301","date":"2025-06-02"}]}]],
+  [[{"setting":"practitioner","pos":"XX","lines":[{"code":"77301","date":"2025-06-02"}]}]],
+  [[{"setting":"practitioner","lines":[]}]],
+  [[{"setting":"practitioner","lines":{}}]],
+  [[{"setting":"practitioner"}]],
+  [[{"setting":"practitioner","lines":[7]}]],
+  [[{}]],
+  "not json",
+  "[1, 2]",
+  "42",
+  "",
+  [[{"setting":"practitioner","lines":[{"code":"77301","date":"2025-06-02"}]} x]],
+  [[{"setting":"practitioner","lines":[{"code":"77301","date":"2025-06-02"}],}]],
+}
+
+describe("rc:check_json", function()
+  local rc
+  before_each(function() rc = assert(radcode.open()) end)
+  after_each(function() rc:close() end)
+
+  it("reads plain claims itself, with the counts check_all gives their tables", function()
+    local claims = {}
+    for i = 1, 40 do claims[i] = plain_claim(i) end
+    claims[5].lines[1].code = "77300"
+    claims[6].diagnoses = {}
+    claims[6].lines[1].dx, claims[6].lines[2].dx = nil, nil
+    claims[7].setting, claims[7].pos = "hospital", ""
+    local texts = encoded(claims)
+    texts[8] = "  \t" .. texts[8] .. "\r\n"
+    local diagnoses = texts[9]:match('"diagnoses":%b[]')
+    texts[9] = texts[9]:gsub('"diagnoses":%b[],', "", 1):gsub("}$", "," .. diagnoses .. "}")   -- after the lines
+    assert.is_truthy(texts[9]:find('"lines".*"diagnoses"'))
+    local got
+    assert.equal(0, decoded_by_lua(function() got = rc:check_json(texts) end))
+    assert.same(rc:check_all(claims), got)
+    assert.same(by_decoding(rc, texts), got)
+    assert.equal(40, got.claims)
+    assert.equal(160, got.lines)
+    assert.is_true(got.findings.deny > 0)
+  end)
+
+  it("gives every text that is not plain to the Lua reader, with the same counts and errors", function()
+    for i, text in ipairs(NOT_PLAIN) do
+      local got
+      assert.equal(1, decoded_by_lua(function() got = rc:check_json({ text }) end), "text " .. i)
+      assert.same(by_decoding(rc, { text }), got, "text " .. i)
+    end
+    local all
+    assert.equal(#NOT_PLAIN, decoded_by_lua(function() all = rc:check_json(NOT_PLAIN) end))
+    assert.same(by_decoding(rc, NOT_PLAIN), all)
+    assert.equal(6, #all.errors)
+    assert.equal("a claim must be a JSON object", all.errors[2].message)
+  end)
+
+  it("gives a claim longer than a check's inline storage or than max_lines to the Lua reader", function()
+    local long, short = plain_claim(1), plain_claim(2)
+    for k = 5, 33 do long.lines[k] = { code = "77336", date = "2025-06-0" .. (k % 9 + 1) } end
+    local texts = encoded({ long, short })
+    local got
+    assert.equal(1, decoded_by_lua(function() got = rc:check_json(texts) end))
+    assert.same(by_decoding(rc, texts), got)
+    assert.equal(2, decoded_by_lua(function() got = rc:check_json(texts, { max_lines = 3 }) end))
+    assert.same(by_decoding(rc, texts, { max_lines = 3 }), got)
+    assert.is_true(got.findings.deny >= 2)
+  end)
+
+  it("counts as check_all on the generated mix and on random changes to plain claims", function()
+    local texts = encoded(generated(300))
+    assert.same(by_decoding(rc, texts), rc:check_json(texts))
+    local seed = 99
+    local function rnd(k)
+      seed = (seed * 1103515245 + 12345) % 2147483648
+      return seed % k + 1
+    end
+    local values = { "", "x", "77301", "2025-06-02", "26", "C61", "practitioner", "hospital", "22", 0, 1, 2, 9999,
+                     10000, -1, 1.5, true, radcode.null, {}, { 1 }, { "26" }, { "C61" }, { code = "77301" } }
+    local keys = { "id", "patient", "payer", "setting", "pos", "diagnoses", "lines", "state", "npi", "contractor",
+                   "authorization", "provider", "course", "extra" }
+    local line_keys = { "code", "date", "units", "modifiers", "dx", "charge", "revenue", "npi", "pos", "extra" }
+    local changed = {}
+    for i = 1, 400 do
+      local claim = plain_claim(i)
+      if rnd(2) == 1 then
+        claim[keys[rnd(#keys)]] = values[rnd(#values)]
+      else
+        claim.lines[rnd(4)][line_keys[rnd(#line_keys)]] = values[rnd(#values)]
+      end
+      changed[i] = radcode.json.encode(claim)
+    end
+    local got = rc:check_json(changed)
+    assert.same(by_decoding(rc, changed), got)
+    assert.is_true(got.findings.deny > 0 and #got.errors == 0)
+  end)
+
+  it("reads a claim whose payer has an overlay as its table, for the overlay's rules", function()
+    assert(rc:load_payer("bluecross_example"))
+    local claims = {}
+    for i = 1, 30 do
+      claims[i] = plain_claim(i)
+      claims[i].payer = i % 2 == 0 and "bluecross_example" or "medicare"
+      claims[i].authorization = "A-" .. i
+    end
+    local texts, got = encoded(claims)
+    assert.equal(15, decoded_by_lua(function() got = rc:check_json(texts) end))
+    assert.same(rc:check_all(claims), got)
+    assert.equal(30, decoded_by_lua(function() got = rc:check_json(texts, { payer = "bluecross_example" }) end))
+    assert.same(rc:check_all(claims, { payer = "bluecross_example" }), got)
+  end)
+
+  it("counts as check_all on a list naming more lines than it loads ahead", function()
+    local texts = {}
+    for i = 1, 2100 do texts[i] = radcode.json.encode(plain_claim(i)) end
+    local fresh = assert(radcode.open())
+    local got = fresh:check_json(texts)
+    fresh:close()
+    assert.equal(8400, got.lines)
+    assert.same(by_decoding(rc, texts), got)
+  end)
+
+  it("gives zeros for an empty list and raises on texts that are not strings, and on bad options", function()
+    assert.same({ claims = 0, lines = 0, denied = 0, findings = { deny = 0, review = 0, warn = 0, info = 0 },
+                  errors = {} }, rc:check_json({}))
+    assert.has_error(function() rc:check_json("texts") end, "bad argument #1 to 'check_json' (table expected, got string)")
+    assert.has_error(function() rc:check_json({ "{}", {} }) end,
+      "bad argument #1 to 'check_json' (texts[2] is not a string)")
+    assert.has_error(function() rc:check_json({}, { page = 1 }) end)
+    assert.has_error(function() rc:check_json({}, { max_lines = 0 }) end)
+    rc:close()
+    assert.has_error(function() rc:check_json({}) end, "attempt to use a closed radcode handle")
   end)
 end)
 

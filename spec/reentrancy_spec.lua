@@ -104,11 +104,16 @@ local function child(body)
 end
 
 describe("a finalizer that closes the handle during a call", function()
-  for _, name in ipairs { "check", "pair", "lookup", "search", "classify", "datasets" } do
+  for _, name in ipairs { "check", "check_all", "check_json", "pair", "lookup", "search", "classify", "datasets" } do
     it("lets rc:" .. name .. " finish with its answer, then the handle is closed", function()
       child(("local name = %q\n"):format(name) .. [==[
 local cases = {
   check = function(rc) return rc:check(busy_claim(120)) end,
+  check_all = function(rc) return rc:check_all({ busy_claim(120), busy_claim(20), busy_claim(3) }) end,
+  check_json = function(rc)   -- a plain claim read in C, and claims the Lua reader reads inside the call
+    return rc:check_json({ radcode.json.encode(busy_claim(120)), radcode.json.encode(busy_claim(20)),
+                           radcode.json.encode(busy_claim(3)), "{not json" })
+  end,
   pair = function(rc) return rc:pair("77301", "77295", { date = D25 }) end,
   lookup = function(rc) return rc:lookup("77412", { date = D25, setting = "hospital" }) end,
   search = function(rc) return rc:search("radiation treatment delivery", { limit = 50, date = D25 }) end,

@@ -55,6 +55,17 @@ local function object(text)
   return value, found
 end
 
+--- One claim from its JSON text, as a line of a JSON lines file is read by
+-- `radcode check --batch` and rc:check_json (csrc/batch.c calls it): the
+-- claim table (keys given twice become claim.problems), or nil, message.
+local function json_claim(text)
+  local found = {}
+  local claim, err = core.json_decode(text, found)
+  if claim == nil then return nil, err end
+  if type(claim) ~= "table" or not unmarked(text):match("^%s*{") then return nil, "a claim must be a JSON object" end
+  return duplicates(claim, found)
+end
+
 --- Every claim of a list with the duplicates of its document; the list.
 local function each_duplicates(list, found)
   for _, claim in ipairs(type(list) == "table" and list or {}) do duplicates(claim, found) end
@@ -100,7 +111,7 @@ local function fhir_claims(text)
   return each_duplicates(list, found), ferr
 end
 
-local claims = { detect = detect, duplicates = duplicates, unmarked = unmarked }
+local claims = { detect = detect, duplicates = duplicates, unmarked = unmarked, json_claim = json_claim }
 
 --- The claims of text (see the top of this file), or nil, message.
 function claims.read(text, opts)

@@ -5,6 +5,7 @@
 --   handle:search(text [, {limit =, date =}])   -> results | nil, message
 --   handle:classify(facts)                      -> {lines, level, reasons} | nil, message
 --   handle:check(claim [, {payer =, max_lines =}]) -> {ok, findings} | nil, message
+--   handle:check_all(claims [, opts]), handle:check_json(texts [, opts]) -> totals
 --   handle:pair(a, b [, {date =, setting =}])   -> {together, ...} | nil, message
 --   handle:explain(code [, {date =, setting =, payer =}]) -> page | nil, message (radcode.explain)
 --   handle:record(claim)                        -> true | nil, message

@@ -49,15 +49,7 @@ overlay that cannot be loaded, or output that cannot be written.]],
 local SEVERITIES = { "deny", "review", "warn", "info" }
 
 --- A claim from JSON text, or nil, message.
-local function decode_claim(text)
-  local found = {}
-  local claim, err = radcode.json.decode(text, found)
-  if claim == nil then return nil, err end
-  if type(claim) ~= "table" or not claims_reader.unmarked(text):match("^%s*{") then
-    return nil, "a claim must be a JSON object"
-  end
-  return claims_reader.duplicates(claim, found)
-end
+local decode_claim = claims_reader.json_claim
 
 --- Loads an overlay the user named on the command line: a file, or a
 -- shipped overlay's name (never Lua source text). Returns its name.
@@ -306,11 +298,12 @@ local function summary_only(ctx)
   return ctx.options.quiet and not ctx.options.json and not ctx.options.record
 end
 
---- Checks a list of claims with rc:check_all and adds them to stats;
--- numbers[k] is claim k's number in the file (line or claim number),
--- what (a word) names it in the messages of claims that cannot be checked.
-local function check_list(ctx, rc, stats, path, claims, numbers, what)
-  local s = rc:check_all(claims, { payer = ctx.payer })
+--- Checks a list of claims with rc:check_all (or, for JSON texts,
+-- rc:check_json) and adds them to stats; numbers[k] is claim k's number
+-- in the file (line or claim number), what (a word) names it in the
+-- messages of claims that cannot be read or checked.
+local function check_list(ctx, rc, stats, path, claims, numbers, what, texts)
+  local s = texts and rc:check_json(claims, { payer = ctx.payer }) or rc:check_all(claims, { payer = ctx.payer })
   stats.claims, stats.lines, stats.denied = stats.claims + s.claims, stats.lines + s.lines, stats.denied + s.denied
   for sev, k in pairs(s.findings) do stats.n[sev] = stats.n[sev] + k end
   for _, e in ipairs(s.errors) do
@@ -411,27 +404,22 @@ local function lines_of(f)
   end
 end
 
---- The batch file read BATCH_LIST lines at a time, each list checked by
--- rc:check_all (--quiet: only the summary is printed).
+--- The batch file read BATCH_LIST lines at a time, each list of texts
+-- checked by rc:check_json, which reads plain claims without tables
+-- (--quiet: only the summary is printed).
 local function batch_lists(ctx, state, rc, f)
-  local claims, numbers, number, done = {}, {}, 0, 0
+  local texts, numbers, number, done = {}, {}, 0, 0
   local function flush()
-    if #claims == 0 then return end
-    check_list(ctx, rc, state.stats, state.path, claims, numbers, "line")
-    table.sort(state.stats.errors)   -- lines that cannot be decoded were counted first
-    claims, numbers = {}, {}
+    if #texts == 0 then return end
+    check_list(ctx, rc, state.stats, state.path, texts, numbers, "line", true)
+    texts, numbers = {}, {}
     if state.bar then state.bar.update(done, state.stats.claims) end
   end
   for text in lines_of(f) do
     number, done = number + 1, done + #text + 1
     if not text:match("^%s*$") then
-      local claim, err = decode_claim(text)
-      if claim then
-        claims[#claims + 1], numbers[#claims + 1] = claim, number
-        if #claims == BATCH_LIST then flush() end
-      else
-        batch_error(ctx, state, number, err)
-      end
+      texts[#texts + 1], numbers[#texts + 1] = text, number
+      if #texts == BATCH_LIST then flush() end
     end
   end
   flush()
