@@ -2,6 +2,7 @@
 -- peak memory is its own. Prints one JSON object on stdout.
 --   import  DB PTP MUE AOC RVU HCPCS LCD  build DB from the default data and the CMS files
 --   radcode DB CLAIMS PASSES DIGEST  open, first check, then PASSES passes over the claims
+--   lists   DB CLAIMS PASSES         warm passes of rc:check_all (tables) and rc:check_json (texts)
 --   sqlite  DB CLAIMS COUNT DIGEST   the SQLite baseline on the first COUNT claims
 --   lua     DB CLAIMS COUNT DIGEST   the plain Lua baseline on the first COUNT claims
 local radcode = require "radcode"
@@ -105,6 +106,37 @@ function stages.radcode(db, claims_path, passes, digest_path)
     cold_lines_per_s = lines / cold_cpu, cold_wall_seconds = cold_wall,
     peak_rss_kb = peak_rss_kb(), rss_claims_kb = rss_before, claims = #claims,
     findings_per_claim = findings / #claims, denied_share = denied / #claims }
+end
+
+-- Claims checked LIST at a time, as `radcode check --quiet` does.
+local LIST = 64
+
+local function by_lists(items, check)
+  for i = 1, #items, LIST do check({ table.unpack(items, i, math.min(i + LIST - 1, #items)) }) end
+end
+
+--- The API that returns totals only, warm: the best of PASSES passes of
+-- rc:check_all over the claim tables and of rc:check_json over the same
+-- claims' JSON texts (after one pass that loads the rules).
+function stages.lists(db, claims_path, passes)
+  local texts, claims = {}, {}
+  for text in io.lines(claims_path) do
+    texts[#texts + 1] = text
+    claims[#claims + 1] = assert(json.decode(text))
+  end
+  local rc = assert(radcode.open { db = db })
+  by_lists(claims, function(list) rc:check_all(list) end)
+  local out, lines = {}, count_lines(claims)
+  for _, api in ipairs { "check_all", "check_json" } do
+    local items, best = api == "check_all" and claims or texts, math.huge
+    for _ = 1, tonumber(passes) do
+      local c0 = os.clock()
+      by_lists(items, function(list) rc[api](rc, list) end)
+      best = math.min(best, os.clock() - c0)
+    end
+    out[api] = { lines_per_s = lines / best }
+  end
+  return out
 end
 
 -- The best of REPEATS passes, as radcode's figure is.

@@ -292,8 +292,8 @@ local function add_counts(stats, claim, result)
 end
 
 --- Whether the summary is all the command prints, so the claims can be
--- checked by rc:check_all (no result table per claim): --quiet without
--- --json or --record.
+-- checked by rc:check_all or rc:check_json (no result table per claim):
+-- --quiet without --json or --record.
 local function summary_only(ctx)
   return ctx.options.quiet and not ctx.options.json and not ctx.options.record
 end
