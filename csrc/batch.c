@@ -133,14 +133,6 @@ static int line_code(lua_State *L, int lines, lua_Integer j, char out[RC_PREFETC
   return ok;
 }
 
-/* Loads the rules of codes[0..count) (rc_rules_prefetch), in code order. */
-static void load_ahead(rc_handle *h, char (*codes)[RC_PREFETCH_CODE], int count)
-{
-  char err[256];
-  rc_rules *rules;
-  if (count > 0 && (rules = rc_handle_rules(h, err, sizeof err)) != NULL) rc_rules_prefetch(rules, codes, count);
-}
-
 /* The rules of every code the claims' lines name (up to PREFETCH_MAX lines)
  * loaded first, in code order (rc_rules_prefetch): a list of claims of many
  * codes otherwise reads the rule tables' pages in random order. The codes
@@ -148,9 +140,10 @@ static void load_ahead(rc_handle *h, char (*codes)[RC_PREFETCH_CODE], int count)
  * in hand. Leaves the stack as it was. */
 static void prefetch(lua_State *L, rc_handle *h, lua_Integer n)
 {
-  char (*codes)[RC_PREFETCH_CODE];
+  char (*codes)[RC_PREFETCH_CODE], err[256];
   int count = 0, top = lua_gettop(L);
   lua_Integer i, j;
+  rc_rules *rules;
   if (!lua_checkstack(L, 4)) return;
   codes = lua_newuserdatauv(L, (size_t)PREFETCH_MAX * RC_PREFETCH_CODE, 0);
   for (i = 1; i <= n && count < PREFETCH_MAX; i++) {
@@ -165,7 +158,7 @@ static void prefetch(lua_State *L, rc_handle *h, lua_Integer n)
     }
     lua_pop(L, 1);
   }
-  load_ahead(h, codes, count);
+  if (count > 0 && (rules = rc_handle_rules(h, err, sizeof err)) != NULL) rc_rules_prefetch(rules, codes, count);
   lua_settop(L, top);
 }
 
@@ -198,31 +191,6 @@ static int check_all(lua_State *L)
 }
 
 /* ---- claims given as JSON texts ---- */
-
-/* As prefetch, for the plain claims (claim_plain.c) among the texts; the
- * others load their rules as they are checked. */
-static void prefetch_texts(lua_State *L, rc_handle *h, lua_Integer n, int max_lines)
-{
-  char (*codes)[RC_PREFETCH_CODE];
-  int count = 0, top = lua_gettop(L), k;
-  lua_Integer i;
-  rc_claim claim;
-  size_t len;
-  const char *json;
-  if (!lua_checkstack(L, 4)) return;
-  codes = lua_newuserdatauv(L, (size_t)PREFETCH_MAX * RC_PREFETCH_CODE, 0);
-  for (i = 1; i <= n && count < PREFETCH_MAX; i++) {
-    if (lua_rawgeti(L, 2, i) == LUA_TSTRING && (json = lua_tolstring(L, -1, &len)) != NULL &&
-        rc_claim_plain(json, len, &claim, max_lines))
-      for (k = 0; k < claim.nlines && count < PREFETCH_MAX; k++) {
-        memset(codes[count], 0, RC_PREFETCH_CODE);
-        memcpy(codes[count++], claim.lines[k].code, strlen(claim.lines[k].code));
-      }
-    lua_pop(L, 1);
-  }
-  load_ahead(h, codes, count);
-  lua_settop(L, top);
-}
 
 /* Pushes the claim table of the JSON text on top (replacing it) as
  * radcode.claims' json_claim reads a line of JSON lines (keys given twice
@@ -271,7 +239,10 @@ static void check_text(lua_State *L, rc_handle *h, lua_Integer i, int errors, co
  * claims given as JSON texts, one claim a text (a line of a JSON lines
  * file): the same totals as check_all of their decoded tables, and a text
  * that is not a claim (malformed JSON, not an object) is in errors with
- * the decoder's message. Plain claims are read without tables. Elements
+ * the decoder's message. Plain claims are read without tables, and the
+ * rules load as the claims meet their codes: reading each text twice to
+ * load them ahead in code order (as check_all does) cost more than it
+ * saved once the page cache and the cache hints were in place. Elements
  * that are not strings raise. */
 static int check_json(lua_State *L)
 {
@@ -290,7 +261,6 @@ static int check_json(lua_State *L)
   lua_newtable(L);
   errors = lua_gettop(L);
   n = (lua_Integer)lua_rawlen(L, 2);
-  prefetch_texts(L, h, n, max_lines);
   for (i = 1; i <= n; i++) {
     if (lua_rawgeti(L, 2, i) != LUA_TSTRING)
       return luaL_error(L, "bad argument #1 to 'check_json' (texts[%d] is not a string)", (int)i);

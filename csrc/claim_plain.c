@@ -91,7 +91,8 @@ static int key_of(const text *t, const char *const keys[])
 {
   int i;
   for (i = 0; keys[i] != NULL; i++)
-    if (strlen(keys[i]) == t->len && memcmp(keys[i], t->s, t->len) == 0) return i;
+    if (t->len > 0 && keys[i][0] == t->s[0] && strncmp(keys[i], t->s, t->len) == 0 && keys[i][t->len] == '\0')
+      return i;
   return -1;
 }
 

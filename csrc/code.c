@@ -49,6 +49,13 @@ uint64_t rc_code_key(const char *code)
   return key;
 }
 
+void rc_code_of_key(uint64_t key, char out[9])
+{
+  int i;
+  for (i = 0; i < 8; i++) out[i] = (char)((key >> (56 - 8 * i)) & 0xFFu);
+  out[8] = '\0';
+}
+
 const char *rc_code_system_name(rc_code_system system)
 {
   return system == RC_CODE_HCPCS ? "HCPCS" : "CPT";

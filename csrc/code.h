@@ -16,5 +16,7 @@ typedef enum {
 rc_code_system rc_code_normalize(const char *s, size_t len, char out[RC_CODE_LEN + 1]);
 const char *rc_code_system_name(rc_code_system system);
 uint64_t rc_code_key(const char *code);
+/* The code (its first eight bytes) whose key rc_code_key gave. */
+void rc_code_of_key(uint64_t key, char out[9]);
 
 #endif

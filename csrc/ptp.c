@@ -6,6 +6,7 @@
  * (no claim line's normalized code is such) is not kept: no line could
  * match it. */
 #include "ptp.h"
+#include "code.h"
 
 #include <limits.h>
 #include <stdlib.h>
@@ -56,9 +57,7 @@ static uint32_t pack_text(const char *code)
 static uint32_t pack(uint64_t key)
 {
   char code[9];
-  int i;
-  for (i = 0; i < 8; i++) code[i] = (char)((key >> (56 - 8 * i)) & 0xFFu);
-  code[8] = '\0';
+  rc_code_of_key(key, code);
   return pack_text(code);
 }
 

@@ -531,10 +531,15 @@ void rc_rules_hint_rows(const rc_code_rules *cr)
 
 #define PREFETCH_AHEAD 16   /* codes whose cache slots are hinted ahead of the one looked up */
 
-/* Code order (as strcmp orders them), by their keys: no byte loop. */
-static int by_code(const void *a, const void *b)
+/* A code of the prefetch list holds its key while the list is sorted. */
+typedef char rc_prefetch_code_is_a_key[RC_PREFETCH_CODE == sizeof(uint64_t) ? 1 : -1];
+
+/* Keys (rc_code_key) stored in place of their codes, in code order. */
+static int by_key(const void *a, const void *b)
 {
-  uint64_t x = rc_code_key((const char *)a), y = rc_code_key((const char *)b);
+  uint64_t x, y;
+  memcpy(&x, a, sizeof x);
+  memcpy(&y, b, sizeof y);
   return x < y ? -1 : x > y;
 }
 
@@ -549,7 +554,18 @@ void rc_rules_prefetch(rc_rules *rules, char (*codes)[RC_PREFETCH_CODE], int n)
   char err[256];
   int i;
   if (n <= 0) return;
-  qsort(codes, (size_t)n, sizeof *codes, by_code);
+  for (i = 0; i < n; i++) {
+    uint64_t key = rc_code_key(codes[i]);
+    memcpy(codes[i], &key, sizeof key);
+  }
+  qsort(codes, (size_t)n, sizeof *codes, by_key);
+  for (i = 0; i < n; i++) {
+    uint64_t key;
+    char code[9];
+    memcpy(&key, codes[i], sizeof key);
+    rc_code_of_key(key, code);
+    memcpy(codes[i], code, RC_PREFETCH_CODE);   /* seven bytes at most and the terminator */
+  }
   rc_rules_batch_begin(rules);
   for (i = 0; i < n && i < PREFETCH_AHEAD; i++) rc_codemap_hint(rules->codes, codes[i]);
   for (i = 0; i < n; i++) {

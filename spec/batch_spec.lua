@@ -372,7 +372,7 @@ describe("rc:check_json", function()
     assert.same(rc:check_all(claims, { payer = "bluecross_example" }), got)
   end)
 
-  it("counts as check_all on a list naming more lines than it loads ahead", function()
+  it("counts as check_all on a long list", function()
     local texts = {}
     for i = 1, 2100 do texts[i] = radcode.json.encode(plain_claim(i)) end
     local fresh = assert(radcode.open())
