@@ -301,9 +301,11 @@ end
 --- Checks a list of claims with rc:check_all (or, for JSON texts,
 -- rc:check_json) and adds them to stats; numbers[k] is claim k's number
 -- in the file (line or claim number), what (a word) names it in the
--- messages of claims that cannot be read or checked.
-local function check_list(ctx, rc, stats, path, claims, numbers, what, texts)
+-- messages of claims that cannot be read or checked, printed below the
+-- progress bar when there is one.
+local function check_list(ctx, rc, stats, path, claims, numbers, what, texts, bar)
   local s = texts and rc:check_json(claims, { payer = ctx.payer }) or rc:check_all(claims, { payer = ctx.payer })
+  if bar and #s.errors > 0 then bar.clear() end
   stats.claims, stats.lines, stats.denied = stats.claims + s.claims, stats.lines + s.lines, stats.denied + s.denied
   for sev, k in pairs(s.findings) do stats.n[sev] = stats.n[sev] + k end
   for _, e in ipairs(s.errors) do
@@ -411,7 +413,7 @@ local function batch_lists(ctx, state, rc, f)
   local texts, numbers, number, done = {}, {}, 0, 0
   local function flush()
     if #texts == 0 then return end
-    check_list(ctx, rc, state.stats, state.path, texts, numbers, "line", true)
+    check_list(ctx, rc, state.stats, state.path, texts, numbers, "line", true, state.bar)
     texts, numbers = {}, {}
     if state.bar then state.bar.update(done, state.stats.claims) end
   end
