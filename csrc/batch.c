@@ -212,10 +212,10 @@ static int decode_text(lua_State *L, char *err, size_t errlen)
   return ok;
 }
 
-/* Checks texts[i] (a string, pushed at the top): straight from the text
- * when it is a plain claim (claim_plain.c), else decoded into a table and
- * checked as check_all checks it; one that is not a claim is in errors. */
-static void check_text(lua_State *L, rc_handle *h, lua_Integer i, int errors, const char *payer_opt, int max_lines,
+/* Checks texts[i] (a string, pushed at the top) straight from the text
+ * when it is a plain claim (claim_plain.c): adds it to t or to errors.
+ * Returns 0, nothing done, for any other text. */
+static int check_plain(lua_State *L, rc_handle *h, lua_Integer i, int errors, const char *payer_opt, int max_lines,
                        totals *t)
 {
   rc_check c;
@@ -225,14 +225,21 @@ static void check_text(lua_State *L, rc_handle *h, lua_Integer i, int errors, co
   size_t len;
   const char *json = lua_tolstring(L, -1, &len);
   int done = rc_check_run_json(L, h, json, len, payer_opt, max_lines, &c, &f, &claim, payer, err, sizeof err);
-  if (done < 0) {
-    if (decode_text(L, err, sizeof err)) check_one(L, h, i, errors, payer_opt, max_lines, t);
-    else add_error(L, errors, i, err);
-  } else if (done == 0) {
-    add_error(L, errors, i, err);
-  } else {
-    add_claim(t, &f, claim.nlines);
-  }
+  if (done == 0) add_error(L, errors, i, err);
+  else if (done > 0) add_claim(t, &f, claim.nlines);
+  return done >= 0;
+}
+
+/* Checks texts[i] (a string, pushed at the top): a plain claim from its
+ * text, any other decoded into a table and checked as check_all checks
+ * it; one that is not a claim is in errors. */
+static void check_text(lua_State *L, rc_handle *h, lua_Integer i, int errors, const char *payer_opt, int max_lines,
+                       totals *t)
+{
+  char err[512];
+  if (check_plain(L, h, i, errors, payer_opt, max_lines, t)) return;
+  if (decode_text(L, err, sizeof err)) check_one(L, h, i, errors, payer_opt, max_lines, t);
+  else add_error(L, errors, i, err);
 }
 
 /* rc:check_json(texts [, {payer =, max_lines =}]): rc:check_all for

@@ -126,15 +126,26 @@ static void payer_of(const char *opt, const char *claimed, char out[32])
   if (p[i]) memcpy(out + 27, "...", 4);   /* too long for an overlay name: matches none */
 }
 
+static int overlays_loaded(const rc_handle *h)
+{
+  return h->overlays != NULL && h->overlays->head != NULL;
+}
+
+/* The overlay loaded for the payer (lower case), or NULL. */
+static rc_overlay *payer_overlay(const rc_handle *h, const char *payer)
+{
+  return payer[0] && overlays_loaded(h) ? rc_overlays_find(h->overlays, payer) : NULL;
+}
+
 /* The payer's overlay. A payer without one gets national rules only, with
  * an info finding when overlays are loaded but none is the payer's
  * (Medicare's national statuses are built in, so it needs none). */
 static void find_overlay(rc_handle *h, rc_check *c)
 {
   rc_finding *x;
-  if (!c->payer[0] || h->overlays == NULL || h->overlays->head == NULL) return;
-  if ((c->overlay = rc_overlays_find(h->overlays, c->payer)) != NULL) return;
-  if (strcmp(c->payer, RC_MEDICARE) == 0) return;
+  if ((c->overlay = payer_overlay(h, c->payer)) != NULL || !c->payer[0] || !overlays_loaded(h) ||
+      strcmp(c->payer, RC_MEDICARE) == 0)
+    return;
   x = rc_findings_add(c->f, 0, RC_EDIT_OVERLAY, RC_INFO, NULL, "radcode");
   snprintf(x->message, sizeof x->message, "no overlay is loaded for payer '%s'; national rules only", c->payer);
   snprintf(x->rule, sizeof x->rule, "overlay %s", c->payer);
@@ -160,11 +171,11 @@ static void find_place(rc_check *c)
 }
 
 /* Every pass on a claim read into claim (from its table at idx, or from
- * JSON text: idx 0, and no overlay then reads it), as rc_check_run says. */
-static int run_passes(lua_State *L, rc_handle *h, int idx, const char *payer_opt, int counts_only, rc_check *c,
-                      rc_findings *f, rc_claim *claim, char payer[32], char *err, size_t errlen)
+ * JSON text: idx 0, and no overlay then reads it) for the payer (lower
+ * case), as rc_check_run says. */
+static int run_passes(lua_State *L, rc_handle *h, int idx, const char *payer, int counts_only, rc_check *c,
+                      rc_findings *f, rc_claim *claim, char *err, size_t errlen)
 {
-  payer_of(payer_opt, claim->payer, payer);
   c->db = &h->db;
   c->claim = claim;
   c->f = f;
@@ -212,7 +223,8 @@ int rc_check_run(lua_State *L, rc_handle *h, int idx, const char *payer_opt, int
   if ((c->rules = rc_handle_rules(h, err, errlen)) == NULL) return 0;
   rc_findings_init(f, L);
   rc_claim_read(L, idx, claim, f, max_lines);
-  return run_passes(L, h, idx, payer_opt, counts_only, c, f, claim, payer, err, errlen);
+  payer_of(payer_opt, claim->payer, payer);
+  return run_passes(L, h, idx, payer, counts_only, c, f, claim, err, errlen);
 }
 
 /* rc:check_json's path (batch.c) for a claim given as JSON text: when the
@@ -227,13 +239,12 @@ int rc_check_run_json(lua_State *L, rc_handle *h, const char *json, size_t len, 
 {
   if (!rc_claim_plain(json, len, claim, max_lines)) return -1;
   payer_of(payer_opt, claim->payer, payer);
-  if (payer[0] && h->overlays != NULL && h->overlays->head != NULL && rc_overlays_find(h->overlays, payer) != NULL)
-    return -1;
+  if (payer_overlay(h, payer) != NULL) return -1;
   memset(c, 0, sizeof *c);
   if ((c->rules = rc_handle_rules(h, err, errlen)) == NULL) return 0;
   rc_findings_init(f, L);
   lua_pushnil(L);   /* where a claim read from a table keeps its lines' storage */
-  return run_passes(L, h, 0, payer_opt, 1, c, f, claim, payer, err, errlen);
+  return run_passes(L, h, 0, payer, 1, c, f, claim, err, errlen);
 }
 
 static int check(lua_State *L)

@@ -174,17 +174,28 @@ static void read_text(lua_State *L, int idx, const char *key, char *out, size_t 
 
 /* claim.pos: the place of service, two digits (the checker looks it up in
  * the CMS code set). Anything else is an input error. */
+int rc_claim_pos_valid(const char *pos)
+{
+  return strlen(pos) == 2 && pos[0] >= '0' && pos[0] <= '9' && pos[1] >= '0' && pos[1] <= '9';
+}
+
 static void read_pos(const char *pos, rc_claim *claim, rc_findings *f)
 {
   rc_finding *x;
   if (!pos[0]) return;
-  if (strlen(pos) == 2 && pos[0] >= '0' && pos[0] <= '9' && pos[1] >= '0' && pos[1] <= '9') {
+  if (rc_claim_pos_valid(pos)) {
     memcpy(claim->pos, pos, 3);
     return;
   }
   x = input(f, 0, RC_DENY, NULL);
   snprintf(x->message, sizeof x->message, "claim.pos '%.*s' is not a place-of-service code (two digits, e.g. 11 or 22)", rc_utf8_cut(pos, 20), pos);
   snprintf(x->fix, sizeof x->fix, "give claim.pos as the two-digit CMS place-of-service code of the professional claim");
+}
+
+int rc_claim_type(const char *setting)
+{
+  int type = rc_setting_of(setting);
+  return type == RC_SET_PRACTITIONER || type == RC_SET_HOSPITAL ? type : -1;
 }
 
 /* claim.setting is the claim type: practitioner (a professional claim, at
@@ -199,7 +210,7 @@ static void read_setting(lua_State *L, int idx, rc_claim *claim, rc_findings *f)
   rc_finding *x;
   read_text(L, idx, "setting", setting, sizeof setting, f);
   read_text(L, idx, "pos", pos, sizeof pos, f);
-  if (setting[0] && ((by_name = rc_setting_of(setting)) <= RC_SET_ANY || by_name == RC_SET_DME)) {
+  if (setting[0] && (by_name = rc_claim_type(setting)) < 0) {
     x = input(f, 0, RC_DENY, NULL);
     snprintf(x->message, sizeof x->message,
              "claim.setting '%.*s' is not practitioner or hospital; edits assumed practitioner (a professional claim)", rc_utf8_cut(setting, 20), setting);

@@ -54,5 +54,9 @@ int rc_line_has_modifier(const rc_line *line, const char *modifier);
  * malformed (out then holds no value). */
 int rc_claim_normalize_dx(const char *s, size_t len, char out[8]);
 int rc_claim_normalize_modifier(const char *s, size_t len, char out[4]);
+/* claim.setting's claim type (RC_SET_PRACTITIONER or RC_SET_HOSPITAL), -1
+ * for any other name; is claim.pos a place of service (two digits)? */
+int rc_claim_type(const char *setting);
+int rc_claim_pos_valid(const char *pos);
 
 #endif

@@ -273,19 +273,13 @@ static int claim_member(scan *sc, int k, void *ctx)
   }
 }
 
-static int is_digit(char c)
-{
-  return c >= '0' && c <= '9';
-}
-
 /* The rest of claim.c's reading, on values known to be well formed: the
  * setting and place of service, the state in upper case, the pointers. */
 static int finish(claim_ctx *cc)
 {
   rc_claim *claim = cc->claim;
-  int setting = rc_setting_of(cc->setting), i, j;
-  if (setting <= RC_SET_ANY || setting == RC_SET_DME || claim->nlines == 0) return 0;
-  if (cc->pos[0] && !(strlen(cc->pos) == 2 && is_digit(cc->pos[0]) && is_digit(cc->pos[1]))) return 0;
+  int setting = rc_claim_type(cc->setting), i, j;
+  if (setting < 0 || claim->nlines == 0 || (cc->pos[0] && !rc_claim_pos_valid(cc->pos))) return 0;
   claim->setting = setting;
   memcpy(claim->pos, cc->pos, sizeof claim->pos);
   for (i = 0; claim->state[i]; i++) claim->state[i] = (char)toupper((unsigned char)claim->state[i]);
