@@ -17,6 +17,7 @@ static void check_line(rc_check *c, const rc_line *line)
   rc_finding *x;
   if (r == NULL || strncmp(line->revenue, r->extra, strlen(r->extra)) == 0) return;
   x = rc_findings_add(c->f, line->index, RC_EDIT_SETTING, RC_REVIEW, line->code, r->source);
+  if (!c->f->texts) return;
   snprintf(x->rule, sizeof x->rule, "revenue %s %sx", line->code, r->extra);
   snprintf(x->message, sizeof x->message,
            "line %d: %s is radiation therapy, billed under revenue code %s; hospitals report it under %s",

@@ -62,7 +62,8 @@ int rc_facility_flags(const rc_check *c, const rc_line *line)
 static rc_finding *facility_finding(rc_check *c, const rc_line *line, const rc_rule *pctc)
 {
   rc_finding *x = rc_findings_add(c->f, line->index, RC_EDIT_SETTING, RC_DENY, line->code, c->place->source);
-  snprintf(x->rule, sizeof x->rule, "setting %s PC/TC %s at POS %s", line->code, pctc->other, c->claim->pos);
+  if (c->f->texts)
+    snprintf(x->rule, sizeof x->rule, "setting %s PC/TC %s at POS %s", line->code, pctc->other, c->claim->pos);
   return x;
 }
 
@@ -75,6 +76,7 @@ static void facility(rc_check *c, const rc_line *line)
   if (rc_facility_flags(c, line)) {
     int technical = component_is(pctc, "technical");
     x = facility_finding(c, line, pctc);
+    if (!c->f->texts) return;
     snprintf(x->message, sizeof x->message,
              "%s%s is technical work (PC/TC %s): at place of service %s (%.*s) the facility bills it on its own claim; a professional claim there carries only the professional part",
              line->code, technical ? "" : "-TC", pctc->other, c->claim->pos, rc_utf8_cut(place, 60), place);
@@ -82,6 +84,7 @@ static void facility(rc_check *c, const rc_line *line)
              technical ? "" : "-TC");
   } else if (component_is(pctc, "split") && !rc_line_has_modifier(line, "26") && !code_rule(c, line, "26", "required")) {
     x = facility_finding(c, line, pctc);
+    if (!c->f->texts) return;
     snprintf(x->message, sizeof x->message,
              "%s has professional and technical parts (PC/TC %s): at place of service %s (%.*s) a professional claim bills only the professional part, and the facility the technical part",
              line->code, pctc->other, c->claim->pos, rc_utf8_cut(place, 60), place);
@@ -104,6 +107,7 @@ static void place_dates(rc_check *c)
     to[0] = '\0';
     if (c->place->to != LONG_MAX) rc_date_format(c->place->to, to);
     x = rc_findings_add(c->f, l->index, RC_EDIT_INPUT, RC_REVIEW, l->code, c->place->source);
+    if (!c->f->texts) return;
     snprintf(x->rule, sizeof x->rule, "input place of service");
     snprintf(x->message, sizeof x->message, "place of service %s (%.*s) is in the CMS code set from %s%s%s, not on %s",
              c->claim->pos, rc_utf8_cut(c->place->text, 60), c->place->text, from, to[0] ? " to " : "", to, l->date);
@@ -124,6 +128,7 @@ static void setting_modifiers(rc_check *c, const rc_line *line)
     if (r->setting != c->setting || line->day < r->from || line->day > r->to) continue;
     if (!rc_line_has_modifier(line, r->other) || code_rule(c, line, r->other, "not_allowed")) continue;
     x = rc_findings_add(c->f, line->index, RC_EDIT_MODIFIER, RC_DENY, line->code, r->source);
+    if (!c->f->texts) continue;
     snprintf(x->rule, sizeof x->rule, "modifier %s on a %s claim", r->other, rc_setting_name(c->setting));
     snprintf(x->message, sizeof x->message, "%s-%s on a %s claim: %s", line->code, r->other,
              c->setting == RC_SET_HOSPITAL ? "hospital (institutional)" : "professional", r->text);
@@ -164,6 +169,7 @@ static void payer_code(rc_check *c, const rc_line *line)
     const rc_rule *r = &rows[i];
     if (line->day < r->from || line->day > r->to || payer_is(c, r->payer)) continue;
     x = rc_findings_add(c->f, line->index, RC_EDIT_SETTING, RC_REVIEW, line->code, r->source);
+    if (!c->f->texts) return;
     snprintf(x->rule, sizeof x->rule, "payer code %s %s", line->code, r->payer);
     snprintf(x->message, sizeof x->message, "%s on a claim to payer %s: %s", line->code, c->payer, r->text);
     snprintf(x->fix, sizeof x->fix, "bill %s unless %s takes the %s code (an overlay for %s that inherits %s says so)",

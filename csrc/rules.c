@@ -66,6 +66,10 @@ struct rc_rules {
   int nstarts, nends;
   rc_rule *revenue;              /* revenue_codes: other = family, extra = revenue prefix, text = label */
   int nrevenue;
+  rc_rule *pctc_meanings;        /* pctc_meanings: other = pctc, extra = component */
+  int npctc_meanings;
+  rc_rule *status_meanings;      /* status_meanings: setting, other = status, a = recognized, text = meaning */
+  int nstatus_meanings;
   rc_rule *datasets;             /* loaded datasets with coverage (rc_rules_datasets) */
   int ndatasets;
   int versions[RC_RULE_KINDS + 1];   /* datasets of each kind: choosing by date needs two */
@@ -84,24 +88,33 @@ static const char sql_datasets[] =
 static const char sql_payer_codes[] =
   "SELECT 0, valid_from, valid_to, '*', instead, 0, 0, 0, payer, code, reason, source, 0, '' FROM payer_codes ORDER BY code";
 
+/* What a PC/TC indicator means (other = pctc, extra = component) and
+ * what a payment status means (setting, other = status, a = recognized,
+ * text = meaning), for add_meaning. */
+static const char sql_pctc_meanings[] =
+  "SELECT 0, NULL, NULL, '*', pctc, 0, 0, 0, '*', component, '', source, 0, '' FROM pctc_meanings";
+static const char sql_status_meanings[] =
+  "SELECT 0, NULL, NULL, setting, status, recognized, 0, 0, '*', '', meaning, source, 0, '' FROM status_meanings";
+
 static const char sql_revenue[] =
   "SELECT 0, valid_from, valid_to, 'hospital', family, 0, 0, 0, '*', revenue_prefix, label, source"
   " FROM revenue_codes ORDER BY family, valid_from";
 
 /* Every rule table about the code; the tables that name only a few codes
  * (rows of kinds 6 to 10) are asked only for those codes (sql_few_codes):
- * asking them about every code cost each new code five index searches. */
+ * asking them about every code cost each new code five index searches.
+ * The meanings of PC/TC indicators and payment statuses (small tables,
+ * read whole: sql_pctc_meanings, sql_status_meanings) are set in C by
+ * add_meaning, which saves each new code four index searches of a join. */
 #define SQL_COMMON_RULES \
   "SELECT 0, effective, terminated, '*', family, addon, 0, 0, '*', system, summary, source, 0, ''" \
   " FROM codes WHERE code = ?1" \
   " UNION ALL SELECT 2, valid_from, valid_to, setting, '', value, mai, 0, '*', ''," \
   " coalesce(rationale, ''), source, 0, '' FROM mue WHERE code = ?1" \
-  " UNION ALL SELECT 3, i.valid_from, i.valid_to, '*', i.pctc, 0, 0, 0, '*'," \
-  " coalesce(m.component, 'none'), coalesce(i.global, ''), i.source, 0, ''" \
-  " FROM indicators i LEFT JOIN pctc_meanings m ON m.pctc = i.pctc WHERE i.code = ?1" \
-  " UNION ALL SELECT 4, p.valid_from, p.valid_to, p.setting, p.status, coalesce(s.recognized, 1)," \
-  " 0, 0, '*', '', coalesce(s.meaning, ''), p.source, 0, '' FROM payment_status p" \
-  " LEFT JOIN status_meanings s ON s.setting = p.setting AND s.status = p.status WHERE p.code = ?1" \
+  " UNION ALL SELECT 3, valid_from, valid_to, '*', pctc, 0, 0, 0, '*', 'none', coalesce(global, '')," \
+  " source, 0, '' FROM indicators WHERE code = ?1" \
+  " UNION ALL SELECT 4, valid_from, valid_to, setting, status, 1, 0, 0, '*', '', '', source, 0, ''" \
+  " FROM payment_status WHERE code = ?1" \
   " UNION ALL SELECT 5, valid_from, valid_to, '*', coalesce(primary_code, ''), type, 0, 0, '*', ''," \
   " '', source, 0, '' FROM aoc WHERE addon = ?1"
 static const char sql_code_rules[] = SQL_COMMON_RULES
@@ -398,11 +411,33 @@ static int load_listed(rc_rules *rules, rc_code_rules *cr, const char *code)
   return rc == SQLITE_ROW ? 1 : -1;
 }
 
+/* Gives a PC/TC row its indicator's component ("none" when the indicator
+ * has no meaning row) and a payment status row its status's meaning (none:
+ * recognized, no text), as a join on the meaning tables would. Texts are
+ * interned, so equal texts are the same pointer. */
+static void add_meaning(const rc_rules *rules, rc_rule *r)
+{
+  int i;
+  if (r->kind == RC_RULE_PCTC) {
+    for (i = 0; i < rules->npctc_meanings; i++)
+      if (rules->pctc_meanings[i].other == r->other) r->extra = rules->pctc_meanings[i].extra;
+  } else if (r->kind == RC_RULE_PAYMENT) {
+    for (i = 0; i < rules->nstatus_meanings; i++) {
+      const rc_rule *m = &rules->status_meanings[i];
+      if (m->other != r->other || m->setting != r->setting) continue;
+      r->a = m->a;
+      r->text = m->text;
+    }
+  }
+}
+
 /* Reads the current result row of st into the code's rows. */
 static int take_row(rc_rules *rules, sqlite3_stmt *st, rc_code_rules *cr, int *n, int *cap)
 {
   rc_rule r;
-  return read_rule(rules, st, &r) && append_row(cr, &r, n, cap);
+  if (!read_rule(rules, st, &r)) return 0;
+  add_meaning(rules, &r);
+  return append_row(cr, &r, n, cap);
 }
 
 static int by_text(const void *a, const void *b)
@@ -1006,6 +1041,8 @@ static int load_whole_tables(rc_rules *rules, sqlite3 *conn)
          load_rows(rules, conn, sql_setting_mods, &rules->setting_mods, &rules->nsetting_mods) &&
          load_rows(rules, conn, sql_payer_codes, &rules->payer_codes, &rules->npayer_codes) &&
          load_rows(rules, conn, sql_revenue, &rules->revenue, &rules->nrevenue) &&
+         load_rows(rules, conn, sql_pctc_meanings, &rules->pctc_meanings, &rules->npctc_meanings) &&
+         load_rows(rules, conn, sql_status_meanings, &rules->status_meanings, &rules->nstatus_meanings) &&
          load_datasets(rules, conn) && load_has_articles(rules, conn) &&
          load_article_epochs(rules, conn);
 }
@@ -1058,6 +1095,8 @@ void rc_rules_free(rc_rules *rules)
   free(rules->places);
   free(rules->setting_mods);
   free(rules->payer_codes);
+  free(rules->pctc_meanings);
+  free(rules->status_meanings);
   free(rules->revenue);
   free((void *)rules->article_starts);
   free((void *)rules->article_ends);
