@@ -339,14 +339,15 @@ static void procedure(x12 *x, span composite, int line)
             "x12: LX %ld: procedure qualifier '%.*s' is not HC (HCPCS / CPT); radcode reads only those",
             x->lx, (int)(c[0].n > 8 ? 8 : c[0].n), c[0].p);
   if (nc > 1 && c[1].n > 0) set_span(L, "code", c[1]);
-  lua_createtable(L, nc > 2 ? nc - 2 : 0, 0);
-  for (i = 2; i < nc && i < 6; i++)
+  for (i = 2; i < nc && i < 6; i++) nm += c[i].n > 0;
+  if (nm == 0) return;   /* no table for a line without modifiers */
+  lua_createtable(L, nm, 0);
+  for (nm = 0, i = 2; i < nc && i < 6; i++)
     if (c[i].n > 0) {
       lua_pushlstring(L, c[i].p, c[i].n);
       lua_rawseti(L, -2, ++nm);
     }
-  if (nm > 0) lua_setfield(L, -2, "modifiers");
-  else lua_pop(L, 1);
+  lua_setfield(L, -2, "modifiers");
 }
 
 /* Units: a whole number as an integer, else as given (the claim reader
