@@ -1220,8 +1220,14 @@ const rc_rule *rc_rules_setting_modifiers(const rc_rules *rules, int *count)
  * payers expect); *count of them. */
 const rc_rule *rc_rules_payer_codes(const rc_rules *rules, const char *code, int *count)
 {
-  int i = 0, n = 0;
-  while (i < rules->npayer_codes && strcmp(rules->payer_codes[i].extra, code) < 0) i++;
+  int lo = 0, hi = rules->npayer_codes, i, n = 0;
+  if (hi > 0 && strcmp(rules->payer_codes[0].extra, code) > 0) hi = 0;   /* most codes: before them all */
+  while (lo < hi) {   /* the first row not before code (rows are in code order: sql_payer_codes) */
+    int mid = lo + (hi - lo) / 2;
+    if (strcmp(rules->payer_codes[mid].extra, code) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  i = lo;
   while (i + n < rules->npayer_codes && strcmp(rules->payer_codes[i + n].extra, code) == 0) n++;
   *count = n;
   return n ? &rules->payer_codes[i] : NULL;
