@@ -82,33 +82,65 @@ static void push_totals(lua_State *L, const totals *t, int errors)
   lua_setfield(L, -2, "errors");
 }
 
-/* Adds a checked claim (lines long, its findings f) to t; f's storage is
- * left for the next claim. */
-static void add_claim(totals *t, rc_findings *f, lua_Integer lines)
-{
-  t->claims++;
-  t->lines += lines;
-  if (tally(f, t)) t->denied++;
-  rc_findings_done(f);
-}
+/* One call of check_all or check_json: the handle, the options, the
+ * totals so far, and the stack slot of the errors list. */
+typedef struct list {
+  rc_handle *h;
+  const char *payer_opt;
+  int max_lines, errors;
+  totals t;
+} list;
 
-/* Checks claims[i] (pushed at the top); adds it to t or to errors. */
-static void check_one(lua_State *L, rc_handle *h, lua_Integer i, int errors, const char *payer_opt, int max_lines,
-                      totals *t)
-{
+/* The storage of one claim's check, on the C stack of the function that
+ * checks it. */
+typedef struct one {
   rc_check c;
   rc_findings f;
   rc_claim claim;
   char err[512], payer[32];
+} one;
+
+/* Reads the arguments (handle, list, options) both APIs take, pushes the
+ * errors list; returns the list's length. */
+static lua_Integer list_begin(lua_State *L, list *b)
+{
+  static const char *const allowed[] = {"payer", "max_lines", NULL};
+  memset(b, 0, sizeof *b);
+  b->h = rc_handle_check(L, 1);
+  luaL_checktype(L, 2, LUA_TTABLE);
+  lua_settop(L, 3);   /* opts keep slot 3 */
+  rc_opts_check(L, 3, allowed);
+  b->max_lines = (int)rc_opts_integer(L, 3, "max_lines", RC_DEFAULT_MAX_LINES, 1, 100000);
+  b->payer_opt = rc_opts_string(L, 3, "payer");
+  lua_newtable(L);
+  b->errors = lua_gettop(L);
+  return (lua_Integer)lua_rawlen(L, 2);
+}
+
+/* Adds a checked claim (lines long, its findings f) to the totals; f's
+ * storage is left for the next claim. */
+static void add_claim(list *b, rc_findings *f, lua_Integer lines)
+{
+  b->t.claims++;
+  b->t.lines += lines;
+  if (tally(f, &b->t)) b->t.denied++;
+  rc_findings_done(f);
+}
+
+/* Checks claims[i] (pushed at the top); adds it to the totals or to errors. */
+static void check_one(lua_State *L, list *b, lua_Integer i)
+{
+  one o;
   int idx = lua_gettop(L);
   lua_Integer lines;
   if (!lua_istable(L, idx)) luaL_error(L, "bad argument #1 to 'check_all' (claims[%d] is not a table)", (int)i);
   lines = lines_of(L, idx);
-  if (!rc_check_run(L, h, idx, payer_opt, max_lines, 1, &c, &f, &claim, payer, err, sizeof err)) {
-    add_error(L, errors, i, err);
+  if (!rc_check_run(L, b->h, idx, b->payer_opt, b->max_lines, 1, &o.c, &o.f, &o.claim, o.payer, o.err,
+                    sizeof o.err)) {
+    add_error(L, b->errors, i, o.err);
     return;
   }
-  add_claim(t, &f, lines);
+  add_claim(b, &o.f, lines);
 }
 
 #define PREFETCH_MAX 8192   /* lines whose codes are gathered before a list is checked */
@@ -164,29 +196,15 @@ static void prefetch(lua_State *L, rc_handle *h, lua_Integer n)
 
 static int check_all(lua_State *L)
 {
-  static const char *const allowed[] = {"payer", "max_lines", NULL};
-  rc_handle *h = rc_handle_check(L, 1);
-  totals t;
-  lua_Integer i, n;
-  int max_lines, errors, base;
-  const char *payer_opt;
-  luaL_checktype(L, 2, LUA_TTABLE);
-  lua_settop(L, 3);   /* opts keep slot 3 */
-  rc_opts_check(L, 3, allowed);
-  max_lines = (int)rc_opts_integer(L, 3, "max_lines", RC_DEFAULT_MAX_LINES, 1, 100000);
-  payer_opt = rc_opts_string(L, 3, "payer");
-  memset(&t, 0, sizeof t);
-  lua_newtable(L);
-  errors = lua_gettop(L);
-  base = errors;
-  n = (lua_Integer)lua_rawlen(L, 2);
-  prefetch(L, h, n);
+  list b;
+  lua_Integer i, n = list_begin(L, &b);
+  prefetch(L, b.h, n);
   for (i = 1; i <= n; i++) {
     lua_rawgeti(L, 2, i);
-    check_one(L, h, i, errors, payer_opt, max_lines, &t);
-    lua_settop(L, base);
+    check_one(L, &b, i);
+    lua_settop(L, b.errors);
   }
-  push_totals(L, &t, errors);
+  push_totals(L, &b.t, b.errors);
   return 1;
 }
 
@@ -213,33 +231,29 @@ static int decode_text(lua_State *L, char *err, size_t errlen)
 }
 
 /* Checks texts[i] (a string, pushed at the top) straight from the text
- * when it is a plain claim (claim_plain.c): adds it to t or to errors.
- * Returns 0, nothing done, for any other text. */
-static int check_plain(lua_State *L, rc_handle *h, lua_Integer i, int errors, const char *payer_opt, int max_lines,
-                       totals *t)
+ * when it is a plain claim (claim_plain.c): adds it to the totals or to
+ * errors. Returns 0, nothing done, for any other text. */
+static int check_plain(lua_State *L, list *b, lua_Integer i)
 {
-  rc_check c;
-  rc_findings f;
-  rc_claim claim;
-  char err[512], payer[32];
+  one o;
   size_t len;
   const char *json = lua_tolstring(L, -1, &len);
-  int done = rc_check_run_json(L, h, json, len, payer_opt, max_lines, &c, &f, &claim, payer, err, sizeof err);
-  if (done == 0) add_error(L, errors, i, err);
-  else if (done > 0) add_claim(t, &f, claim.nlines);
+  int done = rc_check_run_json(L, b->h, json, len, b->payer_opt, b->max_lines, &o.c, &o.f, &o.claim, o.payer, o.err,
+                               sizeof o.err);
+  if (done == 0) add_error(L, b->errors, i, o.err);
+  else if (done > 0) add_claim(b, &o.f, o.claim.nlines);
   return done >= 0;
 }
 
 /* Checks texts[i] (a string, pushed at the top): a plain claim from its
  * text, any other decoded into a table and checked as check_all checks
  * it; one that is not a claim is in errors. */
-static void check_text(lua_State *L, rc_handle *h, lua_Integer i, int errors, const char *payer_opt, int max_lines,
-                       totals *t)
+static void check_text(lua_State *L, list *b, lua_Integer i)
 {
   char err[512];
-  if (check_plain(L, h, i, errors, payer_opt, max_lines, t)) return;
-  if (decode_text(L, err, sizeof err)) check_one(L, h, i, errors, payer_opt, max_lines, t);
-  else add_error(L, errors, i, err);
+  if (check_plain(L, b, i)) return;
+  if (decode_text(L, err, sizeof err)) check_one(L, b, i);
+  else add_error(L, b->errors, i, err);
 }
 
 /* rc:check_json(texts [, {payer =, max_lines =}]): rc:check_all for
@@ -253,28 +267,15 @@ static void check_text(lua_State *L, rc_handle *h, lua_Integer i, int errors, co
  * that are not strings raise. */
 static int check_json(lua_State *L)
 {
-  static const char *const allowed[] = {"payer", "max_lines", NULL};
-  rc_handle *h = rc_handle_check(L, 1);
-  totals t;
-  lua_Integer i, n;
-  int max_lines, errors;
-  const char *payer_opt;
-  luaL_checktype(L, 2, LUA_TTABLE);
-  lua_settop(L, 3);
-  rc_opts_check(L, 3, allowed);
-  max_lines = (int)rc_opts_integer(L, 3, "max_lines", RC_DEFAULT_MAX_LINES, 1, 100000);
-  payer_opt = rc_opts_string(L, 3, "payer");
-  memset(&t, 0, sizeof t);
-  lua_newtable(L);
-  errors = lua_gettop(L);
-  n = (lua_Integer)lua_rawlen(L, 2);
+  list b;
+  lua_Integer i, n = list_begin(L, &b);
   for (i = 1; i <= n; i++) {
     if (lua_rawgeti(L, 2, i) != LUA_TSTRING)
       return luaL_error(L, "bad argument #1 to 'check_json' (texts[%d] is not a string)", (int)i);
-    check_text(L, h, i, errors, payer_opt, max_lines, &t);
-    lua_settop(L, errors);
+    check_text(L, &b, i);
+    lua_settop(L, b.errors);
   }
-  push_totals(L, &t, errors);
+  push_totals(L, &b.t, b.errors);
   return 1;
 }
 

@@ -208,6 +208,16 @@ static int run_passes(lua_State *L, rc_handle *h, int idx, const char *payer, in
   return 1;
 }
 
+/* A new check c with the handle's rules and empty findings f; 0 with err
+ * on a database error. */
+static int check_begin(lua_State *L, rc_handle *h, rc_check *c, rc_findings *f, char *err, size_t errlen)
+{
+  memset(c, 0, sizeof *c);
+  if ((c->rules = rc_handle_rules(h, err, errlen)) == NULL) return 0;
+  rc_findings_init(f, L);
+  return 1;
+}
+
 /* The edit passes of rc:check, shared by rc:check and rc:check_all
  * (batch.c): reads the claim table at idx into claim and its findings
  * into f, and runs every pass with the payer payer_opt (NULL: the
@@ -219,9 +229,7 @@ static int run_passes(lua_State *L, rc_handle *h, int idx, const char *payer, in
 int rc_check_run(lua_State *L, rc_handle *h, int idx, const char *payer_opt, int max_lines, int counts_only,
                  rc_check *c, rc_findings *f, rc_claim *claim, char payer[32], char *err, size_t errlen)
 {
-  memset(c, 0, sizeof *c);
-  if ((c->rules = rc_handle_rules(h, err, errlen)) == NULL) return 0;
-  rc_findings_init(f, L);
+  if (!check_begin(L, h, c, f, err, errlen)) return 0;
   rc_claim_read(L, idx, claim, f, max_lines);
   payer_of(payer_opt, claim->payer, payer);
   return run_passes(L, h, idx, payer, counts_only, c, f, claim, err, errlen);
@@ -240,9 +248,7 @@ int rc_check_run_json(lua_State *L, rc_handle *h, const char *json, size_t len, 
   if (!rc_claim_plain(json, len, claim, max_lines)) return -1;
   payer_of(payer_opt, claim->payer, payer);
   if (payer_overlay(h, payer) != NULL) return -1;
-  memset(c, 0, sizeof *c);
-  if ((c->rules = rc_handle_rules(h, err, errlen)) == NULL) return 0;
-  rc_findings_init(f, L);
+  if (!check_begin(L, h, c, f, err, errlen)) return 0;
   lua_pushnil(L);   /* where a claim read from a table keeps its lines' storage */
   return run_passes(L, h, 0, payer, 1, c, f, claim, err, errlen);
 }

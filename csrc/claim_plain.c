@@ -39,8 +39,8 @@ static void skip_ws(scan *sc)
   while (sc->p < sc->end && (*sc->p == ' ' || *sc->p == '\t' || *sc->p == '\n' || *sc->p == '\r')) sc->p++;
 }
 
-/* Skips whitespace, then c; 0 when c is not next. */
-static int expect(scan *sc, char c)
+/* Is c next (after whitespace)? Taken when it is; 0 when it is not. */
+static int take(scan *sc, char c)
 {
   skip_ws(sc);
   if (sc->p >= sc->end || *sc->p != c) return 0;
@@ -48,22 +48,11 @@ static int expect(scan *sc, char c)
   return 1;
 }
 
-/* Is c next (after whitespace)? Taken when it is. */
-static int next_is(scan *sc, char c)
-{
-  skip_ws(sc);
-  if (sc->p < sc->end && *sc->p == c) {
-    sc->p++;
-    return 1;
-  }
-  return 0;
-}
-
 /* A string of printable ASCII without escapes; 0 for anything else. */
 static int string_of(scan *sc, text *t)
 {
   const char *p;
-  if (!expect(sc, '"')) return 0;
+  if (!take(sc, '"')) return 0;
   for (p = sc->p; p < sc->end && *p != '"'; p++)
     if (*p == '\\' || (unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7F) return 0;
   if (p >= sc->end) return 0;
@@ -102,7 +91,7 @@ static int member_key(scan *sc, const char *const keys[], unsigned *seen)
 {
   text t;
   int k;
-  if (!string_of(sc, &t) || (k = key_of(&t, keys)) < 0 || (*seen & (1u << k)) || !expect(sc, ':')) return -1;
+  if (!string_of(sc, &t) || (k = key_of(&t, keys)) < 0 || (*seen & (1u << k)) || !take(sc, ':')) return -1;
   *seen |= 1u << k;
   return k;
 }
@@ -114,12 +103,12 @@ static int object_of(scan *sc, const char *const keys[], int (*member)(scan *, i
 {
   int k;
   *seen = 0;
-  if (!expect(sc, '{')) return 0;
-  if (next_is(sc, '}')) return 1;
+  if (!take(sc, '{')) return 0;
+  if (take(sc, '}')) return 1;
   do {
     if ((k = member_key(sc, keys, seen)) < 0 || !member(sc, k, ctx)) return 0;
-  } while (next_is(sc, ','));
-  return expect(sc, '}');
+  } while (take(sc, ','));
+  return take(sc, '}');
 }
 
 /* Copies a string value into out (size bytes): 0 when it does not fit, as
@@ -138,12 +127,12 @@ static int copy_text(scan *sc, char *out, size_t size)
 static int list_of(scan *sc, int max, int (*item)(scan *, int, void *), void *ctx, int *n)
 {
   *n = 0;
-  if (!expect(sc, '[')) return 0;
-  if (next_is(sc, ']')) return 1;
+  if (!take(sc, '[')) return 0;
+  if (take(sc, ']')) return 1;
   do {
     if (*n >= max || !item(sc, ++*n, ctx)) return 0;
-  } while (next_is(sc, ','));
-  return expect(sc, ']');
+  } while (take(sc, ','));
+  return take(sc, ']');
 }
 
 /* ---- a line ---- */
